@@ -1,0 +1,59 @@
+# Midstance: every target sets up what it needs by itself.
+#   make demo   - venv, models, then the whole appliance on the sample clip (http://localhost:8080)
+#   make test   - venv, models, reference env, browser, then the whole test suite
+#   make bench  - speed and memory figures, measured side by side
+#   make lint   - ruff
+#   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+REF_VENV := .venv-ref
+MODELS_DIR ?= $(HOME)/.cache/midstance/models
+export MIDSTANCE_MODELS_DIR := $(abspath $(MODELS_DIR))
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: venv models refenv browser test demo bench lint install clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
+	$(PIP) install -e '.[test]'
+	touch $@
+
+models: venv
+	$(BIN)/midstance models fetch --dir "$(MIDSTANCE_MODELS_DIR)"
+
+# MediaPipe's own Pose solution, the reference implementation, in its own environment
+# (it wants numpy < 2 and protobuf < 5).
+refenv: $(REF_VENV)/.installed
+
+$(REF_VENV)/.installed: scripts/refenv-requirements.txt
+	$(PYTHON) -m venv $(REF_VENV)
+	$(REF_VENV)/bin/python -m pip --disable-pip-version-check -q install -r scripts/refenv-requirements.txt
+	$(REF_VENV)/bin/python -m pip --disable-pip-version-check -q install --no-deps mediapipe==0.10.14
+	touch $@
+
+browser:
+	bash scripts/ensure-chromium.sh
+
+test: venv models refenv browser
+	$(BIN)/python -m pytest
+
+demo: venv models
+	$(BIN)/midstance demo --port 8080
+
+bench: venv models refenv
+	$(BIN)/python -m bench
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+install:
+	bash scripts/install-pi.sh
+
+clean:
+	rm -rf $(VENV) $(REF_VENV) build *.egg-info

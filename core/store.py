@@ -1,0 +1,448 @@
+"""The session store: one SQLite file holding sessions, their steps, staff commands and settings.
+
+``sense`` is the only writer of sessions and steps; ``web`` reads them, posts staff commands
+(``reset``), saves settings and checks the staff PIN. SQLite in WAL mode lets the page read
+while ``sense`` writes, and survives a power cut with at most the last uncommitted batch lost.
+
+Each thread gets its own connection (``sqlite3`` connections must not cross threads), so one
+``Store`` can be shared by a threaded WSGI server.
+
+Example::
+
+    store = Store(state_dir / "midstance.sqlite3")
+    sid = store.start_session(time.time(), facing="left")
+    store.add_steps(sid, [step_dict, ...])          # one transaction per batch
+    store.end_session(sid, time.time(), "timeout", summary={...})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+FILENAME = "midstance.sqlite3"
+SCHEMA_VERSION = 1
+
+#: Per-step columns, the report's step fields (ARCHITECTURE section 5) plus the extras the
+#: store keeps. Times are seconds from the start of the session.
+STEP_FIELDS: tuple[str, ...] = (
+    "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
+    "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
+    "contact_time_s", "cadence_spm", "verdict",
+)  # fmt: skip
+
+VERDICTS = ("good", "warn", "bad")
+
+#: Why a session ended.
+END_REASONS = ("timeout", "reset", "shutdown", "interrupted")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    started_at REAL NOT NULL,             -- unix seconds
+    ended_at REAL,                        -- null while running
+    end_reason TEXT,
+    facing TEXT,
+    steps INTEGER NOT NULL DEFAULT 0,
+    good INTEGER NOT NULL DEFAULT 0,
+    warn INTEGER NOT NULL DEFAULT 0,
+    bad INTEGER NOT NULL DEFAULT 0,
+    last_step_at REAL,                    -- unix seconds of the newest stored step
+    summary_json TEXT
+);
+CREATE TABLE IF NOT EXISTS steps (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at REAL NOT NULL,                     -- unix seconds when the step was decided
+    leg TEXT NOT NULL,
+    contact_t REAL, midstance_t REAL, toe_off_t REAL,
+    hip_ankle_offset REAL, lean_deg REAL, trunk_deg REAL, hip_bend_deg REAL,
+    overstride REAL, knee_flexion_ic_deg REAL, bounce REAL, contact_time_s REAL,
+    cadence_spm REAL,
+    verdict TEXT NOT NULL CHECK (verdict IN {VERDICTS!r})
+);
+CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id);
+CREATE TABLE IF NOT EXISTS commands (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload_json TEXT,
+    created_at REAL NOT NULL,
+    taken_at REAL
+);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS staff (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pin_hash TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+# scrypt parameters (RFC 7914): n=2**14, r=8 takes ~50 ms and 16 MiB on a Pi 4, enough to
+# make offline guessing of a short PIN slow while a login stays instant for staff.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (missing directory, read-only, disk full, corrupt)."""
+
+
+class Store:
+    """The SQLite session store at ``path`` (created with its schema if missing)."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+        self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        if not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # executescript manages its own transaction (CREATE ... IF NOT EXISTS is
+                # idempotent, so a crash half-way is harmless).
+                self.db.executescript(_SCHEMA)
+                with self._tx() as db:
+                    db.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),),
+                    )
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
+
+    @classmethod
+    def in_dir(cls, state_dir: str | os.PathLike, **kwargs: Any) -> Store:
+        """Open the store in a state directory (``midstance.sqlite3`` inside it)."""
+        return cls(Path(state_dir) / FILENAME, **kwargs)
+
+    # -- connections ---------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.readonly:
+                uri = f"file:{self.path}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a power cut loses at most the last transactions, never
+                # corrupts the file; FULL would fsync every batch and wear the SD card.
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    class _Tx:
+        def __init__(self, store: Store):
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Connection:
+            db = self.store.db
+            db.execute("BEGIN IMMEDIATE")
+            return db
+
+        def __exit__(self, exc_type, exc, tb):
+            db = self.store.db
+            if exc_type is None:
+                db.execute("COMMIT")
+            else:
+                db.execute("ROLLBACK")
+            return False
+
+    def _tx(self) -> _Tx:
+        return Store._Tx(self)
+
+    def _write(self, fn, *args):
+        """Run ``fn(db, *args)`` in one transaction; storage failures become StoreError."""
+        try:
+            with self._tx() as db:
+                return fn(db, *args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the session store {self.path}: {exc}") from exc
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def start_session(self, started_at: float, facing: str | None = None) -> int:
+        """Open a new session and return its id."""
+        return self._write(
+            lambda db: db.execute(
+                "INSERT INTO sessions (started_at, facing) VALUES (?, ?)", (started_at, facing)
+            ).lastrowid
+        )
+
+    def set_facing(self, session_id: int, facing: str) -> None:
+        """Record which way the runner faces (decided a few steps into the session)."""
+        self._write(
+            lambda db: db.execute(
+                "UPDATE sessions SET facing = ? WHERE id = ?", (facing, session_id)
+            )
+        )
+
+    def add_steps(self, session_id: int, steps: Iterable[Mapping[str, Any]]) -> int:
+        """Append a batch of step dicts (``STEP_FIELDS`` + ``at``) in one transaction.
+
+        Missing fields are stored as null; unknown keys are ignored. Returns the count.
+        """
+        rows = []
+        counts = dict.fromkeys(VERDICTS, 0)
+        last_at = None
+        for step in steps:
+            at = float(step.get("at") or time.time())
+            rows.append((session_id, at, *(_plain(step.get(k)) for k in STEP_FIELDS)))
+            if step.get("verdict") not in counts:
+                raise ValueError(f"step verdict must be one of {VERDICTS}: {step.get('verdict')!r}")
+            counts[step["verdict"]] += 1
+            last_at = at if last_at is None else max(last_at, at)
+        if not rows:
+            return 0
+        cols = ", ".join(("session_id", "at", *STEP_FIELDS))
+        marks = ", ".join("?" * (2 + len(STEP_FIELDS)))
+
+        def tx(db):
+            db.executemany(f"INSERT INTO steps ({cols}) VALUES ({marks})", rows)
+            db.execute(
+                "UPDATE sessions SET steps = steps + ?, good = good + ?, warn = warn + ?,"
+                " bad = bad + ?, last_step_at = max(coalesce(last_step_at, 0), ?)"
+                " WHERE id = ?",
+                (len(rows), counts["good"], counts["warn"], counts["bad"], last_at, session_id),
+            )
+
+        self._write(tx)
+        return len(rows)
+
+    def end_session(
+        self,
+        session_id: int,
+        ended_at: float,
+        reason: str,
+        summary: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Close a session with why it ended and its summary (a JSON-able dict)."""
+        if reason not in END_REASONS:
+            raise ValueError(f"unknown end reason {reason!r}, expected one of {END_REASONS}")
+        payload = None if summary is None else json.dumps(summary, allow_nan=False)
+        self._write(
+            lambda db: db.execute(
+                "UPDATE sessions SET ended_at = ?, end_reason = ?,"
+                " summary_json = coalesce(?, summary_json) WHERE id = ? AND ended_at IS NULL",
+                (ended_at, reason, payload, session_id),
+            )
+        )
+
+    def close_interrupted(self) -> list[int]:
+        """Close sessions left open by a crash or power cut; return their ids.
+
+        Each ends at its last stored step (or its start), with reason ``interrupted``.
+        """
+
+        def tx(db):
+            ids = [r[0] for r in db.execute("SELECT id FROM sessions WHERE ended_at IS NULL")]
+            db.execute(
+                "UPDATE sessions SET ended_at = coalesce(last_step_at, started_at),"
+                " end_reason = 'interrupted' WHERE ended_at IS NULL"
+            )
+            return ids
+
+        return self._write(tx)
+
+    def session(self, session_id: int) -> dict[str, Any] | None:
+        """One session as a dict (``summary`` decoded), or None if there is no such id."""
+        row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else _session_dict(row)
+
+    def sessions(self, limit: int = 50, before_id: int | None = None) -> list[dict[str, Any]]:
+        """The newest sessions first (at most ``limit``), optionally older than ``before_id``."""
+        rows = self.db.execute(
+            "SELECT * FROM sessions WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (before_id if before_id is not None else 2**62, limit),
+        ).fetchall()
+        return [_session_dict(r) for r in rows]
+
+    def open_session(self) -> dict[str, Any] | None:
+        """The session still running, if any."""
+        row = self.db.execute(
+            "SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _session_dict(row)
+
+    def steps(self, session_id: int, after_id: int = 0, limit: int = 1_000_000) -> list[dict]:
+        """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_FIELDS``."""
+        rows = self.db.execute(
+            "SELECT * FROM steps WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (session_id, after_id, limit),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def step_arrays(self, session_id: int, fields: Iterable[str]) -> dict[str, list]:
+        """Columns of a session's steps, for charts and statistics without per-row dicts."""
+        fields = list(fields)
+        unknown = set(fields) - {"id", "at", *STEP_FIELDS}
+        if unknown:
+            raise ValueError(f"unknown step fields: {sorted(unknown)}")
+        rows = self.db.execute(
+            f"SELECT {', '.join(fields)} FROM steps WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        return {f: [r[i] for r in rows] for i, f in enumerate(fields)}
+
+    # -- staff commands ------------------------------------------------------------------
+
+    def post_command(self, kind: str, payload: Mapping[str, Any] | None = None) -> int:
+        """Queue a staff command for ``sense`` (e.g. ``reset``); returns its id."""
+        return self._write(
+            lambda db: db.execute(
+                "INSERT INTO commands (kind, payload_json, created_at) VALUES (?, ?, ?)",
+                (kind, None if payload is None else json.dumps(payload), time.time()),
+            ).lastrowid
+        )
+
+    def take_commands(self) -> list[dict[str, Any]]:
+        """Return the pending commands, oldest first, and mark them taken (by ``sense``)."""
+
+        def tx(db):
+            rows = db.execute(
+                "SELECT * FROM commands WHERE taken_at IS NULL ORDER BY id"
+            ).fetchall()
+            if rows:
+                db.execute(
+                    "UPDATE commands SET taken_at = ? WHERE taken_at IS NULL", (time.time(),)
+                )
+            return [
+                {
+                    "id": r["id"],
+                    "kind": r["kind"],
+                    "payload": json.loads(r["payload_json"]) if r["payload_json"] else None,
+                    "created_at": r["created_at"],
+                }
+                for r in rows
+            ]
+
+        return self._write(tx)
+
+    def command(self, command_id: int) -> dict[str, Any] | None:
+        """One command with its ``taken_at`` (None until ``sense`` picked it up)."""
+        row = self.db.execute("SELECT * FROM commands WHERE id = ?", (command_id,)).fetchone()
+        return None if row is None else dict(row)
+
+    # -- settings ------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """Settings saved by staff (they override the config file's values)."""
+        return {
+            r["key"]: json.loads(r["value_json"])
+            for r in self.db.execute("SELECT key, value_json FROM settings")
+        }
+
+    def save_settings(self, values: Mapping[str, Any]) -> None:
+        """Save (merge) staff settings; ``None`` removes a key."""
+
+        def tx(db):
+            for key, value in values.items():
+                if value is None:
+                    db.execute("DELETE FROM settings WHERE key = ?", (key,))
+                else:
+                    db.execute(
+                        "INSERT INTO settings VALUES (?, ?) ON CONFLICT(key)"
+                        " DO UPDATE SET value_json = excluded.value_json",
+                        (key, json.dumps(value, allow_nan=False)),
+                    )
+
+        self._write(tx)
+
+    # -- staff PIN -----------------------------------------------------------------------
+
+    def set_pin(self, pin: str) -> None:
+        """Store the staff PIN, hashed with scrypt and a random salt. Never stored in clear."""
+        check_pin_format(pin)
+        salt = secrets.token_bytes(16)
+        digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+        encoded = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO staff VALUES (1, ?, ?) ON CONFLICT(id)"
+                " DO UPDATE SET pin_hash = excluded.pin_hash, updated_at = excluded.updated_at",
+                (encoded, time.time()),
+            )
+        )
+
+    def has_pin(self) -> bool:
+        """True once ``midstance set-pin`` has been run (there is no default PIN)."""
+        return self.db.execute("SELECT 1 FROM staff WHERE id = 1").fetchone() is not None
+
+    def check_pin(self, pin: str) -> bool:
+        """True if ``pin`` is the staff PIN. Constant-time; False when no PIN is set."""
+        row = self.db.execute("SELECT pin_hash FROM staff WHERE id = 1").fetchone()
+        if row is None or not isinstance(pin, str) or len(pin) > 64:
+            return False
+        _, n, r, p, salt, digest = row["pin_hash"].split("$")
+        params = dict(_SCRYPT, n=int(n), r=int(r), p=int(p))
+        candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **params)
+        return hmac.compare_digest(candidate.hex(), digest)
+
+    # -- upkeep --------------------------------------------------------------------------
+
+    def prune(self, keep_days: float, keep_sessions: int, now: float | None = None) -> int:
+        """Delete finished sessions older than ``keep_days`` beyond the newest
+        ``keep_sessions``; returns how many were deleted. Steps go with their session."""
+        now = time.time() if now is None else now
+        cutoff = now - keep_days * 86400
+
+        def tx(db):
+            cur = db.execute(
+                "DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ? AND id NOT IN"
+                " (SELECT id FROM sessions ORDER BY id DESC LIMIT ?)",
+                (cutoff, keep_sessions),
+            )
+            db.execute("DELETE FROM commands WHERE taken_at IS NOT NULL AND taken_at < ?",
+                       (now - 86400,))
+            return cur.rowcount
+
+        return self._write(tx)
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file."""
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def check_pin_format(pin: str) -> None:
+    """Raise ValueError unless ``pin`` is 4 to 12 digits."""
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("the staff PIN must be 4 to 12 digits")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and NaN to what sqlite stores (NaN -> null)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _session_dict(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    raw = d.pop("summary_json")
+    d["summary"] = json.loads(raw) if raw else None
+    d["good_share"] = d["good"] / d["steps"] if d["steps"] else None
+    return d

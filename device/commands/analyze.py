@@ -1,0 +1,13 @@
+"""`midstance analyze` (not built yet)."""
+
+HELP = "analyze (not built yet)"
+
+
+def add_arguments(parser):
+    """Register this command's options."""
+
+
+def run(args) -> int:
+    """Run the command; returns the exit code."""
+    print("midstance analyze: not built yet")
+    return 2

@@ -1,0 +1,13 @@
+"""`midstance doctor` (not built yet)."""
+
+HELP = "doctor (not built yet)"
+
+
+def add_arguments(parser):
+    """Register this command's options."""
+
+
+def run(args) -> int:
+    """Run the command; returns the exit code."""
+    print("midstance doctor: not built yet")
+    return 2
