@@ -1,13 +1,156 @@
-"""`midstance doctor` (not built yet)."""
+"""`midstance doctor`: check what the appliance needs, one clear line per check."""
 
-HELP = "doctor (not built yet)"
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+from core.errors import MidstanceError
+
+HELP = "check the config, model files, camera, GPIO and directories (exit 1 if any fails)"
 
 
 def add_arguments(parser):
     """Register this command's options."""
+    parser.add_argument("--config", default=None, help="the TOML config file")
+    parser.add_argument("--state-dir", default=None)
+    parser.add_argument("--run-dir", default=None)
+    parser.add_argument("--models-dir", default=None)
+    parser.add_argument("--source", default=None, help="'camera' or a video file to check")
+    parser.add_argument(
+        "--led",
+        choices=["gpio", "mock", "terminal", "none"],
+        default="gpio",
+        help="which LED to check (gpio: the configured pins)",
+    )
+
+
+def check_config(args):
+    """The config file loads and every value is valid."""
+    from device.commands.sense import load_config_from_args
+    from device.config import DEFAULT_PATH
+
+    sense_args = argparse.Namespace(
+        config=args.config,
+        state_dir=args.state_dir,
+        run_dir=args.run_dir,
+        models_dir=args.models_dir,
+        source=args.source,
+        model=None,
+        facing=None,
+    )
+    cfg = load_config_from_args(sense_args)
+    where = args.config or (DEFAULT_PATH if DEFAULT_PATH.exists() else "defaults")
+    return cfg, f"valid ({where})"
+
+
+def check_models(cfg) -> str:
+    """The detector and the configured landmark model are the pinned files."""
+    from device.pose import models
+
+    directory = models.models_dir(cfg["pose"]["models_dir"] or None)
+    problems = [
+        p
+        for name in ("pose_detection", f"pose_landmark_{cfg['pose']['model']}")
+        if (p := models.check(directory, name))
+    ]
+    if problems:
+        raise MidstanceError("; ".join(problems))
+    return f"pose_detection + pose_landmark_{cfg['pose']['model']} verified in {directory}"
+
+
+def check_camera(cfg) -> str:
+    """The configured source gives a frame."""
+    from device.camera import open_source
+
+    source = open_source(cfg["camera"], realtime=False)
+    try:
+        source.start()
+        frame = source.read(timeout=5.0)
+    except MidstanceError:
+        raise
+    except Exception as exc:
+        raise MidstanceError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        source.close()
+    if frame is None:
+        raise MidstanceError("no frame within 5 s")
+    h, w = frame.rgb.shape[:2]
+    return f"{cfg['camera']['source']}: a {w}x{h} frame"
+
+
+def check_gpio(cfg, led: str) -> str:
+    """The LED pins (and the staff button pin) can be opened."""
+    from device.indicator import make_indicator, mock_pin_factory
+
+    indicator = make_indicator(led, cfg["led"], stream=open(os.devnull, "w"))  # noqa: SIM115
+    indicator.close()
+    text = f"LED {led} ({cfg['led']['kind']})"
+    if cfg["button"]["pin"] >= 0 and led in ("gpio", "mock"):
+        from device.button import StaffButton
+
+        factory = mock_pin_factory() if led == "mock" else None
+        StaffButton(cfg["button"]["pin"], lambda: None, cfg["button"]["hold_s"], factory).close()
+        text += f", button GPIO{cfg['button']['pin']}"
+    return text
+
+
+def check_dir(path: str, what: str) -> str:
+    """The directory exists (or can be made) and this user can write in it."""
+    from device.commands.sense import prepare_dir
+
+    directory = prepare_dir(path, what)
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise MidstanceError(f"{directory}: cannot write: {exc.strerror}") from None
+    return f"{directory} writable"
+
+
+def check_store(state_dir: str) -> str:
+    """The session store opens and passes SQLite's integrity check."""
+    from core.store import Store, StoreError
+
+    try:
+        store = Store.in_dir(state_dir)
+        result = store.integrity_check()
+        pin = store.has_pin()
+        store.close()
+    except StoreError as exc:
+        raise MidstanceError(str(exc)) from None
+    if result != "ok":
+        raise MidstanceError(f"integrity check: {result}")
+    return f"{store.path} ok" + ("" if pin else " (no staff PIN yet: run `midstance set-pin`)")
 
 
 def run(args) -> int:
-    """Run the command; returns the exit code."""
-    print("midstance doctor: not built yet")
-    return 2
+    """Run every check; exit 1 if any failed."""
+    failed = 0
+
+    def report(name, fn, *a):
+        nonlocal failed
+        try:
+            text = fn(*a)
+        except (MidstanceError, OSError, ValueError) as exc:
+            failed += 1
+            print(f"FAIL  {name}: {exc}", flush=True)
+            return None
+        print(f"ok    {name}: {text if isinstance(text, str) else text[1]}", flush=True)
+        return text
+
+    result = report("config", check_config, args)
+    if result is None:
+        print("doctor: the config is wrong; the other checks need it", file=sys.stderr)
+        return 1
+    cfg = result[0]
+    report("models", check_models, cfg)
+    report("camera", check_camera, cfg)
+    report("gpio", check_gpio, cfg, args.led)
+    report("state dir", check_dir, cfg["paths"]["state_dir"], "state directory")
+    report("run dir", check_dir, cfg["paths"]["run_dir"], "run directory")
+    report("store", check_store, cfg["paths"]["state_dir"])
+    print(f"doctor: {'all checks passed' if not failed else f'{failed} check(s) failed'}")
+    return 1 if failed else 0

@@ -1,13 +1,54 @@
-"""`midstance web` (not built yet)."""
+"""`midstance web`: serve the phone page and API with waitress (never Flask's dev server)."""
 
-HELP = "web (not built yet)"
+from __future__ import annotations
+
+import os
+import signal
+
+from core.errors import ConfigError
+
+HELP = "serve the phone page, the JSON API and /metrics on the LAN (waitress)"
 
 
 def add_arguments(parser):
     """Register this command's options."""
+    parser.add_argument(
+        "--state-dir", default=os.environ.get("STATE_DIRECTORY", "state"),
+        help="session store and web secret key (default: $STATE_DIRECTORY or ./state)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--run-dir", default=os.environ.get("RUNTIME_DIRECTORY", "run"),
+        help="live snapshot of `midstance sense` (default: $RUNTIME_DIRECTORY or ./run)",
+    )  # fmt: skip
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    parser.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
+    parser.add_argument("--threads", type=int, default=None, help="worker threads (default: 96)")
+    parser.add_argument("--kiosk-url", default=None, help="URL printed on the QR sticker")
 
 
 def run(args) -> int:
-    """Run the command; returns the exit code."""
-    print("midstance web: not built yet")
-    return 2
+    """Serve until interrupted; returns the exit code."""
+    from web import create_app
+    from web.server import make_server
+
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be 0..65535, got {args.port}")
+    os.makedirs(args.run_dir, exist_ok=True)
+    config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir}
+    if args.kiosk_url:
+        config["KIOSK_URL"] = args.kiosk_url
+    app = create_app(config)
+    try:
+        srv = make_server(app, args.host, args.port, args.threads)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    # SIGTERM (systemd stop) ends the loop like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: srv.close(timeout=0))
+    print(f"midstance web: serving on http://{srv.host}:{srv.port}/", flush=True)
+    try:
+        srv.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.close()
+    return 0

@@ -1,0 +1,432 @@
+"""The live analysis: one landmark frame at a time in, judged running steps and the LED out.
+
+:class:`RunAnalyzer` is the one object the appliance feeds from the camera and ``midstance
+analyze`` feeds from a trace (:func:`analyze_trace`), so live and offline results are the same
+by construction. Per frame it does a fixed, small amount of work (one filter update over the 33
+landmarks, then scalar arithmetic on the dozen that matter) and keeps bounded state: rings of
+a few seconds for the belt level and the leg length, and the current stance of each leg.
+
+Pipeline per frame: one-euro filter (:mod:`core.filters`) -> facing vote (:mod:`core.facing`)
+-> leg length and belt levels -> gait events per leg (:mod:`core.gait`) -> at each toe-off the
+step's metrics (:mod:`core.metrics`) and verdict (:mod:`core.verdict`) -> the LED state.
+
+Example::
+
+    analyzer = RunAnalyzer(fps=30)
+    for t, xy, vis in frames:
+        update = analyzer.push(t, xy, vis)
+        for step in update.steps:
+            print(step.leg, step.verdict, step.cue)
+        led.show(update.led)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core import landmarks
+from core.facing import FacingVote, sign
+from core.filters import OneEuroFilter
+from core.gait import BeltLevel, Cadence, FootFrame, LegEvents, Stance, cadence_spm
+from core.metrics import (
+    hip_ankle_offset,
+    hip_bend_deg,
+    knee_flexion_deg,
+    lean_deg,
+    overstride,
+    trunk_deg,
+)
+from core.verdict import LedSmoother, Thresholds, cue, judge
+
+#: Landmarks read per frame: per side shoulder, hip, knee, ankle, heel, foot_index; then the
+#: nose and ears (facing fallback).
+_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")
+_IDX = np.array(
+    [landmarks.INDEX[f"{side}_{part}"] for side in landmarks.LEGS for part in _PARTS]
+    + [landmarks.INDEX[n] for n in ("nose", "left_ear", "right_ear")]
+)
+SH, HIP, KNEE, ANKLE, HEEL, TOE = range(6)
+NOSE, LEAR, REAR = 12, 13, 14
+_SIDE = {"left": 0, "right": 6}
+
+#: Visibility below which a landmark is not used.
+MIN_VIS = 0.3
+#: Contact time needs a few frames per stance (about 8 at 30 fps): below this it is None.
+MIN_FPS_CONTACT = 25.0
+#: "running" while a step came within this many seconds.
+RUNNING_S = 2.5
+#: After this long without a person the legs forget their stance; after ABSENT_RESET_S the
+#: facing and body size are forgotten too (the next person may be someone else).
+LOST_S = 0.5
+ABSENT_RESET_S = 3.0
+
+STEP_FIELDS = (
+    "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
+    "lean_to_deg", "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
+    "contact_time_s", "cadence_spm", "verdict", "reasons",
+)  # fmt: skip
+
+
+@dataclass
+class Step:
+    """One judged step: events (seconds), metrics (ARCHITECTURE section 3), verdict.
+
+    ``hip_ankle_offset``, ``overstride``, ``bounce`` in leg lengths; angles in degrees,
+    positive = forward; ``lean_deg`` at midstance, ``lean_to_deg`` at toe-off;
+    ``contact_time_s`` None below 25 fps; None for anything the landmarks did not allow.
+    """
+
+    leg: str
+    contact_t: float
+    midstance_t: float
+    toe_off_t: float | None
+    hip_ankle_offset: float | None = None
+    lean_deg: float | None = None
+    lean_to_deg: float | None = None
+    trunk_deg: float | None = None
+    hip_bend_deg: float | None = None
+    overstride: float | None = None
+    knee_flexion_ic_deg: float | None = None
+    bounce: float | None = None
+    contact_time_s: float | None = None
+    cadence_spm: float | None = None
+    verdict: str = "good"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def cue(self) -> str | None:
+        """The runner's cue for this step (None when it was good)."""
+        return cue(self.reasons)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able dict with the report's step field names (None for missing)."""
+        return asdict(self)
+
+
+@dataclass
+class Update:
+    """What one frame changed: steps decided now, the LED state and what is seen."""
+
+    steps: list[Step]
+    led: str
+    runner: bool
+    running: bool
+    reliable: bool
+
+
+def _num(value: Any, digits: int) -> float | None:
+    value = float(value)
+    return round(value, digits) + 0.0 if math.isfinite(value) else None
+
+
+class RunAnalyzer:
+    """Streaming step detection and judgement (see the module docstring).
+
+    ``fps`` is the nominal frame rate (None: estimated from the timestamps); ``facing`` is
+    ``"auto"``, ``"left"`` or ``"right"``; ``smooth`` runs the one-euro filter first.
+    """
+
+    def __init__(
+        self,
+        fps: float | None = None,
+        facing: str = "auto",
+        thresholds: Thresholds | None = None,
+        smooth: bool = True,
+    ):
+        if facing not in ("auto", "left", "right"):
+            raise ValueError(f"facing must be auto, left or right: {facing!r}")
+        self.fps_setting = fps
+        self.facing_setting = facing
+        self.thresholds = thresholds or Thresholds()
+        self.smooth = smooth
+        self.reset()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything: a new session."""
+        self.fps: float | None = self.fps_setting
+        self._filter = OneEuroFilter()
+        self._vote = FacingVote()
+        self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
+        self._cadence = Cadence()
+        self._strides: list[float] = []  # every stride, for analyze_trace's report only
+        self._led = LedSmoother()
+        self._rings: dict[str, BeltLevel] | None = None
+        self._xy, self._vis = landmarks.empty_pose()
+        self._last_t: float | None = None
+        self._last_seen: float | None = None
+        self._last_step_t: float | None = None
+        self._hip_lo = -math.inf  # largest pelvis y (lowest point) since the last step
+        self._hip_hi = math.inf
+        self._dts: list[float] = []
+        self._keep_strides = False
+        self._side_vis = [0.0, 0.0]
+        self._side_frames = 0
+        if self.fps:
+            self._setup(self.fps)
+
+    def _setup(self, fps: float) -> None:
+        self.fps = fps
+        size = int(min(max(4 * fps, 32), 1024))  # about 4 s of frames
+        every = max(4, round(fps / 4))  # refresh levels about 4 times a second
+        self._rings = {
+            key: BeltLevel(size, every, q)
+            for key, q in (
+                ("leg", 50.0),
+                ("left_heel", 85.0), ("left_toe", 85.0),
+                ("right_heel", 85.0), ("right_toe", 85.0),
+            )
+        }  # fmt: skip
+
+    @property
+    def facing(self) -> str | None:
+        """``"left"`` or ``"right"`` (the fixed setting, or the vote once decided), else None."""
+        return self.facing_setting if self.facing_setting != "auto" else self._vote.facing
+
+    @property
+    def near_side(self) -> str | None:
+        """The runner's side facing the camera: ``"left"``, ``"right"`` or None.
+
+        The side whose shoulder, hip, knee and ankle are seen better so far (the far side is
+        partly hidden behind the body), when that is clear (a mean margin of 0.02 per
+        landmark); else the geometry of an unmirrored camera: a runner facing image-left
+        shows the left side. Only a mirrored image makes the two disagree.
+        """
+        left, right = self._side_vis
+        if abs(left - right) > 0.02 * 4 * self._side_frames and self._side_frames >= 10:
+            return "left" if left > right else "right"
+        return self.facing
+
+    @property
+    def cadence_spm(self) -> float | None:
+        """Live cadence, steps/min, from the recent strides (None before the first)."""
+        spm = self._cadence.spm
+        return None if spm is None else round(spm, 1)
+
+    @property
+    def smoothed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The latest filtered landmarks ``(xy (33, 2), vis (33,))``."""
+        return self._xy, self._vis
+
+    @property
+    def leg_px(self) -> float | None:
+        """The runner's leg length in pixels (None until measured)."""
+        if self._rings is None:
+            return None
+        level = self._rings["leg"].level
+        return level if math.isfinite(level) else None
+
+    # -- per frame -------------------------------------------------------------------------
+
+    def push(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None) -> Update:
+        """Feed one frame taken at ``t`` seconds; returns what it changed.
+
+        ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None, None`` when no
+        person was found.
+        """
+        t = float(t)
+        if self._last_t is not None and self.fps is None:
+            dt = t - self._last_t
+            if dt > 0:
+                self._dts.append(dt)
+            if len(self._dts) >= 5:
+                self._setup(1.0 / float(np.median(self._dts)))
+                self._dts = []
+        self._last_t = t
+        if xy is None or vis is None:
+            return self._absent(t)
+        xy = np.asarray(xy, dtype=float)
+        vis = np.asarray(vis, dtype=float)
+        sel = xy[_IDX]
+        if np.isnan(sel).all():
+            return self._absent(t)
+        if self._last_seen is not None and t - self._last_seen > ABSENT_RESET_S:
+            self._forget_runner()
+        self._last_seen = t
+        # Events and metrics use the raw landmarks: at 30 fps one frame of filter lag moves the
+        # stance ankle ~0.09 leg lengths with the belt, as much as the hip-behind threshold.
+        # The filtered landmarks are for showing (the setup view's skeleton).
+        if self.smooth:
+            self._filter.scale = self.leg_px or 1.0
+            self._xy = self._filter(t, xy)
+        else:
+            self._xy = xy
+        self._vis = vis
+        p = sel.tolist()
+        v = vis[_IDX].tolist()
+        steps = self._frame(t, p, v) if self._rings is not None else []
+        near = _SIDE[self.near_side or "left"]
+        reliable = (
+            v[near + HIP] >= MIN_VIS
+            and v[near + ANKLE] >= MIN_VIS
+            and max(v[SH], v[6 + SH]) >= MIN_VIS
+        )
+        running = self._last_step_t is not None and t - self._last_step_t <= RUNNING_S
+        for step in steps:
+            self._led.step(step.verdict)
+        led = self._led.frame(t, True, running, reliable)
+        return Update(steps, led, True, running, reliable)
+
+    def _absent(self, t: float) -> Update:
+        if self._last_seen is None or t - self._last_seen > LOST_S:
+            for legs in self._legs.values():
+                legs.reset()
+        running = self._last_step_t is not None and t - self._last_step_t <= RUNNING_S
+        led = self._led.frame(t, False, running, False)
+        return Update([], led, False, running, False)
+
+    def _forget_runner(self) -> None:
+        """A new person may be in front of the camera: re-learn facing, size and belt level."""
+        self._vote.reset()
+        self._filter.reset()
+        self._side_vis = [0.0, 0.0]
+        self._side_frames = 0
+        for legs in self._legs.values():
+            legs.reset()
+        if self.fps:
+            self._setup(self.fps)
+
+    def _frame(self, t: float, p: list, v: list) -> list[Step]:
+        rings = self._rings
+        assert rings is not None
+        # Leg length from the better-seen side (the near leg, normally).
+        best = max((0, 6), key=lambda o: min(v[o + HIP], v[o + KNEE], v[o + ANKLE]))
+        if min(v[best + HIP], v[best + KNEE], v[best + ANKLE]) >= MIN_VIS:
+            (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
+            rings["leg"].add(math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay))
+        leg_px = self.leg_px
+        # Facing: toe ahead of heel (either foot), else nose ahead of the ears. The vote runs
+        # even with a fixed facing, so a report can warn when the setting looks wrong.
+        if self._vote.facing is None:
+            votes = 0
+            for o in (0, 6):
+                if min(v[o + HEEL], v[o + TOE]) >= MIN_VIS:
+                    dx = p[o + TOE][0] - p[o + HEEL][0]
+                    self._vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
+                    votes += 1
+            if not votes and v[NOSE] >= MIN_VIS:
+                ears = [p[i][0] for i in (LEAR, REAR) if v[i] >= MIN_VIS]
+                if ears:
+                    dx = p[NOSE][0] - sum(ears) / len(ears)
+                    self._vote.add(math.copysign(1.0, dx), v[NOSE])
+        s = sign(self.facing)
+        self._side_frames += 1
+        self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
+        self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
+        # Pelvis height for midstance and bounce: the hips seen, averaged.
+        hips = [p[o + HIP][1] for o in (0, 6) if v[o + HIP] >= MIN_VIS]
+        hip_y = sum(hips) / len(hips) if hips else math.nan
+        if hips:
+            self._hip_lo = max(self._hip_lo, hip_y)
+            self._hip_hi = min(self._hip_hi, hip_y)
+        steps = []
+        for leg, o in _SIDE.items():
+            heel_ok, toe_ok = v[o + HEEL] >= MIN_VIS, v[o + TOE] >= MIN_VIS
+            heel_y = p[o + HEEL][1] if heel_ok else math.nan
+            toe_y = p[o + TOE][1] if toe_ok else math.nan
+            heel_level = rings[f"{leg}_heel"].add(heel_y)
+            toe_level = rings[f"{leg}_toe"].add(toe_y)
+            ankle_ok = v[o + ANKLE] >= MIN_VIS
+            foot_x = p[o + HEEL][0] if heel_ok else p[o + ANKLE][0] if ankle_ok else math.nan
+            frame = FootFrame(
+                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (heel_ok or toe_ok), (p, v)
+            )
+            if leg_px is None:
+                self._legs[leg].push(frame, 0, 0.0, heel_level, toe_level)
+                continue
+            stance = self._legs[leg].push(frame, s, leg_px, heel_level, toe_level)
+            if stance is not None:
+                steps.append(self._step(stance, s, leg_px, self._legs[leg].stride_s))
+        return steps
+
+    # -- per step --------------------------------------------------------------------------
+
+    def _step(self, st: Stance, s: int, leg_px: float, stride_s: float | None) -> Step:
+        o = _SIDE[st.leg]
+        near = _SIDE[self.near_side or st.leg]
+
+        def point(pose, i: int) -> np.ndarray:
+            p, v = pose
+            return np.array(p[i]) if v[i] >= MIN_VIS else np.array([math.nan, math.nan])
+
+        def hip(pose) -> np.ndarray:
+            # The near-side hip (ARCHITECTURE section 3); the other one if it is not seen.
+            h = point(pose, near + HIP)
+            return h if not np.isnan(h).any() else point(pose, 6 - near + HIP)
+
+        def shoulders(pose) -> np.ndarray:
+            seen = [point(pose, k + SH) for k in (0, 6)]
+            seen = [q for q in seen if not np.isnan(q).any()]
+            return np.mean(seen, axis=0) if seen else np.array([math.nan, math.nan])
+
+        ms_hip, ms_ankle, ms_sh = hip(st.ms), point(st.ms, o + ANKLE), shoulders(st.ms)
+        ic = st.ic
+        self._cadence.add(stride_s)
+        if self._keep_strides and stride_s and 0.2 < stride_s < 2.0:
+            self._strides.append(stride_s)
+        contact = st.toe_off_t - st.contact_t
+        step = Step(
+            leg=st.leg,
+            contact_t=round(st.contact_t, 4),
+            midstance_t=round(st.midstance_t, 4),
+            toe_off_t=round(st.toe_off_t, 4),
+            hip_ankle_offset=_num(hip_ankle_offset(ms_hip, ms_ankle, s, leg_px), 4),
+            lean_deg=_num(lean_deg(ms_ankle, ms_sh, s), 2),
+            lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
+            trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
+            hip_bend_deg=_num(hip_bend_deg(ms_ankle, ms_hip, ms_sh, s), 2),
+            overstride=_num(overstride(hip(ic), point(ic, o + ANKLE), s, leg_px), 4),
+            knee_flexion_ic_deg=_num(
+                knee_flexion_deg(point(ic, o + HIP), point(ic, o + KNEE), point(ic, o + ANKLE)), 2
+            ),
+            bounce=_num((self._hip_lo - self._hip_hi) / leg_px, 4),
+            contact_time_s=(
+                round(contact, 4) if self.fps and self.fps >= MIN_FPS_CONTACT else None
+            ),
+            cadence_spm=self.cadence_spm,
+        )
+        step.verdict, step.reasons = judge(step, self.thresholds)
+        self._hip_lo, self._hip_hi = -math.inf, math.inf
+        self._last_step_t = st.toe_off_t
+        return step
+
+
+def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = None) -> dict:
+    """The ``midstance-report/1`` dict of a whole :class:`core.trace.Trace`.
+
+    Feeds the same :class:`RunAnalyzer` the appliance uses, frame by frame, so the steps are
+    exactly the ones a live run over the same frames would have produced.
+    """
+    from core.report import build_report
+
+    analyzer = RunAnalyzer(fps=trace.fps, facing=facing, thresholds=thresholds)
+    analyzer._keep_strides = True
+    steps: list[Step] = []
+    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
+        present = not np.isnan(xy).all()
+        steps.extend(analyzer.push(t, xy if present else None, vis if present else None).steps)
+    duration = float(trace.t[-1] - trace.t[0]) + 1.0 / trace.fps if len(trace.t) else 0.0
+    return build_report(
+        steps,
+        facing=analyzer.facing,
+        fps=trace.fps,
+        duration_s=duration,
+        cadence=cadence_spm(analyzer._strides) if analyzer._strides else None,
+        warnings=list(trace.warnings) + _facing_warning(analyzer),
+        thresholds=analyzer.thresholds,
+    )
+
+
+def _facing_warning(analyzer: RunAnalyzer) -> list[str]:
+    seen = analyzer._vote.facing
+    if analyzer.facing_setting != "auto" and seen and seen != analyzer.facing_setting:
+        return [
+            f"facing is set to {analyzer.facing_setting} but the runner seems to face {seen}"
+            " (toes point that way): steps are likely wrong"
+        ]
+    return []

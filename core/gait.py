@@ -1,0 +1,246 @@
+"""Streaming gait events of one leg on a treadmill: initial contact, midstance, toe-off.
+
+On a treadmill the stance foot sits on the belt (its lowest position in the image) and travels
+backward with it; the swing foot is off the belt and comes forward. So, per leg, from the heel
+and toe (``foot_index``) positions in leg lengths ``L`` (image y down):
+
+- height ``h`` of a foot point = (its belt level - its y) / L, the belt level being a high
+  percentile of that point's recent y (:class:`BeltLevel`, per leg and point, because the far
+  foot stands higher in a perspective image);
+- **initial contact (IC)** at frame j: the foot is low (``min(h_heel, h_toe) < h_on``) and it
+  moves backward between j and j+1 faster than ``v_on`` (L/s). That is the annotators' "first
+  frame the heel moves rearward at belt speed"; swing-foot retraction before landing happens in
+  the air, which the height test excludes;
+- **toe-off (TO)** at frame j: the last frame before the toe rises above ``h_off``;
+- **midstance (MS)**: the frame of the lowest pelvis (largest hip y) between IC and TO
+  (ARCHITECTURE section 3).
+
+Every decision about frame j is taken when frame j+1 arrives, so a step is known one frame
+after its toe-off. A stance is dropped, never guessed, when the foot is lost during it, when
+it lasts longer than ``max_contact_s`` or more than half the stride (walking has double
+support, running has a flight phase), or when the foot hardly moved backward (standing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Defaults (leg lengths, L/s, seconds); see the module docstring.
+H_ON = 0.08
+H_OFF = 0.04
+H_BACK = 0.015
+BELT_SHARE = 0.6
+V_ON = 0.8
+MIN_TRAVEL = 0.10
+MAX_CONTACT_S = 0.55
+MAX_DUTY = 0.5
+MAX_STRIDE_S = 2.0
+
+
+class BeltLevel:
+    """The belt level of one foot point in pixels: a high percentile of its recent y.
+
+    Bounded memory: a ring of ``size`` samples; the percentile is recomputed every
+    ``every`` samples (amortised O(1) per frame).
+    """
+
+    def __init__(self, size: int = 256, every: int = 16, q: float = 85.0):
+        self.buf = np.full(size, np.nan)
+        self.every, self.q = every, q
+        self.i = 0
+        self.level = math.nan
+
+    def add(self, y: float) -> float:
+        """Add one sample (NaN = not seen); returns the current level (NaN until known)."""
+        self.buf[self.i % len(self.buf)] = y
+        self.i += 1
+        if self.i % self.every == 0:
+            seen = self.buf[~np.isnan(self.buf)]
+            # Need a stride or so of samples before the level means anything.
+            if len(seen) >= min(2 * self.every, len(self.buf)):
+                self.level = float(np.percentile(seen, self.q))
+        return self.level
+
+
+@dataclass
+class FootFrame:
+    """One frame of one leg as the event detector sees it (pixels, seconds)."""
+
+    t: float
+    heel_y: float
+    toe_y: float
+    foot_x: float
+    hip_y: float
+    ok: bool
+    pose: Any = None  # what the caller wants back at the events (e.g. the landmark points)
+
+
+@dataclass
+class Stance:
+    """A finished stance: event times and the frames at IC, MS and TO."""
+
+    leg: str
+    contact_t: float
+    midstance_t: float
+    toe_off_t: float
+    ic: Any
+    ms: Any
+    to: Any
+    frames: int
+    travel: float  # backward travel of the foot during contact, leg lengths
+    hip_min_y: float = math.nan
+    extra: dict = field(default_factory=dict)
+
+
+class LegEvents:
+    """Streaming IC/MS/TO detection for one leg (see the module docstring).
+
+    Call :meth:`push` once per frame with a :class:`FootFrame`; it returns a :class:`Stance`
+    when one ends (one frame after its toe-off), else None.
+    """
+
+    def __init__(self, leg: str):
+        self.leg = leg
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new runner or a gap)."""
+        self.prev: FootFrame | None = None
+        self.contact: list[FootFrame] | None = None  # the frames of the current stance
+        self.toe_min = math.inf
+        self.last_ic_t: float | None = None
+        self.stride_s: float | None = None
+        self.swung = False  # a stance already under way when we start is not a whole step
+        self.belt: deque[float] = deque(maxlen=5)  # recent belt speeds, L/s
+
+    @property
+    def v_on(self) -> float:
+        """Backward foot speed (L/s) that marks a contact: a share of the belt's speed."""
+        if not self.belt:
+            return V_ON
+        return max(V_ON, BELT_SHARE * sorted(self.belt)[len(self.belt) // 2])
+
+    def push(
+        self, f: FootFrame, s: int, leg_px: float, heel_level: float, toe_level: float
+    ) -> Stance | None:
+        """Feed the next frame; ``s`` = facing sign, ``leg_px`` = L in pixels."""
+        prev, self.prev = self.prev, f
+        if prev is None or not (s and leg_px > 0) or f.t <= prev.t:
+            self.contact = None
+            return None
+        if not (prev.ok and f.ok):
+            # Lost the foot: drop the stance rather than guess, and wait for a swing seen
+            # whole before the next one (a foot that reappears mid-stance is no contact).
+            self.contact = None
+            self.swung = False
+            return None
+        speed = -s * (f.foot_x - prev.foot_x) / leg_px / (f.t - prev.t)  # backward, L/s
+        frames = self.contact
+        if frames is None:
+            # A new stance needs a swing first (the foot came forward): a toe that wobbles
+            # mid-stance must not split one contact into two steps.
+            if speed < -V_ON:
+                self.swung = True
+            if not (
+                self.swung
+                and _low(prev, heel_level, toe_level, leg_px) < H_ON
+                and speed > self.v_on
+            ):
+                return None
+            self.swung = False
+            self.contact = frames = [prev]
+            self.toe_min = math.inf
+            if self.last_ic_t is not None:
+                gap = prev.t - self.last_ic_t
+                self.stride_s = gap if gap < MAX_STRIDE_S else None
+            self.last_ic_t = prev.t
+        else:
+            frames.append(prev)
+        # Toe-off: the toe rises H_OFF above the lowest it was in this stance. Measured from
+        # the stance's own lowest point, not the belt level, because a runner drifting toward
+        # or away from the camera moves the belt in the image faster than the level follows;
+        # and a heel striker lands toe-up, so only a toe that has come down can lift.
+        self.toe_min = min(self.toe_min, _toe(prev, heel_level, toe_level, leg_px))
+        toe = _toe(f, heel_level, toe_level, leg_px)
+        lifted = (self.toe_min < H_ON and toe - self.toe_min > H_OFF) or (
+            _low(f, heel_level, toe_level, leg_px) > 2 * H_ON
+        )
+        if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
+            return None
+        self.contact = None
+        # The toe was last on the belt at the last frame within H_BACK of its lowest point:
+        # H_OFF only makes the lift certain, the toe-off itself came before it.
+        end = len(frames) - 1
+        while end > 0 and _toe(frames[end], heel_level, toe_level, leg_px) > self.toe_min + H_BACK:
+            end -= 1
+        ic, to = frames[0], frames[end]
+        contact_s = to.t - ic.t
+        travel = -s * (to.foot_x - ic.foot_x) / leg_px
+        if contact_s > MAX_CONTACT_S or travel < MIN_TRAVEL:
+            return None
+        if self.stride_s is not None and contact_s > MAX_DUTY * self.stride_s:
+            return None  # no flight phase: walking
+        if contact_s > 0:
+            self.belt.append(travel / contact_s)
+        ms = max(frames[: end + 1], key=lambda fr: fr.hip_y if fr.hip_y == fr.hip_y else -1e9)
+        return Stance(self.leg, ic.t, ms.t, to.t, ic.pose, ms.pose, to.pose, end + 1, travel)
+
+
+def _low(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:
+    """Height of the lower foot point above its belt level, leg lengths (inf if unknown)."""
+    h = math.inf
+    if f.heel_y == f.heel_y and heel_level == heel_level:
+        h = (heel_level - f.heel_y) / leg_px
+    if f.toe_y == f.toe_y and toe_level == toe_level:
+        h = min(h, (toe_level - f.toe_y) / leg_px)
+    return h
+
+
+def _toe(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:
+    """Height of the toe above the belt (the heel's if the toe is not tracked), leg lengths."""
+    if f.toe_y == f.toe_y and toe_level == toe_level:
+        return (toe_level - f.toe_y) / leg_px
+    if f.heel_y == f.heel_y and heel_level == heel_level:
+        return (heel_level - f.heel_y) / leg_px
+    return math.inf
+
+
+class Cadence:
+    """Steps per minute from stride times (IC to IC of the same leg), both legs pooled.
+
+    Strides, not steps, because the far leg may be hidden: each stride is two steps. The value
+    is the mean of the recent strides within 20 % of their median (robust to a missed step,
+    and the mean keeps the precision a median loses to frame quantisation at low fps).
+    """
+
+    def __init__(self, recent: int | None = 12):
+        self.strides: deque[float] = deque(maxlen=recent)
+
+    def reset(self) -> None:
+        """Forget the strides."""
+        self.strides.clear()
+
+    def add(self, stride_s: float | None) -> None:
+        """Add one stride time in seconds (None is ignored)."""
+        if stride_s and 0.2 < stride_s < MAX_STRIDE_S:
+            self.strides.append(stride_s)
+
+    @property
+    def spm(self) -> float | None:
+        """The cadence in steps/min (None before the first stride)."""
+        return cadence_spm(self.strides)
+
+
+def cadence_spm(strides_s) -> float | None:
+    """Steps per minute from stride times in seconds (robust mean, see :class:`Cadence`)."""
+    strides = np.asarray(list(strides_s), dtype=float)
+    if not len(strides):
+        return None
+    med = float(np.median(strides))
+    near = strides[np.abs(strides - med) <= 0.2 * med]
+    return 120.0 / (float(near.mean()) if len(near) else med)

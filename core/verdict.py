@@ -1,0 +1,252 @@
+"""Judging a step: thresholds, the per-step verdict, the runner's cue and the LED state.
+
+A step is ``good`` when the runner leans from the ankles and lands with the hip over the foot,
+``warn`` or ``bad`` when a metric crosses its threshold (the worst reason wins). The LED does not
+show raw verdicts (a single odd step must not flash the strip): :class:`LedSmoother` shows the
+majority of the last few steps with hysteresis, and the states "no runner" and "not judging".
+
+Why the defaults (units in :meth:`Thresholds.describe`):
+
+- ``hip_ankle_offset`` (leg lengths, negative = hip behind the stance ankle at midstance):
+  the running-form sources want the hip right over the ankle; about -0.05 L (4-5 cm for a
+  90 cm leg) is inside pose noise at 30 fps, -0.05 is a clear "sitting back", -0.12 is a hip
+  a hand's width behind the foot.
+- ``lean_deg`` (ankle to shoulder line from vertical at midstance): 5-10 deg is the ordinary
+  running lean; up to 0 is fine (an upright runner with the hips over the ankles is good);
+  leaning back (< -3 deg) or past 16 deg (warn) / 22 deg (bad) is not.
+- ``hip_bend_deg`` (trunk angle minus the ankle-to-hip angle): bending at the hips rather than
+  the ankles; Teng & Powers 2015 measured 3.6 +/- 2.8 deg (low lean) and 10.8 +/- 2.2 deg
+  (high lean) trunk flexion, so > 15 deg warns and > 25 deg is bad.
+- ``overstride`` (leg lengths the foot lands ahead of the hip): Lieberman et al. 2015 show
+  landing distance falling as step rate rises; beyond 0.30 L warns, beyond 0.40 L is bad.
+- ``cadence_spm``: below 150 steps/min warns (the sources aim at about 170 or more).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ConfigError
+
+VERDICTS = ("good", "warn", "bad")
+
+#: What the LED can show. ``fault`` and ``off`` are set by the appliance, never by the core.
+LED_STATES = ("good", "warn", "bad", "no_runner", "not_judging", "fault", "off")
+
+_META: dict[str, tuple[str, float, float, str]] = {
+    # name: (unit, min, max, help)
+    "offset_warn": ("leg lengths", -1.0, 0.5, "hip behind the ankle at midstance: warn below"),
+    "offset_bad": ("leg lengths", -1.0, 0.5, "hip behind the ankle at midstance: bad below"),
+    "lean_back_deg": ("deg", -30.0, 10.0, "leaning back at midstance: warn below"),
+    "lean_warn_deg": ("deg", 0.0, 45.0, "leaning too far forward at midstance: warn above"),
+    "lean_bad_deg": ("deg", 0.0, 60.0, "leaning too far forward at midstance: bad above"),
+    "hip_bend_warn_deg": ("deg", 0.0, 60.0, "bending at the hips, not the ankles: warn above"),
+    "hip_bend_bad_deg": ("deg", 0.0, 90.0, "bending at the hips, not the ankles: bad above"),
+    "overstride_warn": ("leg lengths", 0.0, 1.5, "foot landing ahead of the hip: warn above"),
+    "overstride_bad": ("leg lengths", 0.0, 2.0, "foot landing ahead of the hip: bad above"),
+    "cadence_low_spm": ("steps/min", 0.0, 250.0, "step rate too low: warn below (0 = off)"),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The limits a step is judged by (see the module docstring for why these defaults)."""
+
+    offset_warn: float = -0.05
+    offset_bad: float = -0.12
+    lean_back_deg: float = -3.0
+    lean_warn_deg: float = 16.0
+    lean_bad_deg: float = 22.0
+    hip_bend_warn_deg: float = 15.0
+    hip_bend_bad_deg: float = 25.0
+    overstride_warn: float = 0.30
+    overstride_bad: float = 0.40
+    cadence_low_spm: float = 150.0
+
+    def __post_init__(self) -> None:
+        for name, (_, lo, hi, _) in _META.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"threshold {name!r} must be a number, got {value!r}")
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise ConfigError(f"threshold {name!r} must be in {lo}..{hi}, got {value!r}")
+        for warn, bad, sign in (
+            ("offset_warn", "offset_bad", -1),
+            ("lean_warn_deg", "lean_bad_deg", 1),
+            ("hip_bend_warn_deg", "hip_bend_bad_deg", 1),
+            ("overstride_warn", "overstride_bad", 1),
+        ):
+            if sign * (getattr(self, bad) - getattr(self, warn)) < 0:
+                raise ConfigError(f"threshold {bad!r} must be beyond {warn!r}")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Thresholds:
+        """Defaults overridden by ``d``; ConfigError names an unknown key or a bad value."""
+        d = dict(d or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in d:
+            if key not in known:
+                raise ConfigError(f"unknown threshold {key!r} (known: {', '.join(sorted(known))})")
+        for key, value in d.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"threshold {key!r} must be a number, got {value!r}")
+        return cls(**{k: float(v) for k, v in d.items()})
+
+    def as_dict(self) -> dict[str, float]:
+        """All thresholds as a plain dict (JSON-able)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def describe(cls) -> dict[str, dict[str, Any]]:
+        """For a settings form: ``{name: {"default", "unit", "min", "max", "help"}}``."""
+        defaults = cls()
+        return {
+            name: {"default": getattr(defaults, name), "unit": unit, "min": lo, "max": hi,
+                   "help": help_}
+            for name, (unit, lo, hi, help_) in _META.items()
+        }  # fmt: skip
+
+
+#: Reasons, most important first (the cue names the first one).
+REASONS = ("hip_behind", "hip_bend", "overstride", "lean_forward", "lean_back", "low_cadence")
+
+_CUES = {
+    "hip_behind": "Hip behind the foot at midstance: lean from the ankles",
+    "hip_bend": "Bending at the hips: stand tall, lean from the ankles",
+    "overstride": "Foot landing far ahead: shorter, quicker steps",
+    "lean_forward": "Leaning too far forward: come up a little",
+    "lean_back": "Leaning back: tip forward from the ankles",
+    "low_cadence": "Slow step rate: quicker, lighter steps",
+}
+
+
+def _get(step: Any, name: str) -> float | None:
+    value = step.get(name) if isinstance(step, dict) else getattr(step, name, None)
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def judge(step: Any, thresholds: Thresholds | None = None) -> tuple[str, list[str]]:
+    """Judge one step (a Step or a dict of step metrics): ``(verdict, reasons)``.
+
+    Missing metrics (None) are not judged. ``reasons`` are names from :data:`REASONS`, in that
+    order; the verdict is the worst of the reasons' levels.
+    """
+    th = thresholds or Thresholds()
+    level: dict[str, int] = {}
+
+    def check(reason: str, value: float | None, warn: float, bad: float, above: bool) -> None:
+        if value is None:
+            return
+        if above:
+            lvl = 2 if value > bad else 1 if value > warn else 0
+        else:
+            lvl = 2 if value < bad else 1 if value < warn else 0
+        if lvl:
+            level[reason] = max(level.get(reason, 0), lvl)
+
+    offset = _get(step, "hip_ankle_offset")
+    lean = _get(step, "lean_deg")
+    bend = _get(step, "hip_bend_deg")
+    check("hip_behind", offset, th.offset_warn, th.offset_bad, above=False)
+    # Bending at the hips matters when it puts the hip back, and always when it is extreme.
+    if bend is not None and (offset is None or offset < 0 or bend > th.hip_bend_bad_deg):
+        check("hip_bend", bend, th.hip_bend_warn_deg, th.hip_bend_bad_deg, above=True)
+    check("overstride", _get(step, "overstride"), th.overstride_warn, th.overstride_bad, True)
+    check("lean_forward", lean, th.lean_warn_deg, th.lean_bad_deg, above=True)
+    check("lean_back", lean, th.lean_back_deg, -90.0, above=False)
+    cadence = _get(step, "cadence_spm")
+    if th.cadence_low_spm > 0:
+        check("low_cadence", cadence, th.cadence_low_spm, -1.0, above=False)
+    reasons = [r for r in REASONS if r in level]
+    worst = max(level.values(), default=0)
+    return VERDICTS[worst], reasons
+
+
+def cue(reasons: list[str] | tuple[str, ...]) -> str | None:
+    """A short plain-language cue for the most important reason, or None when all is well."""
+    for reason in REASONS:
+        if reason in reasons:
+            return _CUES[reason]
+    return None
+
+
+class LedSmoother:
+    """The LED state: a smoothed step verdict, or why there is none.
+
+    Each :meth:`step` adds a verdict; the shown verdict is the majority of the last ``window``
+    steps (ties go to the one shown, then to the worse), and it changes only after the new
+    majority has held for ``hold`` steps in a row, so one odd step never flickers the strip.
+    :meth:`frame` gives the state to show at every frame: ``no_runner`` when nobody is seen
+    (after ``absent_s`` without a person), ``not_judging`` when a person is seen but the
+    landmarks are unreliable or no steps came for ``idle_s`` (standing, walking off), else the
+    smoothed verdict. Pure function of its inputs (times are the caller's), so deterministic.
+
+    Example::
+
+        led = LedSmoother()
+        led.step("good"); led.frame(t, runner=True, running=True, reliable=True)  # "good"
+    """
+
+    def __init__(self, window: int = 5, hold: int = 2, absent_s: float = 1.0, idle_s: float = 2.5):
+        self.window, self.hold, self.absent_s, self.idle_s = window, hold, absent_s, idle_s
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every verdict (a new session)."""
+        self._recent: deque[str] = deque(maxlen=self.window)
+        self._shown: str | None = None
+        self._pending: str | None = None
+        self._pending_n = 0
+        self._last_seen: float | None = None
+        self.state = "no_runner"
+
+    @property
+    def verdict(self) -> str | None:
+        """The smoothed step verdict (None before the first step)."""
+        return self._shown
+
+    def step(self, verdict: str) -> str | None:
+        """Add one step's verdict; returns the smoothed verdict."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}: {verdict!r}")
+        self._recent.append(verdict)
+        counts = {v: self._recent.count(v) for v in VERDICTS}
+        top = max(counts.values())
+        tied = [v for v in VERDICTS if counts[v] == top]
+        majority = self._shown if self._shown in tied else tied[-1]
+        if self._shown is None:
+            self._shown = majority
+        elif majority == self._shown:
+            self._pending, self._pending_n = None, 0
+        else:
+            if majority == self._pending:
+                self._pending_n += 1
+            else:
+                self._pending, self._pending_n = majority, 1
+            if self._pending_n >= self.hold:
+                self._shown, self._pending, self._pending_n = majority, None, 0
+        return self._shown
+
+    def frame(self, t: float, runner: bool, running: bool, reliable: bool) -> str:
+        """The state to show at time ``t`` (seconds) given what the frame shows."""
+        if runner:
+            self._last_seen = t
+        if self._last_seen is None or t - self._last_seen > self.absent_s:
+            state = "no_runner"
+        elif not (reliable and running) or self._shown is None:
+            state = "not_judging"
+        else:
+            state = self._shown
+        if state in ("no_runner", "not_judging") and not running:
+            # A new run starts from fresh evidence, not from the last runner's verdicts.
+            self._recent.clear()
+            self._shown, self._pending, self._pending_n = None, None, 0
+        self.state = state
+        return state

@@ -1,0 +1,54 @@
+"""The TFLite interpreter: LiteRT (``ai_edge_litert``) when installed, else ``tflite_runtime``.
+
+Both use XNNPACK as their default CPU delegate, so nothing else needs configuring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from device.pose.models import ModelError
+
+try:
+    from ai_edge_litert.interpreter import Interpreter
+
+    RUNTIME = "ai_edge_litert"
+except ImportError:  # the Pi's Python 3.11 with numpy < 2 may carry tflite_runtime instead
+    from tflite_runtime.interpreter import Interpreter  # type: ignore[no-redef]
+
+    RUNTIME = "tflite_runtime"
+
+
+class Model:
+    """One TFLite model with a float32 input: ``outputs = model(tensor)``.
+
+    ``outputs`` are the model's output tensors in its own order, as numpy views that stay
+    valid until the next call (no copies on the hot path).
+    """
+
+    def __init__(self, path: Path, threads: int = 2):
+        try:
+            self.interpreter = Interpreter(model_path=str(path), num_threads=max(1, int(threads)))
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"{path}: not a usable TFLite model ({first})") from None
+        inp = self.interpreter.get_input_details()[0]
+        self.input_index = inp["index"]
+        self.input_shape = tuple(int(n) for n in inp["shape"])
+        outs = sorted(self.interpreter.get_output_details(), key=lambda d: _order(d["name"]))
+        self.output_indices = [d["index"] for d in outs]
+
+    def __call__(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """Run the model on one (1, H, W, 3) float32 tensor."""
+        self.interpreter.set_tensor(self.input_index, tensor)
+        self.interpreter.invoke()
+        return [self.interpreter.get_tensor(i) for i in self.output_indices]
+
+
+def _order(name: str) -> int:
+    # Outputs are named Identity, Identity_1, ...: MediaPipe's graphs index them in that order.
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if name.startswith("Identity_") and tail.isdigit() else 0

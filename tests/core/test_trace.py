@@ -1,0 +1,87 @@
+"""The trace format: round trip, partial landmarks, and a clear error for every bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from core import landmarks
+from core.errors import InputError
+from core.trace import FORMAT, TraceWriter, header_dict, read_trace, write_trace
+
+
+def test_round_trip_keeps_frames_gaps_and_missing_landmarks(rtm, tmp_path):
+    path = tmp_path / "run.jsonl"
+    xy = rtm.xy[:50].copy()
+    xy[10] = np.nan  # a frame with nobody
+    sub = type(rtm)(rtm.fps, rtm.width, rtm.height, "test", rtm.t[:50], xy, rtm.vis[:50])
+    write_trace(path, sub)
+    back = read_trace(path)
+    assert back.fps == 30.0 and (back.width, back.height) == (720, 1280)
+    assert back.landmarks == landmarks.NAMES and len(back) == 50
+    np.testing.assert_allclose(back.t, sub.t, atol=1e-6)
+    same = ~np.isnan(sub.xy)
+    assert np.array_equal(np.isnan(back.xy), ~same)
+    np.testing.assert_allclose(back.xy[same], sub.xy[same], atol=1e-3)
+    assert np.all(back.vis[10] == 0)
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["format"] == FORMAT
+    assert json.loads(lines[11]) == {"t": pytest.approx(10 / 30), "xy": None, "vis": None}
+
+
+def test_writer_to_text_file_and_none_frames():
+    buf = io.StringIO()
+    with TraceWriter(buf, 60, 640, 480, "cam") as w:
+        w.write(0.0, None, None)
+        xy, vis = landmarks.empty_pose()
+        xy[0] = (1.5, 2.25)
+        vis[0] = 0.9
+        w.write(1 / 60, xy, vis)
+        with pytest.raises(ValueError):
+            w.write(0.0, None, None)
+    rows = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert rows[1]["xy"] is None and rows[2]["xy"][0] == [1.5, 2.25]
+    assert rows[2]["xy"][1] is None and rows[2]["vis"][1] == 0
+
+
+def _write(tmp_path, lines, end="\n"):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + end)
+    return path
+
+
+HEAD = json.dumps(header_dict(30, 720, 1280, "x"))
+FRAME = json.dumps({"t": 0.0, "xy": [[1, 2]] * 33, "vis": [1] * 33})
+
+
+@pytest.mark.parametrize(
+    ("lines", "where", "what"),
+    [
+        ([HEAD, FRAME, '{"t": 0.1, "xy": [[1,2]'], ":3:", "malformed JSON"),
+        ([HEAD.replace("trace/1", "trace/9")], ":1:", "unknown trace format"),
+        ([json.dumps({**json.loads(HEAD), "landmarks": ["nose"] * 17})], ":1:", "33 landmark"),
+        ([HEAD, json.dumps({"t": 0, "xy": [[1, 2]] * 32, "vis": [1] * 32})], ":2:", "33 entries"),
+        ([HEAD, FRAME.replace("[1, 2]", "[NaN, 2]", 1)], ":2:", "NaN is not allowed"),
+        ([HEAD, FRAME, FRAME.replace('"t": 0.0', '"t": -1')], ":3:", "time goes backwards"),
+        ([HEAD, FRAME, ""], ":3:", "empty line"),
+        ([HEAD, FRAME.replace("[1, 2]", "[1]", 1)], ":2:", "[x, y] or null"),
+        ([HEAD, FRAME.replace('"vis": [1', '"vis": [7', 1)], ":2:", "0..1"),
+        (["not json"], ":1:", "not a midstance trace"),
+        ([], ":1:", "empty file"),
+    ],
+)
+def test_bad_traces_name_file_and_line(tmp_path, lines, where, what):
+    path = _write(tmp_path, lines)
+    with pytest.raises(InputError) as err:
+        read_trace(path)
+    msg = str(err.value)
+    assert msg.startswith(str(path) + where) and what in msg and "\n" not in msg
+
+
+def test_partial_last_line_is_a_warning_not_an_error(tmp_path):
+    path = _write(tmp_path, [HEAD, FRAME, FRAME[:40]], end="")
+    trace = read_trace(path)
+    assert len(trace) == 1 and "partial last line" in trace.warnings[0]

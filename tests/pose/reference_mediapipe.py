@@ -1,0 +1,80 @@
+"""MediaPipe 0.10.14's own Pose solution on a video: the reference our pipeline is checked against.
+
+Runs in the separate ``.venv-ref`` environment (``make refenv``: numpy < 2, protobuf < 5)::
+
+    .venv-ref/bin/python tests/pose/reference_mediapipe.py VIDEO OUT.json [--no-smooth]
+        [--complexity 0|1|2] [--threads N]
+
+Frames are decoded with PyAV exactly as ``device.video.VideoReader`` does (rgb24, every frame
+in order), so both pipelines see the same pixels. OUT.json holds, per frame, the landmarks in
+source pixels (null when no pose) and visibility, plus the per-frame wall time of
+``Pose.process`` in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import types
+
+import av
+
+
+def _without_matplotlib() -> None:
+    # mediapipe.solutions imports matplotlib for drawing only; the reference env leaves it out.
+    if "matplotlib" not in sys.modules:
+        mpl = types.ModuleType("matplotlib")
+        mpl.pyplot = types.ModuleType("matplotlib.pyplot")
+        sys.modules["matplotlib"] = mpl
+        sys.modules["matplotlib.pyplot"] = mpl.pyplot
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("video")
+    ap.add_argument("out")
+    ap.add_argument("--complexity", type=int, default=1)
+    ap.add_argument("--no-smooth", action="store_true")
+    args = ap.parse_args()
+    _without_matplotlib()
+    import mediapipe as mp
+
+    frames = []
+    with av.open(args.video) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    height, width = frames[0].shape[:2]
+    out = {"mediapipe": mp.__version__, "width": width, "height": height, "frames": []}
+    with mp.solutions.pose.Pose(
+        static_image_mode=False,
+        model_complexity=args.complexity,
+        smooth_landmarks=not args.no_smooth,
+        enable_segmentation=False,
+        min_detection_confidence=0.5,
+        min_tracking_confidence=0.5,
+    ) as pose:
+        for rgb in frames:
+            t0 = time.perf_counter()
+            res = pose.process(rgb)
+            ms = (time.perf_counter() - t0) * 1e3
+            if res.pose_landmarks is None:
+                out["frames"].append({"xy": None, "vis": None, "ms": ms})
+                continue
+            lms = res.pose_landmarks.landmark
+            out["frames"].append(
+                {
+                    "xy": [[lm.x * width, lm.y * height] for lm in lms],
+                    "vis": [lm.visibility for lm in lms],
+                    "ms": ms,
+                }
+            )
+    with open(args.out, "w") as f:
+        json.dump(out, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Fixtures for the web tests: a real app on a real SQLite store, and real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import snapshot
+from core.store import Store
+from web import create_app
+from web.server import make_server
+
+PIN = "4826"
+REPO = Path(__file__).resolve().parents[2]
+MIDSTANCE = str(Path(sys.executable).with_name("midstance"))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def shared_data() -> Path:
+    """The team's real data folder (``shared`` beside the repository root)."""
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def real_steps() -> list[dict]:
+    """Steps of the real treadmill clip from its frame-by-frame contact annotation.
+
+    One step per initial contact (both feet), times in seconds from the clip's start; the
+    per-step cadence is the step rate over the last (up to) eight contacts, the way a live
+    cadence is measured (one 30 fps step interval alone is either 163.6 or 180 steps/min).
+    """
+    notes = json.loads((shared_data() / "treadmill_side_30fps.contacts.json").read_text())
+    fps = notes["fps"]
+    contacts = sorted((e["frame"] / fps, e["leg"]) for e in notes["events"] if e["type"] == "ic")
+    steps = []
+    for n, (t, leg) in enumerate(contacts):
+        k = min(n, 8)
+        verdicts = ("good", "good", "warn", "good", "bad")
+        steps.append({
+            "leg": "left" if leg == "near" else "right", "contact_t": t,
+            "midstance_t": t + 4 / fps, "toe_off_t": t + 8 / fps,
+            "cadence_spm": 60.0 * k / (t - contacts[n - k][0]) if k else None,
+            "lean_deg": 5.0 + (n % 4), "hip_ankle_offset": 0.01 * ((n % 5) - 2),
+            "verdict": verdicts[n % len(verdicts)],
+        })  # fmt: skip
+    return steps
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    """(state_dir, run_dir) in a fresh temporary directory."""
+    state, run = tmp_path / "state", tmp_path / "run"
+    state.mkdir()
+    run.mkdir()
+    return state, run
+
+
+@pytest.fixture
+def app(dirs):
+    """The app on a fresh store."""
+    state, run = dirs
+    return create_app({"STATE_DIR": str(state), "RUN_DIR": str(run), "TESTING": True})
+
+
+@pytest.fixture
+def store(app) -> Store:
+    """The app's store (the same SQLite file ``sense`` would write)."""
+    return app.extensions["midstance"]["store"]
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def staff(client, store):
+    """A test client logged in as staff; returns (client, csrf_token)."""
+    store.set_pin(PIN)
+    response = client.post("/api/staff/login", json={"pin": PIN})
+    assert response.status_code == 200, response.get_json()
+    return client, response.get_json()["csrf_token"]
+
+
+def write_live(run_dir, **fields) -> dict:
+    """Write a live snapshot as ``sense`` does; returns it."""
+    snap = snapshot.blank(state="running", led="good") | fields
+    snapshot.write(run_dir, snap)
+    return snap
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """The app served by the real waitress server in a thread."""
+
+    def __init__(self, app, port: int = 0):
+        self.app = app
+        self.srv = make_server(app, "127.0.0.1", port)
+        self.url = f"http://127.0.0.1:{self.srv.port}"
+        self.thread = threading.Thread(target=self.srv.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.srv.close()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def served(app):
+    """The app behind the real server; yields a :class:`Served`."""
+    s = Served(app)
+    yield s
+    s.close()
+
+
+def wait_http(url: str, timeout: float = 60.0, proc=None, log: Path | None = None) -> None:
+    """Wait until ``url`` answers (or fail, with the process's output when it died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            out = log.read_text() if log else proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"process exited with {proc.returncode}: {out[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def set_pin(state_dir, pin: str = PIN) -> None:
+    """Run the real ``midstance set-pin`` with the PIN on stdin."""
+    done = subprocess.run(
+        [MIDSTANCE, "set-pin", "--state-dir", str(state_dir)],
+        input=f"{pin}\n{pin}\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The real ``midstance demo`` on the sample clip, as a subprocess; yields its base URL,
+    state dir and run dir."""
+    base = tmp_path_factory.mktemp("demo")
+    state, run = base / "state", base / "run"
+    state.mkdir()
+    run.mkdir()
+    set_pin(state)
+    port = free_port()
+    log_path = base / "demo.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [MIDSTANCE, "demo", "--port", str(port), "--state-dir", str(state), "--run-dir", str(run)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/live", timeout=120, proc=proc, log=log_path)
+        yield {"url": f"http://127.0.0.1:{port}", "state": state, "run": run, "proc": proc}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()

@@ -1,0 +1,136 @@
+"""What the runner sees right now: ``GET /api/live`` and its Server-Sent Events stream.
+
+Both read the live snapshot that ``sense`` rewrites several times a second (core.snapshot);
+neither touches the store, so a phone watching the run costs a file read, not a query.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from core import snapshot
+from web.args import flag_arg
+
+bp = Blueprint("live", __name__)
+
+#: The fields of ``GET /api/live`` (the first nine are the API contract).
+LIVE_FIELDS: tuple[str, ...] = (
+    "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
+    "good_share", "steps", "duration_s", "fps", "cue", "fault", "facing", "recent_steps",
+    "written_at",
+)  # fmt: skip
+
+#: Plain-language cues by LED state, for when ``sense`` gives none.
+DEFAULT_CUES = {
+    "good": "Nice: hip over the foot at midstance, lean from the ankles.",
+    "warn": "Almost: bring the hip over the foot as it lands.",
+    "bad": "Hip behind the foot at midstance: lean from the ankles, not the hips.",
+    "no_runner": "Step onto the belt and start running.",
+    "not_judging": "Can't see your legs clearly: stay in the middle of the belt.",
+    "fault": "The kiosk has a problem: please tell the staff.",
+    "off": "The kiosk is starting.",
+}
+OFFLINE_CUE = "The kiosk is not sensing right now."
+
+
+def live_payload(run_dir: str, *, skeleton: bool = False) -> dict[str, Any]:
+    """The live state as the API shows it; with ``skeleton``, the landmarks for the setup view."""
+    snap = snapshot.read(run_dir)
+    live = {key: snap.get(key) for key in LIVE_FIELDS}
+    live["recent_steps"] = live["recent_steps"] or []
+    live["steps"] = live["steps"] or 0
+    if not live["cue"]:
+        offline = live["state"] == "offline"
+        live["cue"] = OFFLINE_CUE if offline else DEFAULT_CUES.get(live["led"], "")
+    if skeleton:
+        live["skeleton"] = snap.get("skeleton")
+    return live
+
+
+class LiveFeed:
+    """The live state shared by every open stream: the snapshot is read and encoded at most
+    once per ``interval`` however many phones watch (fifty streams cost one file read)."""
+
+    def __init__(self, run_dir: str, interval: float):
+        self.run_dir = run_dir
+        self.interval = interval
+        self._lock = threading.Lock()
+        # skeleton flag -> [checked_at, version, what is shown, event text]
+        self._cache: dict[bool, list] = {}
+
+    def event(self, skeleton: bool = False) -> tuple[int, str]:
+        """``(version, event text)`` of the live state; the version grows with each change."""
+        with self._lock:
+            entry = self._cache.setdefault(skeleton, [-math.inf, 0, None, ""])
+            now = time.monotonic()
+            if now - entry[0] >= self.interval:
+                live = live_payload(self.run_dir, skeleton=skeleton)
+                # written_at ticks on every write; only a change of what is shown is news.
+                shown = {k: v for k, v in live.items() if k != "written_at"}
+                if shown != entry[2]:
+                    data = json.dumps(live, separators=(",", ":"))
+                    entry[1:] = [entry[1] + 1, shown, f"event: live\ndata: {data}\n\n"]
+                entry[0] = now
+            return entry[1], entry[3]
+
+
+@bp.get("/api/live")
+def live():
+    """The live numbers, one JSON object."""
+    skeleton = flag_arg("skeleton", False)
+    return jsonify(live_payload(current_app.config["RUN_DIR"], skeleton=skeleton))
+
+
+@bp.get("/api/live/stream")
+def stream():
+    """Server-Sent Events: a ``live`` event whenever the numbers change, at most ~4 per second.
+
+    A comment line every few seconds keeps proxies from timing out and lets the server notice
+    gone clients. The stream ends after ``SSE_MAX_AGE_S``; EventSource then reconnects by
+    itself (``retry`` tells it how soon), so no client holds a worker thread for ever.
+    """
+    ext = current_app.extensions["midstance"]
+    if not ext["streams"].acquire(blocking=False):
+        abort(503, description="too many live streams, try again shortly")
+    cfg = current_app.config
+    skeleton = flag_arg("skeleton", False)
+    feed, stopping, metrics = ext["feed"], ext["stopping"], ext["metrics"]
+    interval, keepalive, max_age = (
+        cfg["SSE_INTERVAL_S"], cfg["SSE_KEEPALIVE_S"], cfg["SSE_MAX_AGE_S"]
+    )  # fmt: skip
+
+    # waitress tells when the client has gone (other servers: notice at the next write).
+    gone = request.environ.get("waitress.client_disconnected", lambda: False)
+
+    def events():
+        yield "retry: 1000\n\n"
+        started = last_sent = time.monotonic()
+        seen = 0
+        while not stopping.is_set() and not gone() and time.monotonic() - started < max_age:
+            version, text = feed.event(skeleton)
+            now = time.monotonic()
+            if version != seen:
+                seen, last_sent = version, now
+                yield text
+            elif now - last_sent >= keepalive:
+                last_sent = now
+                yield ": keepalive\n\n"
+            stopping.wait(interval)
+
+    def release():
+        metrics.streams.dec()
+        ext["streams"].release()
+
+    metrics.streams.inc()
+    response = Response(events(), mimetype="text/event-stream")
+    # Called by the WSGI server however the stream ends, even if it never started.
+    response.call_on_close(release)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # in case a proxy is put in front
+    return response

@@ -1,0 +1,116 @@
+"""``GET /metrics``: Prometheus text format, so a gym with many treadmills can scrape them all.
+
+Each app has its own ``CollectorRegistry`` (two apps in one process, as in tests or the demo,
+never share counters). Live gauges are read from the snapshot at scrape time.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from core import snapshot
+
+bp = Blueprint("metrics", __name__)
+
+#: Live states, one gauge sample each (1 for the current one).
+STATES = ("running", "idle", "no_runner", "not_judging", "fault", "starting", "offline")
+
+#: Snapshot field -> (metric name, help).
+LIVE_GAUGES = {
+    "cadence_spm": ("midstance_live_cadence_spm", "Live cadence, steps per minute"),
+    "lean_deg": ("midstance_live_lean_degrees", "Live lean at midstance, degrees forward"),
+    "hip_ankle_offset": (
+        "midstance_live_hip_ankle_offset",
+        "Live hip-over-ankle offset at midstance, leg lengths (negative = hip behind)",
+    ),
+    "good_share": ("midstance_live_good_share", "Share of good steps in this session, 0..1"),
+    "steps": ("midstance_live_steps", "Steps in this session"),
+    "duration_s": ("midstance_live_duration_seconds", "Duration of this session"),
+    "fps": ("midstance_sense_fps", "Frames per second of the sensing loop"),
+    "session_id": ("midstance_live_session_id", "Id of the running session"),
+}
+
+
+class Metrics:
+    """The app's Prometheus registry and its metrics."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "midstance_http_requests",
+            "HTTP requests answered",
+            ["method", "endpoint", "status"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "midstance_http_errors", "HTTP answers with status >= 400", ["status"], registry=r
+        )
+        self.latency = Histogram(
+            "midstance_http_request_duration_seconds",
+            "Time to answer a request (not streams)",
+            ["endpoint"],
+            registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+        self.logins = Counter(
+            "midstance_staff_logins", "Staff login attempts", ["result"], registry=r
+        )
+        self.streams = Gauge("midstance_live_streams", "Open live event streams", registry=r)
+        self.live = {
+            field: Gauge(name, help_, registry=r) for field, (name, help_) in LIVE_GAUGES.items()
+        }
+        self.state = Gauge(
+            "midstance_live_state", "Current live state (1 = this one)", ["state"], registry=r
+        )
+        self.snapshot_age = Gauge(
+            "midstance_live_snapshot_age_seconds", "Age of the live snapshot", registry=r
+        )
+
+    def refresh(self, run_dir: str) -> None:
+        """Set the live gauges from the snapshot (NaN where nothing is measured)."""
+        snap = snapshot.read(run_dir)
+        for field, gauge in self.live.items():
+            value = snap.get(field)
+            gauge.set(float(value) if isinstance(value, int | float) else float("nan"))
+        for state in STATES:
+            self.state.labels(state).set(1.0 if snap.get("state") == state else 0.0)
+        written = snap.get("written_at")
+        self.snapshot_age.set(time.time() - written if written else float("nan"))
+
+
+def init_app(app: Flask) -> None:
+    """Count and time every request."""
+    metrics: Metrics = app.extensions["midstance"]["metrics"]
+
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _count(response):
+        rule = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.requests.labels(request.method, rule, str(response.status_code)).inc()
+        if response.status_code >= 400:
+            metrics.errors.labels(str(response.status_code)).inc()
+        if not response.is_streamed and "started" in g:
+            metrics.latency.labels(rule).observe(time.perf_counter() - g.started)
+        return response
+
+
+@bp.get("/metrics")
+def scrape():
+    """Prometheus text exposition of this app's registry."""
+    metrics: Metrics = current_app.extensions["midstance"]["metrics"]
+    metrics.refresh(current_app.config["RUN_DIR"])
+    return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,94 @@
+"""The phone pages (Live, History, Session, Staff, Setup) and the printable QR sticker.
+
+Pages are plain templates; their scripts (``static/js``) fetch the JSON API and the live
+event stream, so the pages and the API never disagree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, Response, current_app, render_template, request
+
+from core.landmarks import EDGES
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def live():
+    """Live: big numbers, the LED mirror and the cue."""
+    return render_template("live.html", page="live")
+
+
+@bp.get("/history")
+def history():
+    """History: recent sessions, each opening its summary."""
+    return render_template("history.html", page="history")
+
+
+@bp.get("/sessions/<int:session_id>")
+def session(session_id: int):
+    """Session summary: charts over time, verdicts and downloads."""
+    return render_template("session.html", page="history", session_id=session_id)
+
+
+@bp.get("/staff")
+def staff():
+    """Staff: PIN login, reset and settings."""
+    return render_template("staff.html", page="staff")
+
+
+@bp.get("/setup")
+def setup():
+    """Setup: the live skeleton for aiming the camera (never the video)."""
+    return render_template("setup.html", page="setup", edges=json.dumps(EDGES))
+
+
+@bp.get("/staff/qr")
+def qr_page():
+    """A printable sticker with the kiosk's address as a QR code."""
+    return render_template("qr.html", page="staff", url=kiosk_url())
+
+
+@bp.get("/staff/qr.svg")
+def qr_svg():
+    """The QR code of the kiosk's address, as SVG."""
+    out = io.BytesIO()
+    segno.make(kiosk_url(), error="m").save(out, kind="svg", scale=8, border=2, title="kiosk")
+    return Response(out.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    """The hand-written OpenAPI 3 description of the API (``static/openapi.json``)."""
+    return current_app.send_static_file("openapi.json")
+
+
+def kiosk_url() -> str:
+    """The address phones should open: ``KIOSK_URL`` if set, else this request's host with a
+    loopback name replaced by the kiosk's LAN address (a phone cannot open "localhost")."""
+    configured = current_app.config.get("KIOSK_URL")
+    if configured:
+        return configured
+    parts = urlsplit(request.host_url)
+    host = parts.hostname or "localhost"
+    if host in ("localhost", "127.0.0.1", "::1"):
+        host = lan_address() or host
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/"
+
+
+def lan_address() -> str | None:
+    """This machine's address on the LAN (no packet is sent: UDP connect only picks a route)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address

@@ -1,0 +1,93 @@
+"""Sessions: the history list, one session's summary and steps, CSV and JSON downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify
+
+from core import stats
+from core.store import STEP_FIELDS
+from web.args import flag_arg, int_arg
+from web.jsonout import clean
+
+bp = Blueprint("sessions", __name__, url_prefix="/api/sessions")
+
+#: Columns of the CSV download, in order.
+CSV_FIELDS: tuple[str, ...] = ("step", "at", *STEP_FIELDS)
+
+MAX_LIST = 200
+
+
+def _store():
+    return current_app.extensions["midstance"]["store"]
+
+
+def _session_or_404(session_id: int) -> dict[str, Any]:
+    session = _store().session(session_id) if 0 < session_id < 2**62 else None
+    if session is None:
+        abort(404, description=f"no session {session_id}")
+    return session
+
+
+def session_report(session_id: int, *, with_steps: bool = True) -> dict[str, Any]:
+    """Everything about one session: the stored row, statistics, chart series and steps."""
+    session = _session_or_404(session_id)
+    steps = _store().steps(session_id)
+    duration_s = (session["ended_at"] or time.time()) - session["started_at"]
+    report = {
+        "session": session,
+        "verdicts": {v: session[v] for v in ("good", "warn", "bad")},
+        "summary": stats.summarize(steps, duration_s=max(duration_s, 0.0)),
+        "series": stats.series(steps, max_points=300),
+    }
+    if with_steps:
+        report["steps"] = steps
+    return report
+
+
+@bp.get("")
+def list_sessions():
+    """The newest sessions first; ``?limit=N&before=ID`` pages back through history."""
+    limit = int_arg("limit", 50, 1, MAX_LIST)
+    before = int_arg("before", None, 1, 2**62)
+    sessions = _store().sessions(limit=limit, before_id=before)
+    next_before = sessions[-1]["id"] if len(sessions) == limit else None
+    return jsonify(sessions=sessions, next_before=next_before)
+
+
+@bp.get("/<int:session_id>")
+def one_session(session_id: int):
+    """Summary, verdict counts, chart series and (unless ``?steps=0``) every step."""
+    with_steps = flag_arg("steps", True)
+    return jsonify(session_report(session_id, with_steps=with_steps))
+
+
+@bp.get("/<int:session_id>.json")
+def download_json(session_id: int):
+    """The whole session as a JSON file to keep."""
+    body = json.dumps(clean(session_report(session_id)), indent=1, allow_nan=False)
+    return _download(body, f"midstance-session-{session_id}.json", "application/json")
+
+
+@bp.get("/<int:session_id>.csv")
+def download_csv(session_id: int):
+    """The session's steps as CSV, one row per step (times in seconds from the start)."""
+    _session_or_404(session_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for n, step in enumerate(_store().steps(session_id), start=1):
+        row = {"step": n, **step}
+        writer.writerow(["" if row.get(f) is None else row[f] for f in CSV_FIELDS])
+    return _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
+
+
+def _download(body: str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

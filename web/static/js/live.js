@@ -1,0 +1,38 @@
+// Live page: big numbers, the LED mirror and the cue, from the live event stream.
+"use strict";
+
+(() => {
+  const $ = ms.$;
+  const LED_NAMES = {
+    good: "good step", warn: "almost", bad: "needs work", no_runner: "no runner",
+    not_judging: "not judging", fault: "fault", off: "off",
+  };
+
+  function show(live) {
+    $("live").dataset.state = live.state || "offline";
+    const led = live.led || "off";
+    $("led").className = "led led-" + led;
+    $("led").setAttribute("aria-label", "LED: " + (LED_NAMES[led] || led));
+    $("cue").textContent = live.cue || "";
+    $("cadence_spm").textContent = ms.num(live.cadence_spm);
+    $("lean_deg").textContent = ms.num(live.lean_deg, 1);
+    $("hip_ankle_offset").textContent = ms.offset(live.hip_ankle_offset);
+    $("good_share").textContent = ms.percent(live.good_share);
+    $("steps").textContent = ms.num(live.steps);
+    $("duration_s").textContent = ms.duration(live.duration_s);
+    $("state").textContent = (live.state || "offline").replace("_", " ");
+    $("session_id").textContent = live.session_id == null ? "–" : live.session_id;
+    $("session_link").href = live.session_id == null ? "/history" : "/sessions/" + live.session_id;
+    const recent = $("recent");
+    recent.replaceChildren(...(live.recent_steps || []).slice(-12).map((step) => {
+      const dot = document.createElement("li");
+      dot.className = step.verdict;
+      dot.title = `${step.leg} foot: ${step.verdict}`;
+      return dot;
+    }));
+  }
+
+  ms.follow("/api/live/stream", show, (up) => {
+    $("conn").textContent = up ? "live" : "reconnecting";
+  });
+})();

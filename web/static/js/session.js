@@ -1,0 +1,82 @@
+// Session summary: numbers, verdict distribution and charts over time (uPlot, vendored).
+"use strict";
+
+(() => {
+  const $ = ms.$;
+  const id = $("session").dataset.sessionId;
+  const charts = {};
+  const CHARTS = [
+    ["chart-lean", "lean_deg", "lean (deg)", "#4aa3ff"],
+    ["chart-offset", "hip_ankle_offset", "hip over ankle (leg lengths)", "#2ecc71"],
+    ["chart-cadence", "cadence_spm", "cadence (steps/min)", "#f5b731"],
+  ];
+  // Summary figures worth a big number, in order, with how to show them.
+  const FIGURES = [
+    ["cadence_spm", "steps/min", (v) => ms.num(v)],
+    ["lean_deg", "lean, deg", (v) => ms.num(v, 1)],
+    ["hip_ankle_offset", "hip over ankle", ms.offset],
+    ["good_share", "good steps", ms.percent],
+    ["steps", "steps", (v) => ms.num(v)],
+    ["duration_s", "time", ms.duration],
+  ];
+
+  // A summary value may be a number or {median, ...}; show the middle value.
+  const central = (v) => (v && typeof v === "object" ? (v.median ?? v.mean ?? null) : v);
+
+  function figure(value, label) {
+    const div = document.createElement("div");
+    div.className = "num";
+    const span = document.createElement("span");
+    span.className = "value";
+    span.textContent = value;
+    const small = document.createElement("span");
+    small.className = "label";
+    small.textContent = label;
+    div.append(span, small);
+    return div;
+  }
+
+  function chart(elementId, key, label, colour, series) {
+    const el = $(elementId);
+    const data = [series.t || [], series[key] || []];
+    if (charts[elementId]) {
+      charts[elementId].setData(data);
+      return;
+    }
+    const opts = {
+      width: Math.max(el.clientWidth, 280), height: 200,
+      scales: { x: { time: false } },
+      axes: [{ label: "seconds", stroke: "#9aa7b2" }, { stroke: "#9aa7b2" }],
+      series: [{ label: "t" }, { label, stroke: colour, width: 2, spanGaps: true, points: { show: false } }],
+    };
+    charts[elementId] = new uPlot(opts, data, el);
+  }
+
+  async function load() {
+    let report;
+    try {
+      report = await ms.api("GET", `/api/sessions/${id}?steps=0`);
+    } catch (error) {
+      $("when").textContent = error.message;
+      return;
+    }
+    const s = report.session, summary = report.summary || {};
+    $("when").textContent = `${ms.when(s.started_at)} · ` +
+      (s.ended_at ? `ended (${s.end_reason})` : "running");
+    const merged = { ...summary, steps: s.steps, good_share: s.good_share };
+    $("summary").replaceChildren(...FIGURES.map(([key, label, show]) =>
+      figure(show(central(merged[key])), label)));
+    const v = report.verdicts, total = v.good + v.warn + v.bad;
+    for (const name of ["good", "warn", "bad"]) {
+      $("bar-" + name).style.width = total ? (100 * v[name] / total) + "%" : "0";
+    }
+    $("verdict-legend").textContent =
+      `good ${v.good} · warn ${v.warn} · bad ${v.bad}` + (total ? "" : " (no steps yet)");
+    for (const [elementId, key, label, colour] of CHARTS) {
+      chart(elementId, key, label, colour, report.series || {});
+    }
+    if (!s.ended_at) setTimeout(load, 5000);
+  }
+
+  load();
+})();
