@@ -63,7 +63,8 @@ class BeltLevel:
             seen = self.buf[~np.isnan(self.buf)]
             # Need a stride or so of samples before the level means anything.
             if len(seen) >= min(2 * self.every, len(self.buf)):
-                self.level = float(np.percentile(seen, self.q))
+                k = round(self.q / 100.0 * (len(seen) - 1))  # nearest-rank percentile
+                self.level = float(np.partition(seen, k)[k])
         return self.level
 
 

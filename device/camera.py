@@ -98,6 +98,11 @@ class VideoFileSource(FrameSource):
         self._reader = VideoReader(self.path)
         self.fps = float(self._reader.fps)
         self._frames = iter(self._reader.frames())
+        if self._last_t >= 0:
+            # Opened again (a loop, or after a failure): time runs on, never backwards, and
+            # the real-time pacing starts afresh instead of rushing to catch up.
+            self._offset = self._last_t + 1.0 / (self.fps or 30.0)
+            self._t0_wall = None
 
     def read(self, timeout: float = 1.0) -> Frame | None:
         """The next frame (waits until its time when real-time); EndOfSource at the end."""
@@ -107,7 +112,6 @@ class VideoFileSource(FrameSource):
         if item is None:
             if not self.loop or self._last_t < 0:
                 raise EndOfSource(str(self.path))
-            self._offset = self._last_t + 1.0 / (self.fps or 30.0)
             self.start()
             item = next(self._frames, None)
             if item is None:

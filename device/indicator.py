@@ -85,12 +85,12 @@ class Indicator:
 
     @property
     def brightness(self) -> float:
-        """Brightness 0.05-1 (scales every colour); setting it redraws the current state."""
+        """Brightness 0-1 (scales every colour); setting it redraws the current state."""
         return self._brightness
 
     @brightness.setter
     def brightness(self, value: float) -> None:
-        value = min(1.0, max(0.05, float(value)))
+        value = min(1.0, max(0.0, float(value)))
         with self._lock:
             if value != self._brightness:
                 self._brightness = value

@@ -88,6 +88,10 @@ class SessionWriter:
                     self.lost_steps += 1
                     break
 
+    def set_facing(self, facing: str) -> None:
+        """Record the runner's facing on the open session (decided a few steps in)."""
+        self._ops.append(["facing", self._local, facing])
+
     def end(self, ended_at: float, reason: str, summary: dict | None = None) -> None:
         """Close the open session (flushes at once)."""
         self._ops.append(["end", self._local, (ended_at, reason, summary)])
@@ -108,6 +112,8 @@ class SessionWriter:
                 elif kind == "steps":
                     if payload and local in self._ids:
                         self.store.add_steps(self._ids[local], payload)
+                elif kind == "facing" and local in self._ids:
+                    self.store.set_facing(self._ids[local], payload)
                 elif kind == "end" and local in self._ids:
                     self.store.end_session(self._ids[local], *payload)
                     if self.session_id == self._ids[local]:
@@ -171,7 +177,7 @@ class Sense:
         self.writer = SessionWriter(store, batch_s=session["batch_s"])
         self.life = Lifecycle(session["timeout_s"])
         self.facing = cfg["analysis"]["facing"]
-        self.thresholds = cfg.thresholds() if hasattr(cfg, "thresholds") else None
+        self.thresholds = cfg.thresholds()
         self.analyzer = self._new_analyzer()
         self.stats = self._new_stats()
 
@@ -181,10 +187,11 @@ class Sense:
         self._pre: collections.deque[dict] = collections.deque(maxlen=64)
         self._recent: collections.deque[dict] = collections.deque(maxlen=RECENT_STEPS)
         self._t0: float | None = None  # frame time the session counts from
+        self._facing_saved = False
         self._t = 0.0
         self._frame_size: tuple[int, int] | None = None
-        self._last_update = None
         self._last_frame_wall: float | None = None
+        self._wall0 = time.monotonic()
         self._fps_ema: float | None = None
         self._seq = 0
         self._last_snap = 0.0
@@ -193,6 +200,7 @@ class Sense:
         self.frames = 0
         self.steps = 0
         self.latencies_ms: collections.deque[float] = collections.deque(maxlen=10_000)
+        self.decide_ms: collections.deque[float] = collections.deque(maxlen=10_000)
         self.fault: str | None = None
 
     # -- parts ---------------------------------------------------------------------------
@@ -232,7 +240,7 @@ class Sense:
             self.writer.error = str(exc)
         self._apply_settings()
         self._write_snapshot(force=True)
-        started = time.monotonic()
+        started = self._wall0 = time.monotonic()
         ready = False
         self.capture.start()
         try:
@@ -262,6 +270,7 @@ class Sense:
             "fps": self.frames / elapsed if elapsed > 0 else 0.0,
             "dropped": self.capture.dropped,
             "latencies_ms": list(self.latencies_ms),
+            "decide_ms": list(self.decide_ms),
         }
 
     def _on_frame(self, frame) -> None:
@@ -276,17 +285,19 @@ class Sense:
         self._last_frame_wall = now
 
         result = self.estimator.process(frame.rgb, t=t)
+        posed = time.perf_counter()
         if result is None:
             upd = self.analyzer.push(t, None, None)
         else:
             upd = self.analyzer.push(t, result.xy, result.vis)
-        self._last_update = upd
         self._update_fault()
-        before = self.indicator.changed_at
         self.indicator.state = "fault" if self.fault else upd.led
-        if upd.steps and self.indicator.changed_at != before:
-            received = frame.received or got
-            self.latencies_ms.append((self.indicator.changed_at - received) * 1e3)
+        if upd.steps:
+            # How long the LED waited for the frame that decided a step, and how much of it
+            # was the core and the LED after the pose model (the benchmark's figures).
+            done = time.perf_counter()
+            self.latencies_ms.append((done - (frame.received or got)) * 1e3)
+            self.decide_ms.append((done - posed) * 1e3)
 
         event = self.life.update(t, bool(upd.running))
         if event == "start":
@@ -295,6 +306,11 @@ class Sense:
             self._end_session("timeout")
         for step in upd.steps:
             self._on_step(step)
+        if self.life.active and not self._facing_saved:
+            facing = getattr(self.analyzer, "facing", None)
+            if facing in ("left", "right"):
+                self.writer.set_facing(facing)
+                self._facing_saved = True
         self.writer.flush()
         self._write_snapshot(force=bool(upd.steps))
         for fn in self.observers:
@@ -317,7 +333,7 @@ class Sense:
     def _update_fault(self) -> None:
         faults = []
         stall = self.cfg["camera"]["stall_s"]
-        gap = time.monotonic() - (self._last_frame_wall or self._started_wall())
+        gap = time.monotonic() - (self._last_frame_wall or self._wall0)
         if self.capture.error:
             faults.append(f"camera: {self.capture.error}")
         elif gap > stall and not self.capture.ended:
@@ -332,11 +348,6 @@ class Sense:
         elif fault != self.fault:
             print("midstance sense: recovered", file=self.log, flush=True)
         self.fault = fault
-
-    def _started_wall(self) -> float:
-        if not hasattr(self, "_wall0"):
-            self._wall0 = time.monotonic()
-        return self._wall0
 
     def _housekeeping(self) -> None:
         if self._reset.is_set():
@@ -368,7 +379,8 @@ class Sense:
         self._recent.clear()
         started_at = time.time() - (t - self._t0)
         facing = getattr(self.analyzer, "facing", None)
-        self.writer.start(started_at, facing if facing in ("left", "right") else None)
+        self._facing_saved = facing in ("left", "right")
+        self.writer.start(started_at, facing if self._facing_saved else None)
         print("midstance sense: session started", file=self.log, flush=True)
         for step in pre:
             self._add_step(step)
@@ -417,30 +429,31 @@ class Sense:
     # -- settings ------------------------------------------------------------------------
 
     def _apply_settings(self) -> None:
-        """Staff settings from the store override the config (thresholds, facing, brightness)."""
+        """Staff settings from the store over the config: the thresholds (flat keys, as the
+        page saves them), ``facing`` and ``led_brightness``. A removed key reverts to the
+        config; a bad saved value is reported and the config's value kept."""
+        from core.verdict import Thresholds
+
         try:
             settings = self.store.settings()
         except StoreError as exc:
             self.writer.error = str(exc)
             return
-        rebuild = False
-        if "thresholds" in settings:
-            from core.verdict import Thresholds
-
-            try:
-                merged = {**self.cfg["analysis"]["thresholds"], **(settings["thresholds"] or {})}
-                self.thresholds = Thresholds.from_dict(merged)
-                self.analyzer.thresholds = self.thresholds
-            except (ConfigError, TypeError) as exc:
-                print(f"midstance sense: ignoring saved thresholds: {exc}", file=self.log)
-        facing = settings.get("facing")
+        names = set(Thresholds().as_dict())
+        saved = {k: v for k, v in settings.items() if k in names}
+        try:
+            self.thresholds = Thresholds.from_dict({**self.cfg["analysis"]["thresholds"], **saved})
+        except ConfigError as exc:
+            print(f"midstance sense: ignoring saved thresholds: {exc}", file=self.log)
+            self.thresholds = Thresholds.from_dict(self.cfg["analysis"]["thresholds"])
+        self.analyzer.thresholds = self.thresholds
+        facing = settings.get("facing", self.cfg["analysis"]["facing"])
         if facing in ("auto", "left", "right") and facing != self.facing:
-            self.facing, rebuild = facing, True
-        brightness = settings.get("led_brightness")
+            self.facing = facing
+            self.analyzer = self._new_analyzer()
+        brightness = settings.get("led_brightness", self.cfg["led"]["brightness"])
         if isinstance(brightness, int | float) and not isinstance(brightness, bool):
             self.indicator.brightness = brightness
-        if rebuild:
-            self.analyzer = self._new_analyzer()
 
     # -- the live snapshot ---------------------------------------------------------------
 

@@ -25,7 +25,8 @@ class VideoReader:
     ``t`` is seconds from the first frame; ``rgb`` an HxWx3 uint8 array. ``fps``, ``width``,
     ``height`` and ``frame_count`` (None when the container does not say) describe the video
     stream. A missing, empty, unreadable or damaged file raises
-    :class:`core.errors.InputError` with a one-line message naming it.
+    :class:`core.errors.InputError` with a one-line message naming it; a file that ends early
+    (cut short after its index) yields what it holds and says so in ``warnings``.
     """
 
     def __init__(self, path: str | os.PathLike, threads: bool = True):
@@ -52,6 +53,7 @@ class VideoReader:
         self.width: int = int(ctx.width)
         self.height: int = int(ctx.height)
         self.frame_count: int | None = int(self._stream.frames) or None
+        self.warnings: list[str] = []
         if self.width <= 0 or self.height <= 0:
             self.close()
             raise InputError(f"{self.path}: video stream has no picture size")
@@ -75,6 +77,11 @@ class VideoReader:
             ) from None
         if index == 0:
             raise InputError(f"{self.path}: no frame could be decoded (empty or truncated video)")
+        if self.frame_count and index < self.frame_count:
+            self.warnings.append(
+                f"{self.path}: video ends after {index} of its {self.frame_count} frames "
+                "(truncated file?)"
+            )
 
     def close(self) -> None:
         """Release the file."""

@@ -66,6 +66,8 @@ systemctl daemon-reload
 systemctl enable midstance.target midstance-sense.service midstance-web.service
 
 say "checks"
+# doctor opens the camera and the pins itself: a running sense would hold them
+systemctl stop midstance.target midstance-sense.service midstance-web.service 2>/dev/null || true
 runuser -u midstance -- "$PREFIX/.venv/bin/midstance" doctor \
     --config /etc/midstance/config.toml --state-dir /var/lib/midstance \
     --run-dir /run/midstance --models-dir "$PREFIX/models" \

@@ -82,8 +82,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (live, sessions, staff, pages, metrics):
         app.register_blueprint(module.bp)
     return app
-
-
-def store_of(app: Flask) -> Store:
-    """The app's session store."""
-    return app.extensions["midstance"]["store"]

@@ -1,8 +1,8 @@
 """`midstance analyze INPUT [--json OUT] [--facing auto|left|right]`: judge a recorded run.
 
-INPUT is a landmark trace (``midstance-trace/1``, usually ``.jsonl``); a video branch arrives
-with the pose command. Prints a short summary and writes the ``midstance-report/1`` JSON with
-``--json``.
+INPUT is a landmark trace (``midstance-trace/1``, usually ``.jsonl``) or a video, which goes
+through the pose model first (``--model``, ``--threads``). Prints a short summary and writes
+the ``midstance-report/1`` JSON with ``--json``.
 """
 
 from __future__ import annotations

@@ -56,10 +56,10 @@ def trace_from_video(
     with visibility 0; a video with nobody in it gives a trace with a warning."""
     if threads < 1:
         raise InputError(f"--threads: must be at least 1, got {threads}")
-    estimator = PoseEstimator(model=model, models_dir=models_dir, threads=threads)
     ts, xys, viss = [], [], []
     empty_xy, empty_vis = landmarks.empty_pose()
     with VideoReader(path) as video:
+        estimator = PoseEstimator(model=model, models_dir=models_dir, threads=threads)
         writer = _open_writer(out, video, path) if out else None
         try:
             for t, rgb in prefetched(video.frames()):
@@ -74,7 +74,7 @@ def trace_from_video(
             if writer:
                 writer.close()
         found = sum(np.isfinite(xy).any() for xy in xys)
-        warnings = []
+        warnings = list(video.warnings)
         if found == 0:
             warnings.append(f"{path}: no person found in any of the {len(ts)} frames")
         return Trace(
@@ -97,7 +97,8 @@ def _open_writer(out, video: VideoReader, path) -> TraceWriter:
 
 
 def run(args) -> int:
-    """Run the command; returns the exit code (2 when nobody was found: the trace is empty)."""
+    """Run the command; returns the exit code (2 with a warning when nobody was found or the
+    video ended early; the trace is written either way)."""
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"{out}: is a directory; --out needs a file name")
@@ -106,4 +107,5 @@ def run(args) -> int:
     print(f"midstance pose: {found} of {len(trace)} frames with a person -> {out}")
     for w in trace.warnings:
         print(f"midstance pose: warning: {w}", file=sys.stderr)
-    return 2 if found == 0 else 0
+    # nobody found, or the video was cut short: the trace holds what there was, but say so
+    return 2 if trace.warnings else 0

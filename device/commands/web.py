@@ -33,7 +33,10 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535, got {args.port}")
-    os.makedirs(args.run_dir, exist_ok=True)
+    try:
+        os.makedirs(args.run_dir, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--run-dir {args.run_dir}: {exc.strerror}") from None
     config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir}
     if args.kiosk_url:
         config["KIOSK_URL"] = args.kiosk_url

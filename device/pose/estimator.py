@@ -48,7 +48,8 @@ class PoseEstimator:
     interpreter's CPU thread count; ``smooth`` turns the one-euro landmark filter on.
     Raises :class:`device.pose.models.ModelError` when a model file is missing, truncated or
     not the pinned one. ``timings`` holds the last frame's milliseconds per stage
-    (``detect``, ``crop``, ``infer``, ``post``).
+    (``detect``, ``crop``, ``infer``, ``post``); ``detector_runs`` counts the frames the
+    detector had to run on (tracking lost).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class PoseEstimator:
         self.body_vis = LowPass(VISIBILITY_ALPHA)
         self.aux_vis = LowPass(VISIBILITY_ALPHA)
         self.timings: dict[str, float] = {}
+        self.detector_runs = 0
         self.reset()
 
     def reset(self) -> None:
@@ -96,6 +98,7 @@ class PoseEstimator:
         t0 = clock()
         roi = self.tracked
         if roi is None:
+            self.detector_runs += 1
             found = self.detector(rgb)
             if found is not None:
                 roi = from_alignment_points(found.keypoints[0], found.keypoints[1])

@@ -5,6 +5,9 @@ Both use XNNPACK as their default CPU delegate, so nothing else needs configurin
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +33,11 @@ class Model:
 
     def __init__(self, path: Path, threads: int = 2):
         try:
-            self.interpreter = Interpreter(model_path=str(path), num_threads=max(1, int(threads)))
-            self.interpreter.allocate_tensors()
+            with _quiet_stderr():
+                self.interpreter = Interpreter(
+                    model_path=str(path), num_threads=max(1, int(threads))
+                )
+                self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{path}: not a usable TFLite model ({first})") from None
@@ -46,6 +52,25 @@ class Model:
         self.interpreter.set_tensor(self.input_index, tensor)
         self.interpreter.invoke()
         return [self.interpreter.get_tensor(i) for i in self.output_indices]
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the runtime's native "INFO: Created TensorFlow Lite XNNPACK delegate" line, so
+    a command's stderr holds only our own one-line messages."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (embedded interpreter): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _order(name: str) -> int:

@@ -35,7 +35,9 @@ def models_dir() -> Path:
     from device.pose import models
 
     directory = models.models_dir()
-    problems = [p for n in ("pose_detection", "pose_landmark_full") if (p := models.check(directory, n))]
+    problems = [
+        p for n in ("pose_detection", "pose_landmark_full") if (p := models.check(directory, n))
+    ]
     assert not problems, f"model files not provisioned (run `make models`): {problems}"
     return directory
 

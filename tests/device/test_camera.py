@@ -4,13 +4,14 @@ YUV420 conversion, and the capture thread's one-slot queue and recovery."""
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from device.camera import (
-    Capture,
     CameraError,
+    Capture,
     EndOfSource,
     Frame,
     FrameSource,
@@ -69,8 +70,8 @@ class FakeRequest:
 class FakePicamera2:
     """The calls Picamera2Source makes, recorded; frames are a gradient image."""
 
-    cameras = [{"Model": "imx708_wide"}]
-    instances: list = []
+    cameras: ClassVar[list] = [{"Model": "imx708_wide"}]
+    instances: ClassVar[list] = []
 
     def __init__(self, index=0):
         self.index = index
@@ -117,8 +118,10 @@ class FakePicamera2:
 
 
 def test_picamera2_source_configures_a_short_exposure_lores_stream():
-    cam = Picamera2Source(width=96, height=128, fps=60, exposure_us=1200, analogue_gain=6.0,
-                          rotate=90, lores_format="YUV420", picamera2_class=FakePicamera2)  # fmt: skip
+    cam = Picamera2Source(
+        width=96, height=128, fps=60, exposure_us=1200, analogue_gain=6.0, rotate=90,
+        lores_format="YUV420", picamera2_class=FakePicamera2,
+    )  # fmt: skip
     cam.start()
     fake = FakePicamera2.instances[-1]
     args = fake.config_args
@@ -152,7 +155,7 @@ def test_picamera2_source_rgb_lores_on_pi5():
 
 def test_picamera2_missing_camera_and_failure():
     class NoCamera(FakePicamera2):
-        cameras = []
+        cameras: ClassVar[list] = []
 
     with pytest.raises(CameraError, match="no camera found"):
         Picamera2Source(picamera2_class=NoCamera).start()
@@ -186,6 +189,18 @@ def test_video_file_fast_and_looping(clip):
     with pytest.raises(EndOfSource):
         once.read()
     once.close()
+
+
+def test_video_file_reopened_keeps_time_running(clip):
+    src = VideoFileSource(clip, realtime=False)
+    src.start()
+    times = [src.read().t for _ in range(10)]
+    src.close()
+    src.start()  # as the capture thread does after a failure
+    times += [src.read().t for _ in range(5)]
+    src.close()
+    assert np.all(np.diff(times) > 0)
+    assert times[10] == pytest.approx(10 / 30, abs=1e-3)
 
 
 def test_video_file_realtime_pacing(clip):

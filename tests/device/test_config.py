@@ -32,7 +32,7 @@ def test_example_file_documents_every_default():
 
 def test_overrides_and_thresholds(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[led]\nred_pin = 5\n[analysis.thresholds]\nlean_warn_deg = 12.0\n')
+    path.write_text("[led]\nred_pin = 5\n[analysis.thresholds]\nlean_warn_deg = 12.0\n")
     cfg = load_config(path, {"session": {"timeout_s": 5}})
     assert cfg["led"]["red_pin"] == 5 and cfg["led"]["green_pin"] == 27
     assert cfg["session"]["timeout_s"] == 5

@@ -4,6 +4,7 @@ fails and stalls, SQLite's own "database or disk is full")."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 from core import snapshot
 from core.analysis import RunAnalyzer
 from core.store import Store
-from device.camera import CameraError, FrameSource, VideoFileSource
+from device.camera import CameraError, EndOfSource, Frame, FrameSource, VideoFileSource
 from device.config import load_config
 from device.indicator import COLOURS, RGBIndicator
 from device.pose import PoseEstimator
@@ -71,7 +72,7 @@ def test_whole_loop_on_the_sample_clip(tmp_path, clip, pin_factory, models_dir):
             assert pinv == (0, 0, 0)
     assert "good" in sense.indicator.history
     # ... and changes only on a change of state (no flicker)
-    changes = sum(1 for a, b in zip(frames, frames[1:], strict=False) if a[1] != b[1])
+    changes = sum(1 for a, b in itertools.pairwise(frames) if a[1] != b[1])
     assert sense.indicator.changes == changes + 2  # + the first state and "off" at the end
 
     # Same steps as the core decides on its own from the same landmarks.
@@ -218,7 +219,8 @@ def test_staff_reset_settings_and_button(tmp_path, clip, pin_factory, models_dir
 
     def observe(s, upd):
         if s.frames == 120:
-            staff.save_settings({"led_brightness": 0.4, "facing": "left"})
+            # as the page saves them: flat threshold names, facing, brightness
+            staff.save_settings({"led_brightness": 0.4, "facing": "left", "lean_warn_deg": 12.5})
             actions["settings"] = staff.post_command("settings")
         elif s.frames == 150:
             actions["reset"] = staff.post_command("reset")
@@ -235,6 +237,8 @@ def test_staff_reset_settings_and_button(tmp_path, clip, pin_factory, models_dir
     button.close()
     assert sense.indicator.brightness == 0.4
     assert sense.facing == "left"
+    assert sense.analyzer.thresholds.lean_warn_deg == 12.5
+    assert sense.analyzer.thresholds.lean_bad_deg == 22.0  # the rest from the config
     assert staff.command(actions["settings"])["taken_at"] is not None
     sessions = list(reversed(staff.sessions()))
     assert [s["end_reason"] for s in sessions] == ["reset", "reset", "shutdown"]
@@ -252,9 +256,58 @@ def test_analyzer_matches_the_runtime(tmp_path, clip, pin_factory, models_dir):
     with VideoReader(clip) as reader:
         for t, rgb in reader.frames():
             res = est.process(rgb, t=t)
-            upd = analyzer.push(t, None if res is None else res.xy, None if res is None else res.vis)
+            upd = analyzer.push(
+                t, None if res is None else res.xy, None if res is None else res.vis
+            )
             alone += [s.verdict for s in upd.steps]
     sense = make_sense(tmp_path, clip, pin_factory, models_dir)
     sense.run()
     rows = Store.in_dir(tmp_path / "state").steps(1)
     assert [r["verdict"] for r in rows] == alone
+
+
+class ThenEmpty(FrameSource):
+    """The real clip, then ``n`` frames of an empty scene (the runner stepped off)."""
+
+    def __init__(self, clip, n):
+        self.inner, self.n, self.t = VideoFileSource(clip, realtime=False), n, 0.0
+        self.empty = np.full((1280, 720, 3), 90, np.uint8)
+
+    def start(self):
+        self.inner.start()
+
+    def read(self, timeout=1.0):
+        try:
+            frame = self.inner.read(timeout)
+            self.t = frame.t
+            return frame
+        except EndOfSource:
+            if self.n <= 0:
+                raise
+            self.n -= 1
+            self.t += 1 / 30
+            return Frame(self.t, self.empty)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_session_times_out_when_the_runner_leaves(tmp_path, clip, pin_factory, models_dir):
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=ThenEmpty(clip, 150),
+                       session={"timeout_s": 3.0, "batch_s": 0.5})  # fmt: skip
+    ended = {}
+
+    def observe(s, upd):
+        if "t" not in ended and not s.life.active and s.frames > 360:
+            ended["t"] = s._t
+            ended["led"] = s.indicator.state
+
+    sense.observers.append(observe)
+    sense.run()
+    store = Store.in_dir(tmp_path / "state")
+    (session,) = store.sessions()
+    assert session["end_reason"] == "timeout"
+    # ends 3 s after the last sign of running (running stays true ~2.5 s after a step)
+    assert 12.0 + 3.0 <= ended["t"] <= 12.0 + 3.0 + 3.0
+    assert ended["led"] == "no_runner"
+    assert sense.indicator.history[-1] == "off"

@@ -36,7 +36,9 @@ def test_abstract_socket_and_other_pid():
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind("\0" + name)
     sock.settimeout(2.0)
-    dog = Watchdog.from_env({"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "1", "WATCHDOG_PID": "1"})
+    dog = Watchdog.from_env(
+        {"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "1", "WATCHDOG_PID": "1"}
+    )
     assert dog.interval_s is None  # meant for another process
     assert dog.stopping()
     assert sock.recv(64) == b"STOPPING=1"

@@ -173,3 +173,16 @@ def test_midstance_web_reports_a_busy_port_in_one_line(dirs, served):
     assert done.returncode == 2
     assert done.stderr.startswith("midstance web: error: cannot listen on")
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_midstance_web_reports_an_unusable_state_dir_in_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    done = subprocess.run(
+        [MIDSTANCE, "web", "--state-dir", str(blocker / "state"), "--run-dir", str(tmp_path),
+         "--port", "0"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("midstance web: error: ") and "state" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,211 @@
+"""``midstance sense``, ``doctor``, ``set-pin`` and ``demo`` as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import snapshot
+from core.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def midstance(*args, **kw):
+    return [sys.executable, "-m", "device.cli", *map(str, args)]
+
+
+def run(*args, input=None, timeout=120, env=None):
+    return subprocess.run(
+        midstance(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        input=input, env=env,
+    )  # fmt: skip
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_session(state_dir, min_steps):
+    path = Path(state_dir) / "midstance.sqlite3"
+    if not path.exists():
+        return None
+    store = Store(path, readonly=True)
+    try:
+        session = store.open_session()
+    except Exception:
+        return None
+    finally:
+        store.close()
+    return session if session and session["steps"] >= min_steps else None
+
+
+def test_sigkill_mid_session_then_restart(tmp_path, clip, models_dir):
+    state, rundir = tmp_path / "state", tmp_path / "run"
+    args = ["sense", "--source", clip, "--loop", "--realtime", "--led", "mock",
+            "--state-dir", state, "--run-dir", rundir]  # fmt: skip
+    first = subprocess.Popen(midstance(*args), cwd=REPO, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: open_session(state, 8), 60, "a session with steps")
+        killed_at = time.time()
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == -signal.SIGKILL
+
+    # The restarted sense tells systemd it is ready and feeds the watchdog.
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(30)
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
+    second = subprocess.Popen(midstance(*args), cwd=REPO, stderr=subprocess.PIPE, text=True,
+                              env=env)  # fmt: skip
+    try:
+        messages = [notify.recv(256).decode()]
+        messages.append(notify.recv(256).decode())
+        wait_for(lambda: (s := open_session(state, 2)) and s["id"] == 2, 60, "a second session")
+        second.send_signal(signal.SIGTERM)
+        _, err = second.communicate(timeout=30)
+    finally:
+        if second.poll() is None:
+            second.kill()
+        notify.close()
+    assert second.returncode == 0, err
+    assert "Traceback" not in err
+    assert messages[0].startswith("READY=1") and "WATCHDOG=1" in messages
+
+    store = Store.in_dir(state)
+    assert store.integrity_check() == "ok"
+    old, new = store.session(1), store.session(2)
+    assert old["end_reason"] == "interrupted"
+    assert old["ended_at"] == old["last_step_at"]
+    assert old["steps"] >= 8 and len(store.steps(1)) == old["steps"]
+    # at most a few seconds of steps lost: the last stored one is recent
+    assert killed_at - old["last_step_at"] <= 3.0
+    assert new["started_at"] >= killed_at and new["end_reason"] == "shutdown"
+    assert new["steps"] >= 2
+    assert snapshot.read(rundir)["state"] in ("idle", "offline")
+
+
+def test_missing_model_is_one_line_and_shows_a_fault(tmp_path, clip):
+    empty = tmp_path / "models"
+    empty.mkdir()
+    proc = run("sense", "--source", clip, "--fast", "--led", "mock", "--models-dir", empty,
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("midstance sense: error: ")
+    assert "pose_detection.tflite: missing" in lines[0]
+    snap = json.loads((tmp_path / "r" / snapshot.FILENAME).read_text())
+    assert snap["state"] == "fault" and snap["led"] == "fault"
+    assert "pose_detection.tflite: missing" in snap["fault"]
+
+
+def test_missing_video_and_bad_options(tmp_path):
+    proc = run("sense", "--source", tmp_path / "nope.mp4", "--led", "mock",
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip()
+        == f"midstance sense: error: {tmp_path / 'nope.mp4'}: no such video file"
+    )
+    proc = run("sense", "--led", "mock", "--max-frames", "0",
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert proc.returncode == 2 and "--max-frames must be positive" in proc.stderr
+
+
+def test_fast_run_with_max_frames(tmp_path, clip, models_dir):
+    proc = run("sense", "--source", clip, "--fast", "--led", "mock", "--max-frames", 90,
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "midstance sense: 90 frames" in proc.stderr
+
+
+def test_set_pin(tmp_path):
+    proc = run("set-pin", "--state-dir", tmp_path, input="4821\n")
+    assert proc.returncode == 0, proc.stderr
+    store = Store.in_dir(tmp_path)
+    assert store.check_pin("4821") and not store.check_pin("4822")
+    raw = (tmp_path / "midstance.sqlite3").read_bytes()
+    assert b"4821" not in raw  # hashed, never in clear
+    proc = run("set-pin", "--state-dir", tmp_path, input="12a\n")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "midstance set-pin: error: the staff PIN must be 4 to 12 digits; nothing changed"
+    )
+    assert store.check_pin("4821")
+
+
+def test_doctor(tmp_path, clip, models_dir):
+    ok = run("doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
+             "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert ok.returncode == 0, ok.stdout
+    lines = ok.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        "ok    config", "ok    models", "ok    camera", "ok    gpio", "ok    state dir",
+        "ok    run dir", "ok    store",
+    ]  # fmt: skip
+    assert "a 720x1280 frame" in ok.stdout and "no staff PIN yet" in ok.stdout
+    # on this machine there is neither a Pi camera nor GPIO, and the models dir is empty
+    (tmp_path / "empty").mkdir()
+    bad = run("doctor", "--models-dir", tmp_path / "empty",
+              "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
+    assert bad.returncode == 1
+    out = bad.stdout
+    assert "FAIL  models: " in out and "FAIL  camera: " in out and "FAIL  gpio: " in out
+    assert "ok    store" in out and "check(s) failed" in out
+    assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_demo_serves_the_page_while_judging(tmp_path, models_dir):
+    port = free_port()
+    proc = subprocess.Popen(
+        midstance("demo", "--port", port, "--duration", 10, "--state-dir", tmp_path / "s",
+                  "--run-dir", tmp_path / "r"),
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = proc.stdout.readline()
+        assert f"http://localhost:{port}/" in url
+
+        def live():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/live", timeout=5) as r:
+                data = json.load(r)
+            return data if data.get("led") in ("good", "warn", "bad") else None
+
+        data = wait_for(live, 30, "the demo judging steps")
+        assert data["state"] == "running" and data["session_id"] is not None
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert r.status == 200 and "text/html" in r.headers["Content-Type"]
+        out, err = proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "LED " in out and "good step" in out  # the terminal LED
+    store = Store.in_dir(tmp_path / "s")
+    assert store.sessions()[0]["steps"] > 0

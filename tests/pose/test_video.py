@@ -1,0 +1,86 @@
+"""VideoReader on the real clip and on broken files."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from core.errors import InputError
+from device.video import VideoReader, prefetched
+from tests.pose.conftest import clip
+
+
+def test_reads_every_frame_with_its_time():
+    with VideoReader(clip()) as v:
+        assert (v.width, v.height, v.fps, v.frame_count) == (720, 1280, 30.0, 360)
+        times = []
+        for t, rgb in v.frames():
+            times.append(t)
+            assert rgb.shape == (1280, 720, 3) and rgb.dtype == np.uint8
+    assert len(times) == 360 and times[0] == 0.0
+    assert np.allclose(np.diff(times), 1 / 30, atol=1e-3)
+    assert v.warnings == []
+
+
+def test_prefetched_gives_the_same_frames_in_order():
+    with VideoReader(clip()) as a, VideoReader(clip()) as b:
+        direct = [(t, rgb.sum()) for t, rgb in a.frames()][:50]
+        ahead = [(t, rgb.sum()) for t, rgb in prefetched(b.frames())][:50]
+    assert direct == ahead
+
+
+def test_prefetched_passes_errors_on():
+    def broken():
+        yield 0.0, np.zeros((2, 2, 3), np.uint8)
+        raise InputError("x.mp4: damaged")
+
+    it = prefetched(broken())
+    next(it)
+    with pytest.raises(InputError, match="damaged"):
+        next(it)
+
+
+def cut(tmp_path, name: str, size: int | None, data: bytes | None = None):
+    p = tmp_path / name
+    p.write_bytes(data if data is not None else clip().read_bytes()[:size])
+    return p
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.mp4", "no such file"),
+        (lambda d: cut(d, "empty.mp4", 0), "empty file"),
+        (lambda d: cut(d, "cut.mp4", 900_000), "not a readable video"),
+        (lambda d: cut(d, "head.mp4", 3000), "not a readable video"),
+        (lambda d: cut(d, "text.mp4", None, b"hello, not a video\n"), "not a readable video"),
+        (lambda d: d, "is a directory"),
+    ],
+)
+def test_bad_files_are_one_line_input_errors(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(InputError, match=message) as err, VideoReader(path) as v:
+        list(v.frames())
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
+
+
+def faststart_copy(src, dst):
+    """Remux with the index at the front, so a cut file still opens (as a phone upload)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
+        s = inp.streams.video[0]
+        o = out.add_stream_from_template(s)
+        for packet in inp.demux(s):
+            if packet.dts is not None:
+                packet.stream = o
+                out.mux(packet)
+
+
+def test_a_file_cut_short_yields_what_it_holds_and_warns(tmp_path):
+    whole = tmp_path / "faststart.mp4"
+    faststart_copy(clip(), whole)
+    part = cut(tmp_path, "part.mp4", None, whole.read_bytes()[:1_000_000])
+    with VideoReader(part) as v:
+        n = sum(1 for _ in v.frames())
+    assert 100 < n < 360
+    assert len(v.warnings) == 1 and f"after {n} of its 360 frames" in v.warnings[0]
