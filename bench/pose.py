@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / ".." / "shared" / "data" / "treadmill_side_30fps.mp4"
 REF_PYTHON = REPO / ".venv-ref" / "bin" / "python"
 REF_SCRIPT = REPO / "tests" / "pose" / "reference_mediapipe.py"
-ROUNDS = 2
+ROUNDS = 3
 THREADS = 2
 
 #: Assumed slow-down of one Pi core against one core of this machine (Xeon, AVX-512), per
@@ -61,16 +61,20 @@ def decode_all() -> tuple[list[tuple[float, np.ndarray]], float]:
 
 
 def ours_latency(frames, model: str = "full") -> tuple[dict, dict]:
-    """Per-frame ``process`` latency over decoded frames, and mean per-stage ms."""
+    """Per-frame ``process`` latency over decoded frames (plus ``cpu``: CPU ms per frame,
+    all threads), and mean per-stage ms."""
     est = PoseEstimator(model, threads=THREADS)
     ms, stages = [], {k: [] for k in ("detect", "crop", "infer", "post")}
+    cpu0 = time.process_time()
     for t, rgb in frames:
         t0 = time.perf_counter()
         est.process(rgb, t)
         ms.append((time.perf_counter() - t0) * 1e3)
         for k, v in est.timings.items():
             stages[k].append(v)
-    return stats(ms), {k: float(np.mean(v)) for k, v in stages.items()}
+    s = stats(ms)
+    s["cpu"] = (time.process_time() - cpu0) * 1e3 / len(frames)
+    return s, {k: float(np.mean(v)) for k, v in stages.items()}
 
 
 def ours_stream() -> float:
@@ -93,8 +97,9 @@ def reference(stream: bool) -> dict:
             cmd + (["--stream"] if stream else []), check=True, capture_output=True, timeout=900
         )
         data = json.loads(out.read_text())
-    return {"latency": stats([f["ms"] for f in data["frames"]]),
-            "wall_fps": len(data["frames"]) / data["wall_s"]}  # fmt: skip
+    latency = stats([f["ms"] for f in data["frames"]])
+    latency["cpu"] = data["cpu_s"] * 1e3 / len(data["frames"])
+    return {"latency": latency, "wall_fps": len(data["frames"]) / data["wall_s"]}
 
 
 def pi_estimate(stages: dict, infer_ms: float) -> tuple[float, float]:
@@ -127,14 +132,20 @@ def main() -> None:
     def median(runs, key):
         return float(np.median([x[key] for x in runs]))
 
-    ours = {k: median(ours_runs, k) for k in ("mean", "p50", "p95", "fps")}
-    ref = {k: median([x["latency"] for x in ref_runs], k) for k in ("mean", "p50", "p95", "fps")}
-    print("per-frame latency of process(), same decoded frames (median of rounds):")
+    # Other jobs share this machine: the least disturbed round (lowest mean) is the fairest
+    # wall-clock figure; CPU time per frame (all threads) is insensitive to waiting for a core.
+    ours = min(ours_runs, key=lambda x: x["mean"])
+    ref = min((x["latency"] for x in ref_runs), key=lambda x: x["mean"])
+    print("per-frame latency of process(), same decoded frames (best of rounds):")
     print(line("ours (full)", ours))
     print(line("MediaPipe Pose (full)", ref))
     print(f"  throughput ratio ours/MediaPipe: {ours['fps'] / ref['fps']:.2f} (target >= 1.2); "
           f"latency p50 {ours['p50']:.1f} vs {ref['p50']:.1f} ms, "
           f"p95 {ours['p95']:.1f} vs {ref['p95']:.1f} ms")  # fmt: skip
+    our_cpu = median(ours_runs, "cpu")
+    ref_cpu = median([x["latency"] for x in ref_runs], "cpu")
+    print(f"  CPU time per frame (median of rounds): ours {our_cpu:.1f} ms, MediaPipe "
+          f"{ref_cpu:.1f} ms; ratio {ref_cpu / our_cpu:.2f}")  # fmt: skip
 
     ref_stream = reference(stream=True)["wall_fps"]
     our_stream = ours_stream()
@@ -143,17 +154,20 @@ def main() -> None:
           f"MediaPipe, decode then process {ref_stream:5.1f} frames/s; "
           f"ratio {our_stream / ref_stream:.2f}")  # fmt: skip
 
-    st = {k: median(stage_runs, k) for k in ("detect", "crop", "infer", "post")}
-    print(f"our stages, ms per frame (full): decode {decode_ms:.1f} | detect {st['detect']:.2f} "
-          f"(first frame only, tracking after) | crop {st['crop']:.2f} | "
-          f"inference {st['infer']:.1f} | post {st['post']:.2f}")  # fmt: skip
+    best = min(range(ROUNDS), key=lambda r: ours_runs[r]["mean"])
+    st = stage_runs[best]
+    print(f"our stages, ms per frame (full, best round): decode {decode_ms:.1f} | "
+          f"detect {st['detect']:.2f} (first frame only, tracking after) | "
+          f"crop {st['crop']:.2f} | inference {st['infer']:.1f} | "
+          f"post {st['post']:.2f}")  # fmt: skip
 
-    print("landmark models (ours, process() latency):")
+    print("landmark models (ours, process() latency, best of 2 runs):")
     infer = {}
     for model in ("lite", "full", "heavy"):
-        s, st = ours_latency(frames, model)
-        infer[model] = st["infer"]
-        print(line(model, s) + f"  (inference {st['infer']:.1f} ms)")
+        s, model_stages = min((ours_latency(frames, model) for _ in range(2)),
+                              key=lambda x: x[0]["mean"])  # fmt: skip
+        infer[model] = model_stages["infer"]
+        print(line(model, s) + f"  (inference {infer[model]:.1f} ms)")
 
     print(
         f"Raspberry Pi estimate, {THREADS} threads, camera frames (no decode); assumes a Pi 5 "

@@ -232,7 +232,8 @@ def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> None:
             f"{path} {v[min(len(v) - 1, int(0.99 * len(v)))] * 1000:.0f} ms"
             for path, v in api["by_path"].items()))  # fmt: skip
         print(
-            f"live streams:     {events} events ({events / seconds / clients:.2f}/s per client), "
+            f"live streams:     {events} events "
+            f"({events / seconds / max(clients, 1):.2f}/s per client), "
             f"errors {stream_errors}, ended by the server {sum(s.reconnects for s in streams)}"
         )
         if lags:

@@ -31,7 +31,7 @@ import numpy as np
 from core import landmarks
 from core.facing import FacingVote, sign
 from core.filters import OneEuroFilter
-from core.gait import BeltLevel, Cadence, FootFrame, LegEvents, Stance, cadence_spm
+from core.gait import Cadence, FootFrame, LegEvents, RollingLevels, Stance, cadence_spm
 from core.metrics import (
     hip_ankle_offset,
     hip_bend_deg,
@@ -156,7 +156,7 @@ class RunAnalyzer:
         self._cadence = Cadence()
         self._strides: list[float] = []  # every stride, for analyze_trace's report only
         self._led = LedSmoother()
-        self._rings: dict[str, BeltLevel] | None = None
+        self._levels: RollingLevels | None = None
         self._xy, self._vis = landmarks.empty_pose()
         self._last_t: float | None = None
         self._last_seen: float | None = None
@@ -174,14 +174,9 @@ class RunAnalyzer:
         self.fps = fps
         size = int(min(max(4 * fps, 32), 1024))  # about 4 s of frames
         every = max(4, round(fps / 4))  # refresh levels about 4 times a second
-        self._rings = {
-            key: BeltLevel(size, every, q)
-            for key, q in (
-                ("leg", 50.0),
-                ("left_heel", 85.0), ("left_toe", 85.0),
-                ("right_heel", 85.0), ("right_toe", 85.0),
-            )
-        }  # fmt: skip
+        # Leg length (median) and the belt level of each heel and toe (85th percentile of y:
+        # the foot is on the belt ~40 % of the time, so this is inside the stance values).
+        self._levels = RollingLevels((50.0, 85.0, 85.0, 85.0, 85.0), size, every)
 
     @property
     def facing(self) -> str | None:
@@ -216,9 +211,9 @@ class RunAnalyzer:
     @property
     def leg_px(self) -> float | None:
         """The runner's leg length in pixels (None until measured)."""
-        if self._rings is None:
+        if self._levels is None:
             return None
-        level = self._rings["leg"].level
+        level = self._levels.levels[0]
         return level if math.isfinite(level) else None
 
     # -- per frame -------------------------------------------------------------------------
@@ -259,7 +254,7 @@ class RunAnalyzer:
         self._vis = vis
         p = sel.tolist()
         v = vis[_IDX].tolist()
-        steps = self._frame(t, p, v) if self._rings is not None else []
+        steps = self._frame(t, p, v) if self._levels is not None else []
         near = _SIDE[self.near_side or "left"]
         reliable = (
             v[near + HIP] >= MIN_VIS
@@ -292,25 +287,31 @@ class RunAnalyzer:
             self._setup(self.fps)
 
     def _frame(self, t: float, p: list, v: list) -> list[Step]:
-        rings = self._rings
-        assert rings is not None
+        levels = self._levels
+        assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
-        best = max((0, 6), key=lambda o: min(v[o + HIP], v[o + KNEE], v[o + ANKLE]))
+        best = (
+            0 if min(v[HIP], v[KNEE], v[ANKLE]) >= min(v[6 + HIP], v[6 + KNEE], v[6 + ANKLE]) else 6
+        )
+        leg_len = math.nan
         if min(v[best + HIP], v[best + KNEE], v[best + ANKLE]) >= MIN_VIS:
             (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
-            rings["leg"].add(math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay))
-        leg_px = self.leg_px
+            leg_len = math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay)
+        ok = [vi >= MIN_VIS for vi in v]
+        feet = [p[o + k][1] if ok[o + k] else math.nan for o in (0, 6) for k in (HEEL, TOE)]
+        level = levels.add((leg_len, *feet))
+        leg_px = level[0] if math.isfinite(level[0]) else None
         # Facing: toe ahead of heel (either foot), else nose ahead of the ears. The vote runs
         # even with a fixed facing, so a report can warn when the setting looks wrong.
         if self._vote.facing is None:
             votes = 0
             for o in (0, 6):
-                if min(v[o + HEEL], v[o + TOE]) >= MIN_VIS:
+                if ok[o + HEEL] and ok[o + TOE]:
                     dx = p[o + TOE][0] - p[o + HEEL][0]
                     self._vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
                     votes += 1
-            if not votes and v[NOSE] >= MIN_VIS:
-                ears = [p[i][0] for i in (LEAR, REAR) if v[i] >= MIN_VIS]
+            if not votes and ok[NOSE]:
+                ears = [p[i][0] for i in (LEAR, REAR) if ok[i]]
                 if ears:
                     dx = p[NOSE][0] - sum(ears) / len(ears)
                     self._vote.add(math.copysign(1.0, dx), v[NOSE])
@@ -319,29 +320,29 @@ class RunAnalyzer:
         self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
         self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
         # Pelvis height for midstance and bounce: the hips seen, averaged.
-        hips = [p[o + HIP][1] for o in (0, 6) if v[o + HIP] >= MIN_VIS]
-        hip_y = sum(hips) / len(hips) if hips else math.nan
-        if hips:
+        if ok[HIP] and ok[6 + HIP]:
+            hip_y = (p[HIP][1] + p[6 + HIP][1]) / 2
+        else:
+            hip_y = p[HIP][1] if ok[HIP] else p[6 + HIP][1] if ok[6 + HIP] else math.nan
+        if hip_y == hip_y:
             self._hip_lo = max(self._hip_lo, hip_y)
             self._hip_hi = min(self._hip_hi, hip_y)
         steps = []
-        for leg, o in _SIDE.items():
-            heel_ok, toe_ok = v[o + HEEL] >= MIN_VIS, v[o + TOE] >= MIN_VIS
-            heel_y = p[o + HEEL][1] if heel_ok else math.nan
-            toe_y = p[o + TOE][1] if toe_ok else math.nan
-            heel_level = rings[f"{leg}_heel"].add(heel_y)
-            toe_level = rings[f"{leg}_toe"].add(toe_y)
-            ankle_ok = v[o + ANKLE] >= MIN_VIS
-            foot_x = p[o + HEEL][0] if heel_ok else p[o + ANKLE][0] if ankle_ok else math.nan
+        for j, (leg, o) in enumerate(_SIDE.items()):
+            heel_y, toe_y = feet[2 * j], feet[2 * j + 1]
+            heel_level, toe_level = level[1 + 2 * j], level[2 + 2 * j]
+            ankle_ok = ok[o + ANKLE]
+            foot_x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ankle_ok else math.nan
             frame = FootFrame(
-                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (heel_ok or toe_ok), (p, v)
+                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (ok[o + HEEL] or ok[o + TOE]), (p, v)
             )
+            events = self._legs[leg]
             if leg_px is None:
-                self._legs[leg].push(frame, 0, 0.0, heel_level, toe_level)
+                events.push(frame, 0, 0.0, heel_level, toe_level)
                 continue
-            stance = self._legs[leg].push(frame, s, leg_px, heel_level, toe_level)
+            stance = events.push(frame, s, leg_px, heel_level, toe_level)
             if stance is not None:
-                steps.append(self._step(stance, s, leg_px, self._legs[leg].stride_s))
+                steps.append(self._step(stance, s, leg_px, events.stride_s))
         return steps
 
     # -- per step --------------------------------------------------------------------------

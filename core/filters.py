@@ -53,10 +53,13 @@ class OneEuroFilter:
         self._dx: np.ndarray | None = None
         self._seen: np.ndarray | None = None  # last time each coordinate was finite
         self._t: float | None = None
-        self._nan: np.ndarray | None = None  # NaN pattern of the last input (see __call__)
+        self._nan: bytes | None = None  # NaN pattern of the last input (see __call__)
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
-        """Filter one frame taken at ``t`` seconds; returns a new array (NaN where x is NaN)."""
+        """Filter one frame taken at ``t`` seconds; returns a new array (NaN where x is NaN).
+
+        The returned array is the filter's state: read it, do not modify it.
+        """
         x = np.asarray(x, dtype=float)
         if self._x is None or self._t is None or t <= self._t:
             if self._x is not None and self._t is not None and t <= self._t:
@@ -65,22 +68,31 @@ class OneEuroFilter:
             self._dx = np.zeros_like(x)
             self._seen = np.where(np.isnan(x), -math.inf, t)
             self._t = t
-            self._nan = np.isnan(x)
+            self._nan = np.isnan(x).tobytes()
             return x.copy()
         dt = t - self._t
         self._t = t
         a_d = 1.0 / (1.0 + 1.0 / (2 * math.pi * self.d_cutoff * dt))
         nan = np.isnan(x)
-        if self._nan is not None and np.array_equal(nan, self._nan):
+        if self._nan is not None and nan.tobytes() == self._nan:
             # Fast path: the same landmarks as last frame are missing (and the state is NaN
             # exactly there), so plain arithmetic propagates NaN correctly; no masks needed.
             np.copyto(self._seen, t, where=~nan)
-            dx_hat = self._dx + a_d * ((x - self._x) / dt - self._dx)
-            cutoff = self.min_cutoff + (self.beta / self.scale) * np.abs(dx_hat)
-            alpha = 1.0 / (1.0 + 1.0 / ((2 * math.pi * dt) * cutoff))
-            self._x = self._x + alpha * (x - self._x)
+            step = x - self._x
+            dx_hat = step / dt
+            dx_hat -= self._dx
+            dx_hat *= a_d
+            dx_hat += self._dx
+            # alpha = 1 / (1 + 1 / (2 pi dt fc)) = k / (1 + k), k = 2 pi dt fc; in place.
+            k = np.abs(dx_hat)
+            k *= 2 * math.pi * dt * self.beta / self.scale
+            k += 2 * math.pi * dt * self.min_cutoff
+            step *= k
+            k += 1.0
+            step /= k
+            self._x = self._x + step
             self._dx = dx_hat
-            return self._x.copy()
+            return self._x
         ok = ~nan
         fresh = ok & (t - self._seen > self.reset_after_s)
         self._seen[ok] = t
@@ -96,5 +108,5 @@ class OneEuroFilter:
         self._x = np.where(ok, x_hat, self._x)
         self._dx = np.where(ok, dx_hat, self._dx)
         # The fast path is valid next frame only if the state is NaN exactly where x was.
-        self._nan = nan if np.array_equal(np.isnan(self._x), nan) else None
+        self._nan = nan.tobytes() if np.array_equal(np.isnan(self._x), nan) else None
         return np.where(ok, x_hat, np.nan)

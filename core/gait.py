@@ -5,20 +5,28 @@ backward with it; the swing foot is off the belt and comes forward. So, per leg,
 and toe (``foot_index``) positions in leg lengths ``L`` (image y down):
 
 - height ``h`` of a foot point = (its belt level - its y) / L, the belt level being a high
-  percentile of that point's recent y (:class:`BeltLevel`, per leg and point, because the far
-  foot stands higher in a perspective image);
-- **initial contact (IC)** at frame j: the foot is low (``min(h_heel, h_toe) < h_on``) and it
-  moves backward between j and j+1 faster than ``v_on`` (L/s). That is the annotators' "first
-  frame the heel moves rearward at belt speed"; swing-foot retraction before landing happens in
-  the air, which the height test excludes;
-- **toe-off (TO)** at frame j: the last frame before the toe rises above ``h_off``;
+  percentile of that point's recent y (:class:`RollingLevels`, per leg and point, because the
+  far foot stands higher in a perspective image);
+- **initial contact (IC)** at frame j: the foot is low (``min(h_heel, h_toe) < H_ON``, 0.08 L:
+  at a heel strike the heel keypoint is still ~0.06 L above its flat-foot level) and it moves
+  backward between j and j+1 faster than ``BELT_SHARE`` (0.6) of the belt speed learnt from
+  the last stances (at least ``V_ON``, 0.8 L/s). That is the annotators' "first frame the heel
+  moves rearward at belt speed"; swing-foot retraction before landing is slower than the belt;
+- **toe-off (TO)** at frame j: the last frame the toe is within ``H_BACK`` (0.015 L) of its
+  lowest point in this stance, once it has risen ``H_OFF`` (0.03 L) above it;
 - **midstance (MS)**: the frame of the lowest pelvis (largest hip y) between IC and TO
   (ARCHITECTURE section 3).
 
-Every decision about frame j is taken when frame j+1 arrives, so a step is known one frame
-after its toe-off. A stance is dropped, never guessed, when the foot is lost during it, when
-it lasts longer than ``max_contact_s`` or more than half the stride (walking has double
-support, running has a flight phase), or when the foot hardly moved backward (standing).
+Decisions about frame j are taken when frame j+1 arrives; a step is known when its toe has
+risen ``H_OFF``: 1-2 frames after its toe-off at 30 fps, ~30 ms at 150 Hz. A stance is dropped,
+never guessed, when the foot is lost during it, when it began before a swing was seen (the
+foot coming ``MIN_SWING``, 0.3 L, forward: a foot that appears mid-stance, or a keypoint that
+jumps for a frame, starts no step), when it lasts longer than ``MAX_CONTACT_S`` or more than
+``MAX_DUTY`` of the stride (walking has double support, running a flight phase), or when the
+foot hardly moved backward (``MIN_TRAVEL``: standing).
+
+Tuned by sweeping two thresholds (H_ON, H_BACK) against the treadmill clip's hand annotation and
+the 150 Hz motion capture's marker events together: see the README's core section for figures.
 """
 
 from __future__ import annotations
@@ -32,43 +40,47 @@ import numpy as np
 
 #: Defaults (leg lengths, L/s, seconds); see the module docstring.
 H_ON = 0.08
-H_OFF = 0.04
+H_OFF = 0.03
 H_BACK = 0.015
 BELT_SHARE = 0.6
 V_ON = 0.8
 MIN_TRAVEL = 0.10
+MIN_SWING = 0.3
 MAX_CONTACT_S = 0.55
 MAX_DUTY = 0.5
 MAX_STRIDE_S = 2.0
 
 
-class BeltLevel:
-    """The belt level of one foot point in pixels: a high percentile of its recent y.
+class RollingLevels:
+    """Percentiles of a few signals over their recent samples (e.g. the belt level of each foot
+    point as a high percentile of its y; the leg length as a median).
 
-    Bounded memory: a ring of ``size`` samples; the percentile is recomputed every
-    ``every`` samples (amortised O(1) per frame).
+    Bounded memory: one ring of ``size`` samples per signal (NaN = not seen); the levels are
+    recomputed every ``every`` samples (amortised O(1) per frame, one numpy write per frame).
     """
 
-    def __init__(self, size: int = 256, every: int = 16, q: float = 85.0):
-        self.buf = np.full(size, np.nan)
-        self.every, self.q = every, q
+    def __init__(self, qs: tuple[float, ...], size: int = 256, every: int = 16):
+        self.buf = np.full((len(qs), size), np.nan)
+        self.qs, self.size, self.every = qs, size, every
         self.i = 0
-        self.level = math.nan
+        self.levels = [math.nan] * len(qs)
 
-    def add(self, y: float) -> float:
-        """Add one sample (NaN = not seen); returns the current level (NaN until known)."""
-        self.buf[self.i % len(self.buf)] = y
+    def add(self, values: tuple[float, ...]) -> list[float]:
+        """Add one sample of every signal; returns the current levels (NaN until known)."""
+        self.buf[:, self.i % self.size] = values
         self.i += 1
         if self.i % self.every == 0:
-            seen = self.buf[~np.isnan(self.buf)]
-            # Need a stride or so of samples before the level means anything.
-            if len(seen) >= min(2 * self.every, len(self.buf)):
-                k = round(self.q / 100.0 * (len(seen) - 1))  # nearest-rank percentile
-                self.level = float(np.partition(seen, k)[k])
-        return self.level
+            for j, q in enumerate(self.qs):
+                row = self.buf[j]
+                seen = row[~np.isnan(row)]
+                # Need a stride or so of samples before a level means anything.
+                if len(seen) >= min(2 * self.every, self.size):
+                    k = round(q / 100.0 * (len(seen) - 1))  # nearest-rank percentile
+                    self.levels[j] = float(np.partition(seen, k)[k])
+        return self.levels
 
 
-@dataclass
+@dataclass(slots=True)
 class FootFrame:
     """One frame of one leg as the event detector sees it (pixels, seconds)."""
 
@@ -117,6 +129,7 @@ class LegEvents:
         self.last_ic_t: float | None = None
         self.stride_s: float | None = None
         self.swung = False  # a stance already under way when we start is not a whole step
+        self.rear = -math.inf  # rearmost foot position since the last stance, leg lengths
         self.belt: deque[float] = deque(maxlen=5)  # recent belt speeds, L/s
 
     @property
@@ -139,13 +152,18 @@ class LegEvents:
             # whole before the next one (a foot that reappears mid-stance is no contact).
             self.contact = None
             self.swung = False
+            self.rear = -math.inf
             return None
         speed = -s * (f.foot_x - prev.foot_x) / leg_px / (f.t - prev.t)  # backward, L/s
         frames = self.contact
         if frames is None:
-            # A new stance needs a swing first (the foot came forward): a toe that wobbles
-            # mid-stance must not split one contact into two steps.
-            if speed < -V_ON:
+            # A new stance needs a swing first: the foot came MIN_SWING forward of the rearmost
+            # point it reached since the last stance. A toe that wobbles, or a foot keypoint
+            # that jumps for a frame or two (BlazePose swaps the feet now and then), must not
+            # split one contact into two steps.
+            back_pos = -s * prev.foot_x / leg_px
+            self.rear = max(self.rear, back_pos)
+            if self.rear - back_pos >= MIN_SWING:
                 self.swung = True
             if not (
                 self.swung
@@ -154,6 +172,7 @@ class LegEvents:
             ):
                 return None
             self.swung = False
+            self.rear = -math.inf
             self.contact = frames = [prev]
             self.toe_min = math.inf
             if self.last_ic_t is not None:

@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     live snapshot written by ``sense``. Raises :class:`core.errors.ConfigError` when either
     is missing or unusable.
     """
-    from web import errors, jsonout, live, metrics, pages, security, sessions, staff
+    from web import errors, jsonout, live, metrics, pages, security, sessions, staff, summaries
 
     app = Flask(__name__)
     app.json = jsonout.CleanJSONProvider(app)
@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "metrics": metrics.Metrics(),
         "streams": threading.BoundedSemaphore(app.config["SSE_MAX_CLIENTS"]),
         "feed": live.LiveFeed(app.config["RUN_DIR"], app.config["SSE_INTERVAL_S"]),
+        "summaries": summaries.SessionSummaries(store),
     }
     security.init_app(app)
     metrics.init_app(app)

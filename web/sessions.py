@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify
 
-from core import stats
 from core.store import STEP_FIELDS
 from web.args import flag_arg, int_arg
 from web.jsonout import clean
@@ -37,16 +36,17 @@ def _session_or_404(session_id: int) -> dict[str, Any]:
 def session_report(session_id: int, *, with_steps: bool = True) -> dict[str, Any]:
     """Everything about one session: the stored row, statistics, chart series and steps."""
     session = _session_or_404(session_id)
-    steps = _store().steps(session_id)
-    duration_s = (session["ended_at"] or time.time()) - session["started_at"]
+    duration_s = max((session["ended_at"] or time.time()) - session["started_at"], 0.0)
+    summaries = current_app.extensions["midstance"]["summaries"]
+    summary, series = summaries.get(session, duration_s)
     report = {
         "session": session,
         "verdicts": {v: session[v] for v in ("good", "warn", "bad")},
-        "summary": stats.summarize(steps, duration_s=max(duration_s, 0.0)),
-        "series": stats.series(steps, max_points=300),
+        "summary": summary,
+        "series": series,
     }
     if with_steps:
-        report["steps"] = steps
+        report["steps"] = _store().steps(session_id)
     return report
 
 

@@ -72,17 +72,14 @@ class PoseEstimator:
         self.body_filter = OneEuro(*BODY_FILTER)
         self.aux_filter = OneEuro(*AUX_FILTER)
         self.body_vis = LowPass(VISIBILITY_ALPHA)
-        self.aux_vis = LowPass(VISIBILITY_ALPHA)
         self.timings: dict[str, float] = {}
         self.detector_runs = 0
         self.reset()
 
     def reset(self) -> None:
         """Forget the tracked region and the filters' state (a new runner, a new clip)."""
-        self.tracked: Roi | None = None
+        self.reset_tracking()
         self.frame_index = 0
-        for f in (self.body_filter, self.aux_filter, self.body_vis, self.aux_vis):
-            f.reset()
 
     def process(self, rgb: np.ndarray, t: float | None = None) -> PoseResult | None:
         """Find the pose in one HxWx3 uint8 RGB frame taken at ``t`` seconds (None: assume
@@ -131,7 +128,6 @@ class PoseEstimator:
         # the body's size in pixels: the side of the un-enlarged ROI from the raw aux points
         scale = 2.0 * float(np.hypot(*(raw_aux[1] - raw_aux[0])))
         aux = self.aux_filter.filter(t, raw_aux, scale)
-        self.aux_vis.filter(landmarks.vis[AUX])
         self.tracked = from_alignment_points(aux[0], aux[1])
         xy = landmarks.xy[:BODY]
         vis = landmarks.vis[:BODY]
@@ -142,6 +138,6 @@ class PoseEstimator:
 
     def reset_tracking(self) -> None:
         """Drop the tracked region and filter state but keep the frame clock."""
-        self.tracked = None
-        for f in (self.body_filter, self.aux_filter, self.body_vis, self.aux_vis):
+        self.tracked: Roi | None = None
+        for f in (self.body_filter, self.aux_filter, self.body_vis):
             f.reset()

@@ -27,8 +27,8 @@ except ImportError:  # the Pi's Python 3.11 with numpy < 2 may carry tflite_runt
 class Model:
     """One TFLite model with a float32 input: ``outputs = model(tensor)``.
 
-    ``outputs`` are the model's output tensors in its own order, as numpy views that stay
-    valid until the next call (no copies on the hot path).
+    ``outputs`` are the model's output tensors in its own order, as numpy views into the
+    interpreter's buffers: use them before the next call and do not keep them.
     """
 
     def __init__(self, path: Path, threads: int = 2):
@@ -45,13 +45,14 @@ class Model:
         self.input_index = inp["index"]
         self.input_shape = tuple(int(n) for n in inp["shape"])
         outs = sorted(self.interpreter.get_output_details(), key=lambda d: _order(d["name"]))
-        self.output_indices = [d["index"] for d in outs]
+        # views into the interpreter's own buffers: no copy of the 640 kB heatmap per frame
+        self._outputs = [self.interpreter.tensor(d["index"]) for d in outs]
 
     def __call__(self, tensor: np.ndarray) -> list[np.ndarray]:
         """Run the model on one (1, H, W, 3) float32 tensor."""
         self.interpreter.set_tensor(self.input_index, tensor)
         self.interpreter.invoke()
-        return [self.interpreter.get_tensor(i) for i in self.output_indices]
+        return [view() for view in self._outputs]
 
 
 @contextlib.contextmanager

@@ -1,9 +1,10 @@
 """The whole loop in-process on the real sample clip: real pose model, real analysis core,
 real SQLite, gpiozero mock PWM pins. Failures are injected into real parts (a source that
-fails and stalls, SQLite's own "database or disk is full")."""
+fails and stalls, SQLite refusing writes)."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import threading
@@ -121,8 +122,8 @@ class Flaky(FrameSource):
     """A real video source that fails once at frame ``fail_at`` and then gives no frames for
     ``stall_s`` seconds, as a camera with a loose cable would."""
 
-    def __init__(self, inner, fail_at, stall_s):
-        self.inner, self.fail_at, self.stall_s = inner, fail_at, stall_s
+    def __init__(self, inner, fail_at, stall_s, error=True):
+        self.inner, self.fail_at, self.stall_s, self.error = inner, fail_at, stall_s, error
         self.n = 0
         self.stall_until = None
 
@@ -134,7 +135,9 @@ class Flaky(FrameSource):
         if self.n == self.fail_at:
             self.n += 1
             self.stall_until = time.monotonic() + self.stall_s
-            raise CameraError("camera 0: capture failed: Camera frontend has timed out!")
+            if self.error:
+                raise CameraError("camera 0: capture failed: Camera frontend has timed out!")
+            return None
         if self.stall_until and time.monotonic() < self.stall_until:
             time.sleep(min(timeout, 0.05))
             return None
@@ -151,8 +154,8 @@ def test_camera_failure_then_recovery(tmp_path, clip, pin_factory, models_dir):
     source = Flaky(inner, fail_at=150, stall_s=1.5)
     sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source,
                        camera={"stall_s": 0.5})  # fmt: skip
-    # VideoFileSource.close() would rewind; the flaky wrapper keeps the file open through
-    # the failure, so the run continues from frame 150 after recovering.
+    # Reopening would start the file again; the flaky wrapper keeps it open through the
+    # failure, so the run continues from frame 150 after recovering.
     faults, stop = [], threading.Event()
 
     def watch():
@@ -175,9 +178,24 @@ def test_camera_failure_then_recovery(tmp_path, clip, pin_factory, models_dir):
     assert "good" in after  # judging again after the camera came back
     assert faults and faults[0][:2] == ("fault", "fault")
     assert any("Camera frontend has timed out" in f[2] for f in faults)
-    assert sense.fault is None
+    assert all("Camera frontend" in f[2] for f in faults)  # the error stays until frames flow
     store = Store.in_dir(tmp_path / "state")
     assert store.sessions()[0]["steps"] > 10
+
+
+def test_camera_stall_without_an_error(tmp_path, clip, pin_factory, models_dir):
+    source = Flaky(VideoFileSource(clip, realtime=False), fail_at=100, stall_s=1.2, error=False)
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source,
+                       camera={"stall_s": 0.4})  # fmt: skip
+    sense.log = io.StringIO()
+    faults = []
+    sense.observers.append(lambda s, u: faults.append(s.fault) if s.frames == 101 else None)
+    result = sense.run()
+    assert result["frames"] == 360
+    assert "fault" in sense.indicator.history
+    log = sense.log.getvalue()
+    assert "fault: camera: no frame for" in log and "recovered" in log
+    assert faults == [None]  # cleared by the first frame after the stall
 
 
 def test_store_failure_then_recovery_loses_no_step(tmp_path, clip, pin_factory, models_dir):

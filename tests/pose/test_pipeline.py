@@ -60,7 +60,7 @@ def naive_refine(xy, heatmap, kernel):
             min(h, row + half + 1),
             max(0, col - half),
             min(w, col + half + 1),
-        )  # noqa: E501
+        )
         conf = landmarker.sigmoid(heatmap[r0:r1, c0:c1, i].astype(float))
         if conf.sum() > 0 and conf.max() >= 0.5:
             out[i] = [(conf.sum(0) @ np.arange(c0, c1)) / w / conf.sum(),

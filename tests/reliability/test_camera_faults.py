@@ -147,7 +147,13 @@ def rig(tmp_path, clip, models_dir, pin_factory):
     thread.start()
     r = type("Rig", (), {})()
     r.sense, r.source, r.notify, r.led, r.pins = sense, source, notify, led, pin_factory
-    r.frames, r.thread, r.errors, r.run_dir, r.store = frames, thread, errors, tmp_path / "run", store
+    r.frames, r.thread, r.errors, r.run_dir, r.store = (
+        frames,
+        thread,
+        errors,
+        tmp_path / "run",
+        store,
+    )
     wait_for(lambda: len(frames) > 10, 60, "first frames through the loop")
     yield r
     sense.request_stop()
@@ -229,9 +235,9 @@ def test_resolution_change_is_followed(rig):
     t = time.monotonic()
     wait_for(lambda: rig.notify.pings_between(t, time.monotonic()) >= 3, 10, "pings")
     snap = wait_for(
-        lambda: (s := snapshot.read(rig.run_dir))["skeleton"]
-        and s["skeleton"]["width"] == 360
-        and s,
+        lambda: (
+            (s := snapshot.read(rig.run_dir))["skeleton"] and s["skeleton"]["width"] == 360 and s
+        ),
         10,
         "the skeleton in the new frame size",
     )

@@ -270,3 +270,21 @@ def test_qr_code_carries_the_kiosk_url(dirs):
     assert "http://kiosk.local:8080/" in client.get("/staff/qr").get_data(as_text=True)
     svg = client.get("/staff/qr.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_running_session_summary_is_kept_up_to_date_step_by_step(client, store):
+    """The page of a running session adds only new steps, and ends with the same numbers as
+    summarizing every step at once."""
+    from core import stats
+
+    steps = real_steps()
+    sid = store.start_session(1000.0)
+    store.add_steps(sid, steps[:10])
+    first = client.get(f"/api/sessions/{sid}?steps=0").get_json()
+    assert first["summary"]["steps"] == 10
+    store.add_steps(sid, steps[10:])
+    store.end_session(sid, 1012.0, "timeout")
+    body = client.get(f"/api/sessions/{sid}?steps=0").get_json()
+    rows = store.steps(sid)
+    assert body["summary"] == stats.summarize(rows, duration_s=12.0)
+    assert body["series"] == stats.series(rows, max_points=300)
