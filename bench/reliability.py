@@ -121,12 +121,14 @@ def main(hours: float = 8.0) -> None:
     print("   hour   RSS MiB   db bytes     steps   wall s")
     for h, rss, size_b, steps, w in marks:
         print(f"  {h:5.2f}  {rss:8.1f}  {size_b:10d}  {steps:8d}  {w:7.0f}")
-    (_, rss0, db0, _, _), (h1, rss1, db1, _, _) = marks[0], marks[-1]
+    (_, rss0, db0, _, _), (h1, rss1, db1, steps, _) = marks[0], marks[-1]
     per_hour = np.diff([m[2] for m in marks[1:]]) if len(marks) > 2 else np.array([db1 - db0])
     print(f"RSS start {rss0:.1f} MiB, end {rss1:.1f} MiB (end/start {rss1 / rss0:.3f})")
     print(
-        f"database growth per hour of running: median {np.median(per_hour):.0f} bytes,"
-        f" max {per_hour.max():.0f} bytes; total {db1} bytes after {h1:g} h"
+        f"database growth per hour of running: mean {(db1 - db0) / h1:.0f} bytes"
+        f" ({(db1 - db0) / max(steps, 1):.0f} bytes/step), hourly median"
+        f" {np.median(per_hour):.0f}, max {per_hour.max():.0f} (the WAL file grows in jumps);"
+        f" total {db1} bytes after {h1:g} h"
     )
 
 

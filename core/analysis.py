@@ -167,6 +167,9 @@ class RunAnalyzer:
         self._keep_strides = False
         self._side_vis = [0.0, 0.0]
         self._side_frames = 0
+        self._stance_span: dict[str, tuple[float, float]] = {}
+        self._seen_avg = 0.0
+        self._reliable = False
         if self.fps:
             self._setup(self.fps)
 
@@ -255,12 +258,13 @@ class RunAnalyzer:
         p = sel.tolist()
         v = vis[_IDX].tolist()
         steps = self._frame(t, p, v) if self._levels is not None else []
+        # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
+        # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
         near = _SIDE[self.near_side or "left"]
-        reliable = (
-            v[near + HIP] >= MIN_VIS
-            and v[near + ANKLE] >= MIN_VIS
-            and max(v[SH], v[6 + SH]) >= MIN_VIS
-        )
+        seen = min(v[near + HIP], v[near + KNEE], v[near + ANKLE]) >= MIN_VIS
+        self._seen_avg += (seen - self._seen_avg) * min(1.0, 2.0 / (self.fps or 30.0))
+        self._reliable = self._seen_avg >= (0.3 if self._reliable else 0.6)
+        reliable = self._reliable
         running = self._last_step_t is not None and t - self._last_step_t <= RUNNING_S
         for step in steps:
             self._led.step(step.verdict)
@@ -341,9 +345,27 @@ class RunAnalyzer:
                 events.push(frame, 0, 0.0, heel_level, toe_level)
                 continue
             stance = events.push(frame, s, leg_px, heel_level, toe_level)
-            if stance is not None:
+            if stance is not None and not self._overlaps(leg, stance):
+                self._stance_span[leg] = (stance.contact_t, stance.toe_off_t)
                 steps.append(self._step(stance, s, leg_px, events.stride_s))
         return steps
+
+    def _overlaps(self, leg: str, st: Stance) -> bool:
+        """True when the stance mostly overlaps the other foot's: running has no double
+        support, so one of them is a pose-model mix-up of the feet (BlazePose swaps them now
+        and then). The stance that ends second is dropped; the first is already out."""
+        other = "right" if leg == "left" else "left"
+        spans = [self._stance_span.get(other)]
+        ongoing = self._legs[other].contact
+        if ongoing:
+            spans.append((ongoing[0].t, st.toe_off_t))
+        own = st.toe_off_t - st.contact_t
+        for span in spans:
+            if span is not None:
+                shared = min(span[1], st.toe_off_t) - max(span[0], st.contact_t)
+                if shared > 0.5 * own and shared > 0:
+                    return True
+        return False
 
     # -- per step --------------------------------------------------------------------------
 

@@ -80,4 +80,3 @@ def read(run_dir: str | os.PathLike, *, now: float | None = None) -> dict[str, A
     for key in FIELDS:
         snap.setdefault(key, None)
     return snap
-

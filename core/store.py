@@ -184,9 +184,11 @@ class Store:
     def start_session(self, started_at: float, facing: str | None = None) -> int:
         """Open a new session and return its id."""
         return self._write(
-            lambda db: db.execute(
-                "INSERT INTO sessions (started_at, facing) VALUES (?, ?)", (started_at, facing)
-            ).lastrowid
+            lambda db: (
+                db.execute(
+                    "INSERT INTO sessions (started_at, facing) VALUES (?, ?)", (started_at, facing)
+                ).lastrowid
+            )
         )
 
     def set_facing(self, session_id: int, facing: str) -> None:
@@ -309,10 +311,12 @@ class Store:
     def post_command(self, kind: str, payload: Mapping[str, Any] | None = None) -> int:
         """Queue a staff command for ``sense`` (e.g. ``reset``); returns its id."""
         return self._write(
-            lambda db: db.execute(
-                "INSERT INTO commands (kind, payload_json, created_at) VALUES (?, ?, ?)",
-                (kind, None if payload is None else json.dumps(payload), time.time()),
-            ).lastrowid
+            lambda db: (
+                db.execute(
+                    "INSERT INTO commands (kind, payload_json, created_at) VALUES (?, ?, ?)",
+                    (kind, None if payload is None else json.dumps(payload), time.time()),
+                ).lastrowid
+            )
         )
 
     def take_commands(self) -> list[dict[str, Any]]:
@@ -412,8 +416,9 @@ class Store:
                 " (SELECT id FROM sessions ORDER BY id DESC LIMIT ?)",
                 (cutoff, keep_sessions),
             )
-            db.execute("DELETE FROM commands WHERE taken_at IS NOT NULL AND taken_at < ?",
-                       (now - 86400,))
+            db.execute(
+                "DELETE FROM commands WHERE taken_at IS NOT NULL AND taken_at < ?", (now - 86400,)
+            )
             return cur.rowcount
 
         return self._write(tx)

@@ -126,6 +126,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Check]]] = {
         "batch_s": (1.0, _number(0.05, 30)),
         "snapshot_hz": (5.0, _number(0.5, 30)),
         "command_poll_s": (0.2, _number(0.05, 5)),
+        # Retention: a finished session is deleted once it is older than keep_days AND not
+        # among the newest keep_sessions (about 700 MB at most for 90 busy 8-hour days).
+        "keep_days": (90.0, _number(1, 36500)),
+        "keep_sessions": (1000, _integer(1, 10_000_000)),
     },
     "pose": {
         "model": ("full", _choice("lite", "full", "heavy")),

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from core import snapshot
-from core.errors import ConfigError
+from core.errors import ConfigError, MidstanceError
 from core.store import Store, StoreError
 from device.camera import Capture, FrameSource
 from device.indicator import Indicator
@@ -42,6 +42,7 @@ MAX_PENDING_STEPS = 20_000
 #: Steps decided just before a session starts belong to it if they are this recent (s).
 PRE_SESSION_S = 10.0
 RECENT_STEPS = 12
+PRUNE_EVERY_S = 3600.0  # retention is applied at start and then hourly
 
 
 class SessionWriter:
@@ -202,6 +203,9 @@ class Sense:
         self.latencies_ms: collections.deque[float] = collections.deque(maxlen=10_000)
         self.decide_ms: collections.deque[float] = collections.deque(maxlen=10_000)
         self.fault: str | None = None
+        self.corrupt_frames = 0
+        self._last_prune = time.monotonic()
+        self._frame_error: str | None = None  # the last frame was unusable (cleared by a good one)
 
     # -- parts ---------------------------------------------------------------------------
 
@@ -239,6 +243,7 @@ class Sense:
         except StoreError as exc:
             self.writer.error = str(exc)
         self._apply_settings()
+        self._prune()
         self._write_snapshot(force=True)
         started = self._wall0 = time.monotonic()
         ready = False
@@ -276,6 +281,24 @@ class Sense:
     def _on_frame(self, frame) -> None:
         got = time.perf_counter()
         self.frames += 1
+        problem = _frame_problem(frame.rgb)
+        if problem is None:
+            try:
+                result = self.estimator.process(frame.rgb, t=frame.t)
+                posed = time.perf_counter()
+            except MidstanceError as exc:  # the estimator refused the image: same as corrupt
+                problem = str(exc)
+        if problem is not None:
+            # A corrupt frame (a driver hiccup, a broken file) is skipped and shown as a
+            # camera fault until a good frame comes; the session and the loop carry on.
+            self.corrupt_frames += 1
+            self._frame_error = f"corrupt frame skipped ({problem})"
+            self._update_fault()
+            self.indicator.state = "fault"
+            self.writer.flush()
+            self._write_snapshot()
+            return
+        self._frame_error = None
         self._t = t = frame.t
         self._frame_size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
         now = time.monotonic()
@@ -283,9 +306,6 @@ class Sense:
             dt = max(now - self._last_frame_wall, 1e-6)
             self._fps_ema = 1 / dt if self._fps_ema is None else 0.9 * self._fps_ema + 0.1 / dt
         self._last_frame_wall = now
-
-        result = self.estimator.process(frame.rgb, t=t)
-        posed = time.perf_counter()
         if result is None:
             upd = self.analyzer.push(t, None, None)
         else:
@@ -336,6 +356,8 @@ class Sense:
         gap = time.monotonic() - (self._last_frame_wall or self._wall0)
         if self.capture.error:
             faults.append(f"camera: {self.capture.error}")
+        elif self._frame_error:
+            faults.append(f"camera: {self._frame_error}")
         elif gap > stall and not self.capture.ended:
             faults.append(f"camera: no frame for {gap:.1f} s")
         if self.writer.error:
@@ -349,7 +371,23 @@ class Sense:
             print("midstance sense: recovered", file=self.log, flush=True)
         self.fault = fault
 
+    def _prune(self) -> None:
+        """Apply the retention policy (at start, then hourly) so the SD card never fills."""
+        self._last_prune = time.monotonic()
+        session = self.cfg["session"]
+        try:
+            gone = self.store.prune(session["keep_days"], int(session["keep_sessions"]))
+        except StoreError as exc:
+            self.writer.error = str(exc)
+            return
+        if gone:
+            print(
+                f"midstance sense: retention removed {gone} old sessions", file=self.log, flush=True
+            )
+
     def _housekeeping(self) -> None:
+        if time.monotonic() - self._last_prune >= PRUNE_EVERY_S:
+            self._prune()
         if self._reset.is_set():
             self._reset.clear()
             self.reset_session()
@@ -555,6 +593,20 @@ class Sense:
         self.fault = None
         with contextlib.suppress(OSError):
             snapshot.write(self.run_dir, snapshot.blank(state="idle", led="off"))
+
+
+def _frame_problem(rgb: Any) -> str | None:
+    """What makes ``rgb`` unusable as an RGB camera frame, or None when it is fine."""
+    shape = getattr(rgb, "shape", None)
+    if shape is None:
+        return f"not an image: {type(rgb).__name__}"
+    if len(shape) != 3 or shape[2] != 3:
+        return f"shape {tuple(shape)}, expected height x width x 3"
+    if shape[0] == 0 or shape[1] == 0:
+        return f"empty image {tuple(shape)}"
+    if rgb.dtype != np.uint8:
+        return f"pixel type {rgb.dtype}, expected uint8"
+    return None
 
 
 def _json_safe(value: Any) -> Any:

@@ -102,13 +102,18 @@ def build_sense(cfg, led: str, realtime: bool | None, loop: bool, stream=None, l
     from device.runtime import Sense
     from device.watchdog import Watchdog
 
-    state_dir = prepare_dir(cfg["paths"]["state_dir"], "state directory")
     run_dir = prepare_dir(cfg["paths"]["run_dir"], "run directory")
-    try:
-        store = Store.in_dir(state_dir)
-    except StoreError as exc:
-        raise MidstanceError(str(exc)) from None
     indicator = make_indicator(led, cfg["led"], stream=stream)
+    try:
+        store = Store.in_dir(prepare_dir(cfg["paths"]["state_dir"], "state directory"))
+    except (ConfigError, StoreError) as exc:
+        # Shown on the LED and the page before exiting, or the kiosk just looks switched off.
+        indicator.state = "fault"
+        _fault_snapshot(run_dir, f"store: {exc}")
+        indicator.close()
+        if isinstance(exc, ConfigError):
+            raise
+        raise MidstanceError(str(exc)) from None
     source_name = cfg["camera"]["source"]
     is_file = source_name != "camera"
     if is_file and not Path(source_name).is_file():

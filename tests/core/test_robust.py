@@ -200,3 +200,14 @@ def test_fixed_facing_matches_detection_and_wrong_facing_finds_little(rtm):
     assert not any("facing" in w for w in fixed["warnings"])
     wrong = analyze_trace(rtm, facing="right")
     assert any("seems to face left" in w for w in wrong["warnings"])
+
+
+def test_led_judges_without_shoulders_and_ignores_one_bad_frame(fukuchi, rtm):
+    _, leds = run(fukuchi)  # motion capture: no shoulder markers, the hip-vs-ankle still counts
+    assert leds[-1] == "good"
+    near = [f"left_{p}" for p in ("hip", "knee", "ankle", "heel", "foot_index")]
+    _, clean = run(rtm)
+    _, blink = run(hide(rtm, near, frames=slice(200, 201)))
+    assert blink[195:230] == clean[195:230] and clean[200] == "good"
+    _, gone = run(hide(rtm, near, frames=slice(200, 260)))  # the near leg hidden for 2 s
+    assert "not_judging" in gone[200:260]

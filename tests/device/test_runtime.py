@@ -93,7 +93,9 @@ def test_whole_loop_on_the_sample_clip(tmp_path, clip, pin_factory, models_dir):
     # Times from the session's first contact (steps are decided at toe-off, so the two legs'
     # contacts may come out of order); ``at`` is the unix time of each decision.
     contact = np.array([r["contact_t"] for r in rows])
-    assert contact.min() == 0 and contact.max() < 12.0
+    # The session counts from the first contact known when it starts; a step decided later
+    # can only have touched down within one stance (<= 0.55 s) before it.
+    assert -0.55 <= contact.min() <= 0 and contact.max() < 12.0
     assert len(set(contact.round(3))) == len(rows)
     at = np.array([r["at"] for r in rows])
     assert np.all(np.diff(at) >= 0)

@@ -15,9 +15,17 @@ def store(tmp_path):
 
 
 def step(verdict="good", at=None, **kw):
-    return {"leg": "left", "contact_t": 1.0, "midstance_t": 1.1, "toe_off_t": 1.25,
-            "hip_ankle_offset": 0.02, "lean_deg": 6.0, "verdict": verdict,
-            "at": at or time.time(), **kw}
+    return {
+        "leg": "left",
+        "contact_t": 1.0,
+        "midstance_t": 1.1,
+        "toe_off_t": 1.25,
+        "hip_ankle_offset": 0.02,
+        "lean_deg": 6.0,
+        "verdict": verdict,
+        "at": at or time.time(),
+        **kw,
+    }
 
 
 def test_session_lifecycle_counts_and_summary(store):
@@ -64,8 +72,11 @@ def test_pin_is_hashed_and_checked(store, tmp_path):
     assert not store.has_pin() and not store.check_pin("1234")
     store.set_pin("482913")
     assert store.check_pin("482913") and not store.check_pin("482914")
-    raw = sqlite3.connect(tmp_path / "midstance.sqlite3").execute(
-        "SELECT pin_hash FROM staff").fetchone()[0]
+    raw = (
+        sqlite3.connect(tmp_path / "midstance.sqlite3")
+        .execute("SELECT pin_hash FROM staff")
+        .fetchone()[0]
+    )
     assert "482913" not in raw and raw.startswith("scrypt$")
     for bad in ["12", "abcd", "1" * 13, ""]:
         with pytest.raises(ValueError):

@@ -260,16 +260,6 @@ def test_garbage_pixels_mean_nobody_in_view(rig):
     assert_alive(rig)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "device/runtime.py Sense._on_frame: a frame of the wrong shape or dtype reaches"
-        " PoseEstimator.process, which raises InputError (or IndexError on shape[1]); nothing"
-        " catches it, so Sense.run ends and `sense` exits. Fix: validate frame.rgb"
-        " (ndim 3, 3 channels, uint8, non-empty) before the estimator, count the frame as"
-        " corrupt, set a 'camera: corrupt frame ...' fault, and skip it."
-    ),
-)
 @pytest.mark.parametrize("mode", ["shape", "dtype", "empty"])
 def test_corrupt_frames_show_fault_and_recover(rig, mode):
     rig.source.mode = mode
