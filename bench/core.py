@@ -44,17 +44,31 @@ def main() -> None:
     """Print throughput (frames/s, target >= 20,000) and memory after 8 h (flat)."""
     fps, frames = _frames()
     n = 36_000  # 20 minutes at 30 fps
+    rounds = 5
     print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    # Rounds alternate between the two settings so a noisy neighbour hits both alike; the best
+    # round is what the code does when it has the core, the median what it did here.
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    found = {}
+    for _ in range(rounds):
+        for smooth in (False, True):
+            _, cpu_rate, found[smooth] = _throughput(fps, frames, n, smooth)
+            rates[smooth].append(cpu_rate)
+    labels = {
+        False: "as the appliance runs it (the pose estimator smooths)",
+        True: "plus the core's one-euro display filter",
+    }
     for smooth in (False, True):
-        rate, cpu_rate, steps = _throughput(fps, frames, n, smooth)
+        best, med = max(rates[smooth]), sorted(rates[smooth])[rounds // 2]
         print(
-            f"RunAnalyzer.push, smooth={smooth!s:5}: {rate:8,.0f} frames/s wall,"
-            f" {cpu_rate:8,.0f} frames/CPU-s ({1e6 / cpu_rate:5.1f} us/frame,"
-            f" {cpu_rate / 20_000:4.2f}x the 20,000 target, {cpu_rate / fps:,.0f}x real time"
-            f" at {fps:g} fps; {steps} steps in {n} frames)"
+            f"RunAnalyzer.push, smooth={smooth!s:5} ({labels[smooth]}):\n"
+            f"  best of {rounds} rounds {best:8,.0f} frames/CPU-s ({1e6 / best:5.1f} us/frame,"
+            f" {best / 20_000:4.2f}x the 20,000 target), median {med:8,.0f}"
+            f" ({med / 20_000:4.2f}x); {med / fps:,.0f}x real time at {fps:g} fps;"
+            f" {found[smooth]} steps in {n} frames"
         )
     total = int(8 * 3600 * fps)
-    analyzer = RunAnalyzer(fps=fps)
+    analyzer = RunAnalyzer(fps=fps)  # with the display filter: its state is memory too
     k = len(frames)
     marks = {}
     t0 = time.perf_counter()

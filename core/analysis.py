@@ -31,6 +31,7 @@ import numpy as np
 from core import landmarks
 from core.facing import FacingVote, sign
 from core.filters import OneEuroFilter
+from core.fit import line_at
 from core.gait import Cadence, FootFrame, LegEvents, RollingLevels, Stance, cadence_spm
 from core.metrics import (
     hip_ankle_offset,
@@ -52,6 +53,8 @@ _IDX = np.array(
 SH, HIP, KNEE, ANKLE, HEEL, TOE = range(6)
 NOSE, LEAR, REAR = 12, 13, 14
 _SIDE = {"left": 0, "right": 6}
+_LEG_SLOTS = (("left", 0, 0), ("right", 6, 2))  # leg, offset in the points, offset in feet
+_MISSING = (math.nan, math.nan)
 
 #: Visibility below which a landmark is not used.
 MIN_VIS = 0.3
@@ -127,7 +130,9 @@ class RunAnalyzer:
     """Streaming step detection and judgement (see the module docstring).
 
     ``fps`` is the nominal frame rate (None: estimated from the timestamps); ``facing`` is
-    ``"auto"``, ``"left"`` or ``"right"``; ``smooth`` runs the one-euro filter first.
+    ``"auto"``, ``"left"`` or ``"right"``. ``smooth`` runs the one-euro filter
+    (:mod:`core.filters`) for :attr:`smoothed`, the landmarks to show; steps never use it, so
+    turn it off when the source smooths already (the pose estimator does) or nothing is shown.
     """
 
     def __init__(
@@ -240,8 +245,8 @@ class RunAnalyzer:
             return self._absent(t)
         xy = np.asarray(xy, dtype=float)
         vis = np.asarray(vis, dtype=float)
-        sel = xy[_IDX]
-        if np.isnan(sel).all():
+        p = xy.take(_IDX, axis=0).tolist()
+        if all(x != x for x, _ in p):  # every landmark we use is NaN: nobody there
             return self._absent(t)
         if self._last_seen is not None and t - self._last_seen > ABSENT_RESET_S:
             self._forget_runner()
@@ -255,8 +260,7 @@ class RunAnalyzer:
         else:
             self._xy = xy
         self._vis = vis
-        p = sel.tolist()
-        v = vis[_IDX].tolist()
+        v = vis.take(_IDX).tolist()
         steps = self._frame(t, p, v) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
         # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
@@ -302,7 +306,11 @@ class RunAnalyzer:
             (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
             leg_len = math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay)
         ok = [vi >= MIN_VIS for vi in v]
-        feet = [p[o + k][1] if ok[o + k] else math.nan for o in (0, 6) for k in (HEEL, TOE)]
+        nan = math.nan
+        feet = (
+            p[HEEL][1] if ok[HEEL] else nan, p[TOE][1] if ok[TOE] else nan,
+            p[6 + HEEL][1] if ok[6 + HEEL] else nan, p[6 + TOE][1] if ok[6 + TOE] else nan,
+        )  # fmt: skip
         level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
         # Facing: toe ahead of heel (either foot), else nose ahead of the ears. The vote runs
@@ -332,9 +340,9 @@ class RunAnalyzer:
             self._hip_lo = max(self._hip_lo, hip_y)
             self._hip_hi = min(self._hip_hi, hip_y)
         steps = []
-        for j, (leg, o) in enumerate(_SIDE.items()):
-            heel_y, toe_y = feet[2 * j], feet[2 * j + 1]
-            heel_level, toe_level = level[1 + 2 * j], level[2 + 2 * j]
+        for leg, o, j in _LEG_SLOTS:
+            heel_y, toe_y = feet[j], feet[j + 1]
+            heel_level, toe_level = level[1 + j], level[2 + j]
             ankle_ok = ok[o + ANKLE]
             foot_x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ankle_ok else math.nan
             frame = FootFrame(
@@ -373,21 +381,37 @@ class RunAnalyzer:
         o = _SIDE[st.leg]
         near = _SIDE[self.near_side or st.leg]
 
-        def point(pose, i: int) -> np.ndarray:
+        # Points are (x, y) tuples of floats, NaN when not seen: a step's metrics are a few
+        # dozen scalar operations, where building numpy arrays would cost more than the maths.
+        def point(pose, i: int) -> tuple[float, float]:
             p, v = pose
-            return np.array(p[i]) if v[i] >= MIN_VIS else np.array([math.nan, math.nan])
+            return tuple(p[i]) if v[i] >= MIN_VIS else _MISSING
 
-        def hip(pose) -> np.ndarray:
+        def hip(pose) -> tuple[float, float]:
             # The near-side hip (ARCHITECTURE section 3); the other one if it is not seen.
             h = point(pose, near + HIP)
-            return h if not np.isnan(h).any() else point(pose, 6 - near + HIP)
+            return h if math.isfinite(h[0] + h[1]) else point(pose, 6 - near + HIP)
 
-        def shoulders(pose) -> np.ndarray:
-            seen = [point(pose, k + SH) for k in (0, 6)]
-            seen = [q for q in seen if not np.isnan(q).any()]
-            return np.mean(seen, axis=0) if seen else np.array([math.nan, math.nan])
+        def shoulders(pose) -> tuple[float, float]:
+            p, v = pose
+            seen = [p[k + SH] for k in (0, 6) if v[k + SH] >= MIN_VIS]
+            seen = [q for q in seen if math.isfinite(q[0] + q[1])]
+            if len(seen) == 2:
+                return ((seen[0][0] + seen[1][0]) / 2, (seen[0][1] + seen[1][1]) / 2)
+            return tuple(seen[0]) if seen else _MISSING
 
         ms_hip, ms_ankle, ms_sh = hip(st.ms), point(st.ms, o + ANKLE), shoulders(st.ms)
+        # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
+        # belt backward): read it at midstance off a straight line through every stance
+        # frame's offset, rather than off the one nearest frame (see core.fit).
+        offset_at_midstance = line_at(
+            [fr.t for fr in st.frames],
+            [
+                float(hip_ankle_offset(hip(fr.pose), point(fr.pose, o + ANKLE), s, leg_px))
+                for fr in st.frames
+            ],
+            st.midstance_t,
+        )
         ic = st.ic
         self._cadence.add(stride_s)
         if self._keep_strides and stride_s and 0.2 < stride_s < 2.0:
@@ -398,7 +422,7 @@ class RunAnalyzer:
             contact_t=round(st.contact_t, 4),
             midstance_t=round(st.midstance_t, 4),
             toe_off_t=round(st.toe_off_t, 4),
-            hip_ankle_offset=_num(hip_ankle_offset(ms_hip, ms_ankle, s, leg_px), 4),
+            hip_ankle_offset=_num(offset_at_midstance, 4),
             lean_deg=_num(lean_deg(ms_ankle, ms_sh, s), 2),
             lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
             trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
@@ -427,7 +451,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
     """
     from core.report import build_report
 
-    analyzer = RunAnalyzer(fps=trace.fps, facing=facing, thresholds=thresholds)
+    analyzer = RunAnalyzer(fps=trace.fps, facing=facing, thresholds=thresholds, smooth=False)
     analyzer._keep_strides = True
     steps: list[Step] = []
     for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):

@@ -9,11 +9,12 @@ decides once it is clear; a fixed setting (``"left"``/``"right"``) skips the vot
 from __future__ import annotations
 
 FACINGS = ("left", "right")
+_SIGN = {"right": 1, "left": -1}
 
 
 def sign(facing: str | None) -> int:
     """``+1`` for a runner facing image-right (+x), ``-1`` for image-left, 0 when unknown."""
-    return {"right": 1, "left": -1}.get(facing or "", 0)
+    return _SIGN.get(facing, 0)
 
 
 class FacingVote:

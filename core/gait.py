@@ -14,8 +14,9 @@ and toe (``foot_index``) positions in leg lengths ``L`` (image y down):
   moves rearward at belt speed"; swing-foot retraction before landing is slower than the belt;
 - **toe-off (TO)** at frame j: the last frame the toe is within ``H_BACK`` (0.015 L) of its
   lowest point in this stance, once it has risen ``H_OFF`` (0.03 L) above it;
-- **midstance (MS)**: the frame of the lowest pelvis (largest hip y) between IC and TO
-  (ARCHITECTURE section 3).
+- **midstance (MS)**: the lowest pelvis (largest hip y) between IC and TO (ARCHITECTURE
+  section 3), placed between frames by a least-squares parabola through the stance's pelvis
+  heights (:func:`core.fit.peak_time`; the lowest frame when the fit is not a clear trough).
 
 Decisions about frame j are taken when frame j+1 arrives; a step is known when its toe has
 risen ``H_OFF``: 1-2 frames after its toe-off at 30 fps, ~30 ms at 150 Hz. A stance is dropped,
@@ -33,10 +34,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from core.fit import peak_time
 
 #: Defaults (leg lengths, L/s, seconds); see the module docstring.
 H_ON = 0.08
@@ -46,6 +49,7 @@ BELT_SHARE = 0.6
 V_ON = 0.8
 MIN_TRAVEL = 0.10
 MIN_SWING = 0.3
+MIN_CONTACT_S = 0.12
 MAX_CONTACT_S = 0.55
 MAX_DUTY = 0.5
 MAX_STRIDE_S = 2.0
@@ -55,28 +59,38 @@ class RollingLevels:
     """Percentiles of a few signals over their recent samples (e.g. the belt level of each foot
     point as a high percentile of its y; the leg length as a median).
 
-    Bounded memory: one ring of ``size`` samples per signal (NaN = not seen); the levels are
-    recomputed every ``every`` samples (amortised O(1) per frame, one numpy write per frame).
+    Bounded memory: one ring of ``size`` samples per signal (NaN = not seen). The levels are
+    recomputed every ``every`` samples, so samples are only collected in between and go into
+    the ring together at the refresh: per frame that is one list append, and per refresh one
+    write, one sort of every ring at once and a nearest-rank pick per signal.
     """
 
     def __init__(self, qs: tuple[float, ...], size: int = 256, every: int = 16):
-        self.buf = np.full((len(qs), size), np.nan)
+        self.buf = np.full((size, len(qs)), np.nan)  # row = sample, column = signal
         self.qs, self.size, self.every = qs, size, every
-        self.i = 0
+        self.i = 0  # samples written into the ring so far
+        self._new: list[tuple[float, ...]] = []
+        self._q = np.asarray(qs, dtype=float) / 100.0
+        self._cols = np.arange(len(qs))
         self.levels = [math.nan] * len(qs)
 
     def add(self, values: tuple[float, ...]) -> list[float]:
         """Add one sample of every signal; returns the current levels (NaN until known)."""
-        self.buf[:, self.i % self.size] = values
-        self.i += 1
-        if self.i % self.every == 0:
-            for j, q in enumerate(self.qs):
-                row = self.buf[j]
-                seen = row[~np.isnan(row)]
-                # Need a stride or so of samples before a level means anything.
-                if len(seen) >= min(2 * self.every, self.size):
-                    k = round(q / 100.0 * (len(seen) - 1))  # nearest-rank percentile
-                    self.levels[j] = float(np.partition(seen, k)[k])
+        self._new.append(values)
+        if len(self._new) < self.every:
+            return self.levels
+        rows = np.arange(self.i, self.i + len(self._new)) % self.size
+        self.buf[rows] = self._new
+        self.i += len(self._new)
+        self._new.clear()
+        ranked = np.sort(self.buf, axis=0)  # NaN sorts last
+        counts = self.size - np.isnan(self.buf).sum(axis=0)
+        ranks = np.rint(self._q * (counts - 1)).clip(0).astype(int)  # nearest rank
+        picked = ranked[ranks, self._cols].tolist()
+        enough = min(2 * self.every, self.size)  # a stride or so before a level means much
+        for j, n in enumerate(counts.tolist()):
+            if n >= enough:
+                self.levels[j] = picked[j]
         return self.levels
 
 
@@ -95,7 +109,11 @@ class FootFrame:
 
 @dataclass
 class Stance:
-    """A finished stance: event times and the frames at IC, MS and TO."""
+    """A finished stance: event times, the poses at IC, MS and TO, and all its frames.
+
+    ``midstance_t`` is the lowest point of the pelvis, between frames (see :meth:`LegEvents.push`);
+    ``ms`` is the pose of the frame nearest to it.
+    """
 
     leg: str
     contact_t: float
@@ -104,10 +122,8 @@ class Stance:
     ic: Any
     ms: Any
     to: Any
-    frames: int
+    frames: tuple[FootFrame, ...]  # IC to TO
     travel: float  # backward travel of the foot during contact, leg lengths
-    hip_min_y: float = math.nan
-    extra: dict = field(default_factory=dict)
 
 
 class LegEvents:
@@ -190,6 +206,11 @@ class LegEvents:
         lifted = (self.toe_min < H_ON and toe - self.toe_min > H_OFF) or (
             _low(f, heel_level, toe_level, leg_px) > 2 * H_ON
         )
+        if lifted and prev.t - frames[0].t < MIN_CONTACT_S:
+            # Too soon after the contact for a toe-off: a foot keypoint that jumped for a frame
+            # (BlazePose does this now and then). Ending the stance here would cut its
+            # midstance short and judge the step from the wrong frame.
+            lifted = False
         if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
             return None
         self.contact = None
@@ -207,8 +228,15 @@ class LegEvents:
             return None  # no flight phase: walking
         if contact_s > 0:
             self.belt.append(travel / contact_s)
-        ms = max(frames[: end + 1], key=lambda fr: fr.hip_y if fr.hip_y == fr.hip_y else -1e9)
-        return Stance(self.leg, ic.t, ms.t, to.t, ic.pose, ms.pose, to.pose, end + 1, travel)
+        # Midstance: the lowest pelvis (largest image y). A parabola through the whole stance
+        # places it between frames and is not thrown by one frame's jitter, which matters
+        # because the stance ankle moves ~0.09 leg lengths per frame at 30 fps.
+        stance = tuple(frames[: end + 1])
+        ms_t = peak_time([fr.t for fr in stance], [fr.hip_y for fr in stance])
+        if ms_t != ms_t:  # the pelvis was never seen: the middle of the stance
+            ms_t = stance[len(stance) // 2].t
+        ms = min(stance, key=lambda fr: abs(fr.t - ms_t))
+        return Stance(self.leg, ic.t, ms_t, to.t, ic.pose, ms.pose, to.pose, stance, travel)
 
 
 def _low(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:
@@ -257,10 +285,15 @@ class Cadence:
 
 
 def cadence_spm(strides_s) -> float | None:
-    """Steps per minute from stride times in seconds (robust mean, see :class:`Cadence`)."""
-    strides = np.asarray(list(strides_s), dtype=float)
-    if not len(strides):
+    """Steps per minute from stride times in seconds (robust mean, see :class:`Cadence`).
+
+    Plain Python on purpose: it runs at every live step over a dozen strides, where numpy's
+    per-call overhead would cost more than the arithmetic.
+    """
+    strides = sorted(float(s) for s in strides_s)
+    n = len(strides)
+    if not n:
         return None
-    med = float(np.median(strides))
-    near = strides[np.abs(strides - med) <= 0.2 * med]
-    return 120.0 / (float(near.mean()) if len(near) else med)
+    med = strides[n // 2] if n % 2 else (strides[n // 2 - 1] + strides[n // 2]) / 2
+    near = [s for s in strides if abs(s - med) <= 0.2 * med]
+    return 120.0 / (math.fsum(near) / len(near) if near else med)

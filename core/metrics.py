@@ -11,6 +11,9 @@ import numpy as np
 
 
 def _xy(p) -> tuple[np.ndarray, np.ndarray]:
+    if type(p) is tuple and len(p) == 2:
+        # One point as an (x, y) tuple (the live path, once per step): plain floats, no array.
+        return p
     p = np.asarray(p, dtype=float)
     return p[..., 0], p[..., 1]
 
@@ -47,11 +50,14 @@ def overstride(hip, ankle, s: float, leg) -> np.ndarray:
 
 
 def knee_flexion_deg(hip, knee, ankle) -> np.ndarray:
-    """``180 - angle(hip, knee, ankle)``, degrees: 0 = straight knee."""
-    hip, knee, ankle = (np.asarray(p, dtype=float) for p in (hip, knee, ankle))
-    a, b = hip - knee, ankle - knee
-    cos = np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
-    return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    """``180 - angle(hip, knee, ankle)``, degrees: 0 = straight knee.
+
+    The angle between the thigh and shank vectors as ``atan2(|cross|, dot)``: as exact near
+    0 and 180 deg as anywhere, where ``arccos`` of the cosine loses digits and needs a clip.
+    """
+    (hx, hy), (kx, ky), (ax, ay) = _xy(hip), _xy(knee), _xy(ankle)
+    ux, uy, vx, vy = hx - kx, hy - ky, ax - kx, ay - ky
+    return 180.0 - np.degrees(np.arctan2(np.abs(ux * vy - uy * vx), ux * vx + uy * vy))
 
 
 def leg_length(hip, knee, ankle) -> np.ndarray:

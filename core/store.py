@@ -404,9 +404,20 @@ class Store:
 
     # -- upkeep --------------------------------------------------------------------------
 
-    def prune(self, keep_days: float, keep_sessions: int, now: float | None = None) -> int:
-        """Delete finished sessions older than ``keep_days`` beyond the newest
-        ``keep_sessions``; returns how many were deleted. Steps go with their session."""
+    def prune(
+        self,
+        keep_days: float,
+        keep_sessions: int,
+        now: float | None = None,
+        keep_mb: float | None = None,
+    ) -> int:
+        """Apply the retention policy; returns how many sessions were deleted.
+
+        Finished sessions older than ``keep_days`` beyond the newest ``keep_sessions`` go; then,
+        while the data takes more than ``keep_mb`` MiB, the oldest finished sessions go whatever
+        their age, so the SD card never fills. Steps go with their session; the running session
+        is never touched. SQLite reuses the freed pages, so the file stops growing at the cap.
+        """
         now = time.time() if now is None else now
         cutoff = now - keep_days * 86400
 
@@ -419,13 +430,30 @@ class Store:
             db.execute(
                 "DELETE FROM commands WHERE taken_at IS NOT NULL AND taken_at < ?", (now - 86400,)
             )
-            return cur.rowcount
+            gone = cur.rowcount
+            while keep_mb is not None and _used_bytes(db) > keep_mb * 2**20:
+                # Oldest first, a few at a time: sessions vary from seconds to hours.
+                cur = db.execute(
+                    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+                    " WHERE ended_at IS NOT NULL ORDER BY id LIMIT 8)"
+                )
+                if not cur.rowcount:
+                    break  # only the running session is left
+                gone += cur.rowcount
+            return gone
 
         return self._write(tx)
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file."""
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _used_bytes(db: sqlite3.Connection) -> int:
+    """Bytes of the database file that hold data (its free pages excluded)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    return (pages - free) * db.execute("PRAGMA page_size").fetchone()[0]
 
 
 def check_pin_format(pin: str) -> None:

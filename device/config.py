@@ -127,9 +127,12 @@ SCHEMA: dict[str, dict[str, tuple[Any, Check]]] = {
         "snapshot_hz": (5.0, _number(0.5, 30)),
         "command_poll_s": (0.2, _number(0.05, 5)),
         # Retention: a finished session is deleted once it is older than keep_days AND not
-        # among the newest keep_sessions (about 700 MB at most for 90 busy 8-hour days).
+        # among the newest keep_sessions; and the oldest go first, whatever their age, while
+        # the store holds more than keep_mb MiB (~210 bytes a step: 1 GiB is about two
+        # months of a treadmill running 8 hours a day), so the SD card never fills.
         "keep_days": (90.0, _number(1, 36500)),
         "keep_sessions": (1000, _integer(1, 10_000_000)),
+        "keep_mb": (1024.0, _number(1, 1_000_000)),
     },
     "pose": {
         "model": ("full", _choice("lite", "full", "heavy")),

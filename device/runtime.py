@@ -212,7 +212,13 @@ class Sense:
     def _new_analyzer(self):
         from core.analysis import RunAnalyzer
 
-        return RunAnalyzer(fps=self.fps_hint, facing=self.facing, thresholds=self.thresholds)
+        # The skeleton shown in the setup view needs steady landmarks; the pose estimator's
+        # own one-euro filter (MediaPipe's) already gives them, and filtering twice would only
+        # add lag and cost. Steps are judged from the unfiltered landmarks either way.
+        smooth = not getattr(self.estimator, "smooth", False)
+        return RunAnalyzer(
+            fps=self.fps_hint, facing=self.facing, thresholds=self.thresholds, smooth=smooth
+        )
 
     @staticmethod
     def _new_stats():
@@ -376,7 +382,9 @@ class Sense:
         self._last_prune = time.monotonic()
         session = self.cfg["session"]
         try:
-            gone = self.store.prune(session["keep_days"], int(session["keep_sessions"]))
+            gone = self.store.prune(
+                session["keep_days"], int(session["keep_sessions"]), keep_mb=session["keep_mb"]
+            )
         except StoreError as exc:
             self.writer.error = str(exc)
             return

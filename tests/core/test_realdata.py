@@ -59,7 +59,7 @@ def test_clip_events_match_the_hand_annotation(rtm_report, contacts):
     }
     print("hit rates +/-1 frame:", {f"{a}_{b}": round(r, 2) for (a, b), r in rates.items()})
     assert rates["left", "ic"] >= 0.85
-    assert rates["left", "ms"] >= 0.85
+    assert rates["left", "ms"] >= 0.9
     assert rates["left", "to"] >= 0.6
     assert rates["right", "ic"] >= 0.85
     # The far toe is half hidden behind the near leg at push-off and its keypoint rises about
@@ -75,6 +75,11 @@ def test_clip_hip_is_over_or_ahead_of_the_ankle_at_midstance(rtm_report, contact
     assert all("AHEAD" in c for c in calls)
     near = [s["hip_ankle_offset"] for s in rtm_report["steps"] if s["leg"] == "left"]
     assert -0.05 <= np.median(near) <= 0.15
+    assert all(offset > 0 for offset in near)
+    # The same runner, the same stride: read off a line through the whole stance (core.fit),
+    # the offset scatters ~0.02 L from step to step; off the single lowest-pelvis frame it
+    # scattered 0.04 L, half a warning threshold.
+    assert np.std(near) <= 0.03
     summary = rtm_report["summary"]
     assert summary["good_share"] >= 0.8
     assert 0 <= summary["lean_deg"]["median"] <= 10  # an ordinary running lean

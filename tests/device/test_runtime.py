@@ -263,7 +263,9 @@ def test_staff_reset_settings_and_button(tmp_path, clip, pin_factory, models_dir
     sessions = list(reversed(staff.sessions()))
     assert [s["end_reason"] for s in sessions] == ["reset", "reset", "shutdown"]
     assert all(s["steps"] > 0 for s in sessions)
-    assert sum(s["steps"] for s in sessions) >= 15
+    # 20 steps in the whole clip without resets; after each reset the core re-learns the body
+    # (leg length, belt level) for about a second before it judges again.
+    assert sum(s["steps"] for s in sessions) >= 12
 
 
 def test_analyzer_matches_the_runtime(tmp_path, clip, pin_factory, models_dir):
@@ -313,7 +315,7 @@ class ThenEmpty(FrameSource):
 
 
 def test_session_times_out_when_the_runner_leaves(tmp_path, clip, pin_factory, models_dir):
-    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=ThenEmpty(clip, 150),
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=ThenEmpty(clip, 240),
                        session={"timeout_s": 3.0, "batch_s": 0.5})  # fmt: skip
     ended = {}
 
@@ -327,7 +329,7 @@ def test_session_times_out_when_the_runner_leaves(tmp_path, clip, pin_factory, m
     store = Store.in_dir(tmp_path / "state")
     (session,) = store.sessions()
     assert session["end_reason"] == "timeout"
-    # ends 3 s after the last sign of running (running stays true ~2.5 s after a step)
+    # ends 3 s after the last sign of running (running stays true 2.5 s after a step's toe-off)
     assert 12.0 + 3.0 <= ended["t"] <= 12.0 + 3.0 + 3.0
     assert ended["led"] == "no_runner"
     assert sense.indicator.history[-1] == "off"

@@ -108,6 +108,35 @@ def test_prune_keeps_recent_and_running_sessions(store):
     assert store.session(old) is None and store.session(running) is not None
 
 
+def test_prune_caps_the_size_and_the_file_stops_growing(store):
+    """However young the sessions, the oldest go while the data exceeds keep_mb; SQLite reuses
+    the freed pages, so a kiosk that keeps running keeps a file of the same size."""
+    cap_mb = 2.0
+
+    def busy_day(n_sessions: int) -> None:
+        for _ in range(n_sessions):
+            sid = store.start_session(time.time())
+            store.add_steps(sid, [step(at=time.time() + i) for i in range(2000)])
+            store.end_session(sid, time.time(), "timeout")
+
+    busy_day(20)
+    running = store.start_session(time.time())
+    store.add_steps(running, [step() for _ in range(100)])
+    before = [s["id"] for s in store.sessions(limit=100)]
+    gone = store.prune(keep_days=90, keep_sessions=1000, keep_mb=cap_mb)
+    kept = [s["id"] for s in store.sessions(limit=100)]
+    assert gone > 0 and len(kept) == len(before) - gone
+    assert kept == before[: len(kept)]  # the newest stay, the running one among them
+    assert store.session(running) is not None
+    size = store.path.stat().st_size
+    for _ in range(3):
+        busy_day(10)
+        store.prune(keep_days=90, keep_sessions=1000, keep_mb=cap_mb)
+        # Not a page more than the cap plus one session's worth of growth.
+        assert store.path.stat().st_size <= max(size, cap_mb * 2**20) * 1.3
+    assert store.integrity_check() == "ok"
+
+
 def test_unwritable_directory_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

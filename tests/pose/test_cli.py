@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.trace import read_trace
-from tests.pose.conftest import clip, midstance
+from tests.pose.conftest import clip, midstance, shared_data
 
 
 def no_person_video(path, frames: int = 20):
@@ -48,6 +48,24 @@ def test_analyze_a_video(models_dir, tmp_path):
     assert report["facing"] == "left"
     # ground truth measured from raw pixels by the clip's author: 168.9 +/- 0.5 steps/min
     assert abs(report["cadence_spm"] - 168.9) <= 1.5
+    # Every step found is a real one, judged from the right frames: against the frame-by-frame
+    # hand annotation of the same clip (+/- 1 frame), the near (left) leg's contacts and
+    # midstances, and no stance shorter than a running contact can be (a keypoint that jumped
+    # for a frame once ended stances after 2 frames and judged them from the wrong midstance).
+    notes = json.loads((shared_data() / "treadmill_side_30fps.contacts.json").read_text())
+    steps = report["steps"]
+    near = [s for s in steps if s["leg"] == "left"]
+    assert len(near) >= 11 and len(steps) >= 18  # 16 near stances in the annotated 12 s
+    for kind, key in (("ic", "contact_t"), ("ms", "midstance_t")):
+        ref = np.array(
+            [e["frame"] for e in notes["events"] if e["leg"] == "near" and e["type"] == kind]
+        )
+        off = [np.min(np.abs(ref - round(s[key] * 30))) for s in near]  # nearest frame
+        assert np.mean(np.array(off) <= 1.0) >= 0.9, (kind, off)
+    assert min(s["contact_time_s"] for s in steps) >= 0.12
+    # The annotators saw the hip ahead of the ankle at every near midstance: a good runner.
+    assert all(s["hip_ankle_offset"] > 0 for s in near)
+    assert report["summary"]["good_share"] >= 0.9
 
 
 def test_no_person_gives_an_empty_trace_and_a_warning(models_dir, tmp_path):
