@@ -5,12 +5,18 @@ a trace) in a loop with continuous time, as the appliance would, and measures si
 throughput with and without the one-euro display filter, and memory (resident size and
 Python's allocated blocks) from the first minute to the end of a simulated 8-hour session at
 30 fps (864,000 frames).
+
+Time on a shared 2-core VM swings from run to run, so the throughput is also given as CPU
+instructions per frame counted by valgrind's callgrind when it is installed: the same count
+for the same code on any x86_64 machine, whatever else runs beside it.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -67,6 +73,13 @@ def main() -> None:
             f" ({med / 20_000:4.2f}x); {med / fps:,.0f}x real time at {fps:g} fps;"
             f" {found[smooth]} steps in {n} frames"
         )
+    instructions = _instructions_per_frame(smooth=False)
+    if instructions:
+        print(
+            f"  instructions per frame (callgrind, smooth=False): {instructions:,.0f};"
+            f" at the 20,000 frames/s target a core must retire"
+            f" {instructions * 20_000 / 1e9:.1f} G instructions/s"
+        )
     total = int(8 * 3600 * fps)
     analyzer = RunAnalyzer(fps=fps)  # with the display filter: its state is memory too
     k = len(frames)
@@ -100,3 +113,36 @@ def _rss_kib() -> int:
     except (OSError, IndexError, ValueError):
         return 0
     return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+_COUNT = """
+import sys
+from bench.core import RunAnalyzer, _frames
+fps, frames = _frames()
+n, smooth = int(sys.argv[1]), sys.argv[2] == "True"
+analyzer = RunAnalyzer(fps=fps, smooth=smooth)
+for i in range(n):
+    xy, vis = frames[i % len(frames)]
+    analyzer.push(i / fps, xy, vis)
+"""
+
+
+def _instructions_per_frame(smooth: bool, n: int = 3000) -> float | None:
+    """CPU instructions per ``push`` (callgrind: n frames minus 0 frames, same start-up)."""
+    if not shutil.which("valgrind"):
+        print("  (valgrind not installed: no instruction count)")
+        return None
+    counts = []
+    for frames in (0, n):
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+             sys.executable, "-c", _COUNT, str(frames), str(smooth)],
+            capture_output=True, text=True, check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        found = [ln for ln in done.stderr.splitlines() if "Collected :" in ln]
+        if done.returncode or not found:
+            print(f"  (callgrind failed: {done.stderr.strip()[-200:]})")
+            return None
+        counts.append(int(found[-1].split()[-1]))
+    return (counts[1] - counts[0]) / n

@@ -110,7 +110,7 @@ class Step:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class Update:
     """What one frame changed: steps decided now, the LED state and what is seen."""
 
@@ -243,8 +243,8 @@ class RunAnalyzer:
         self._last_t = t
         if xy is None or vis is None:
             return self._absent(t)
-        xy = np.asarray(xy, dtype=float)
-        vis = np.asarray(vis, dtype=float)
+        if type(xy) is not np.ndarray or type(vis) is not np.ndarray:
+            xy, vis = np.asarray(xy, dtype=float), np.asarray(vis, dtype=float)
         p = xy.take(_IDX, axis=0).tolist()
         if all(x != x for x, _ in p):  # every landmark we use is NaN: nobody there
             return self._absent(t)

@@ -70,8 +70,6 @@ class RollingLevels:
         self.qs, self.size, self.every = qs, size, every
         self.i = 0  # samples written into the ring so far
         self._new: list[tuple[float, ...]] = []
-        self._q = np.asarray(qs, dtype=float) / 100.0
-        self._cols = np.arange(len(qs))
         self.levels = [math.nan] * len(qs)
 
     def add(self, values: tuple[float, ...]) -> list[float]:
@@ -79,18 +77,20 @@ class RollingLevels:
         self._new.append(values)
         if len(self._new) < self.every:
             return self.levels
-        rows = np.arange(self.i, self.i + len(self._new)) % self.size
-        self.buf[rows] = self._new
+        start = self.i % self.size
+        head = min(len(self._new), self.size - start)  # the rest wraps to the ring's start
+        self.buf[start : start + head] = self._new[:head]
+        if head < len(self._new):
+            self.buf[: len(self._new) - head] = self._new[head:]
         self.i += len(self._new)
         self._new.clear()
         ranked = np.sort(self.buf, axis=0)  # NaN sorts last
-        counts = self.size - np.isnan(self.buf).sum(axis=0)
-        ranks = np.rint(self._q * (counts - 1)).clip(0).astype(int)  # nearest rank
-        picked = ranked[ranks, self._cols].tolist()
+        counts = np.isnan(self.buf).sum(axis=0).tolist()
         enough = min(2 * self.every, self.size)  # a stride or so before a level means much
-        for j, n in enumerate(counts.tolist()):
+        for j, (q, missing) in enumerate(zip(self.qs, counts, strict=True)):
+            n = self.size - missing
             if n >= enough:
-                self.levels[j] = picked[j]
+                self.levels[j] = ranked.item(round(q / 100.0 * (n - 1)), j)  # nearest rank
         return self.levels
 
 
