@@ -117,12 +117,13 @@ class ReplayEstimator:
         self.results, self.i = results, 0
 
     def process(self, rgb, t=None):
+        """The next frame's landmarks."""
         result = self.results[self.i % len(self.results)]
         self.i += 1
         return result
 
     def reset(self):
-        self.i = 0
+        """Nothing to forget: the results are fixed (the replay goes on where it was)."""
 
 
 def memory(tmp: Path, minutes: float = 20.0) -> None:

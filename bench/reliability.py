@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.appliance import ReplayEstimator
 from core.store import FILENAME, Store
 from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
@@ -45,7 +46,7 @@ def rss_mib() -> float:
 
 
 class Clock(FrameSource):
-    """``n`` frames at ``FPS`` of media time; the pixels are never looked at (see Looped)."""
+    """``n`` frames at ``FPS`` of media time; the pixels are never looked at (replayed poses)."""
 
     def __init__(self, n: int, size: tuple[int, int]):
         self.n, self.i = n, 0
@@ -56,22 +57,6 @@ class Clock(FrameSource):
             raise EndOfSource("8 h done")
         self.i += 1
         return Frame((self.i - 1) / FPS, self.rgb)
-
-
-class Looped:
-    """The clip's pose results (computed once by the real model), in a loop."""
-
-    def __init__(self, results):
-        self.results, self.i = results, 0
-
-    def process(self, rgb, t=None):
-        """The next frame's landmarks."""
-        result = self.results[self.i % len(self.results)]
-        self.i += 1
-        return result
-
-    def reset(self):
-        """Nothing to forget: the results are fixed."""
 
 
 def db_bytes(state: Path) -> int:
@@ -94,7 +79,14 @@ def main(hours: float = 8.0) -> None:
         led = RGBIndicator(17, 27, 22, pin_factory=mock_pin_factory())
         store = Store.in_dir(tmp / "state")
         sense = Sense(
-            cfg, Clock(n, size), led, store, tmp / "run", Looped(results), latest=False, fps=FPS
+            cfg,
+            Clock(n, size),
+            led,
+            store,
+            tmp / "run",
+            ReplayEstimator(results),
+            latest=False,
+            fps=FPS,
         )
         marks: list[tuple[float, float, int, int, float]] = []
         t0 = time.perf_counter()

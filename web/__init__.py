@@ -5,10 +5,10 @@ the camera or GPIO. Build it with the application factory and serve it with
 :func:`web.server.serve` (waitress)::
 
     from web import create_app
-    from web.server import serve
+    from web.server import make_server, serve
 
     app = create_app({"STATE_DIR": "/var/lib/midstance", "RUN_DIR": "/run/midstance"})
-    serve(app, "0.0.0.0", 8080)
+    serve(make_server(app, "0.0.0.0", 8080))
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 
 from flask import Flask
@@ -106,9 +107,9 @@ def make_server(app: Flask, host: str, port: int, threads: int | None = None) ->
     return Server(app, host, port, threads)
 
 
-def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
-    """Serve ``app`` until interrupted (Ctrl-C or SIGTERM)."""
-    srv = make_server(app, host, port, threads)
+def serve(srv: Server) -> None:
+    """Run ``srv`` until Ctrl-C or SIGTERM (systemd's stop), then close it (main thread only)."""
+    signal.signal(signal.SIGTERM, lambda *_: srv.close(timeout=0))
     try:
         srv.run()
     except KeyboardInterrupt:

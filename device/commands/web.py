@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 
 from core.errors import ConfigError
 
@@ -29,7 +28,7 @@ def add_arguments(parser):
 def run(args) -> int:
     """Serve until interrupted; returns the exit code."""
     from web import create_app
-    from web.server import make_server
+    from web.server import make_server, serve
 
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535, got {args.port}")
@@ -45,13 +44,6 @@ def run(args) -> int:
         srv = make_server(app, args.host, args.port, args.threads)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
-    # SIGTERM (systemd stop) ends the loop like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: srv.close(timeout=0))
     print(f"midstance web: serving on http://{srv.host}:{srv.port}/", flush=True)
-    try:
-        srv.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        srv.close()
+    serve(srv)
     return 0
