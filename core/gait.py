@@ -263,11 +263,14 @@ class Cadence:
 
     Strides, not steps, because the far leg may be hidden: each stride is two steps. The value
     is the mean of the recent strides within 20 % of their median (robust to a missed step,
-    and the mean keeps the precision a median loses to frame quantisation at low fps).
+    and the mean keeps the precision a median loses to frame quantisation at low fps). It is
+    None until ``min_strides`` strides are in: with one or two, a single missed contact (a
+    "stride" of two) would halve it and warn a runner of a slow step rate they do not have.
     """
 
-    def __init__(self, recent: int | None = 12):
+    def __init__(self, recent: int | None = 12, min_strides: int = 3):
         self.strides: deque[float] = deque(maxlen=recent)
+        self.min_strides = min_strides
 
     def reset(self) -> None:
         """Forget the strides."""
@@ -280,8 +283,8 @@ class Cadence:
 
     @property
     def spm(self) -> float | None:
-        """The cadence in steps/min (None before the first stride)."""
-        return cadence_spm(self.strides)
+        """The cadence in steps/min (None before ``min_strides`` strides)."""
+        return cadence_spm(self.strides) if len(self.strides) >= self.min_strides else None
 
 
 def cadence_spm(strides_s) -> float | None:
