@@ -117,13 +117,8 @@ def _rss_kib() -> int:
 
 _COUNT = """
 import sys
-from bench.core import RunAnalyzer, _frames
-fps, frames = _frames()
-n, smooth = int(sys.argv[1]), sys.argv[2] == "True"
-analyzer = RunAnalyzer(fps=fps, smooth=smooth)
-for i in range(n):
-    xy, vis = frames[i % len(frames)]
-    analyzer.push(i / fps, xy, vis)
+from bench.core import _frames, _throughput
+_throughput(*_frames(), int(sys.argv[1]), sys.argv[2] == "True")
 """
 
 

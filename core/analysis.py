@@ -32,7 +32,7 @@ from core import landmarks
 from core.facing import FacingVote, sign
 from core.filters import OneEuroFilter
 from core.fit import line_at
-from core.gait import Cadence, FootFrame, LegEvents, RollingLevels, Stance, cadence_spm
+from core.gait import Cadence, FootFrame, LegEvents, RollingLevels, Stance
 from core.metrics import (
     hip_ankle_offset,
     hip_bend_deg,
@@ -159,7 +159,8 @@ class RunAnalyzer:
         self._vote = FacingVote()
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
-        self._strides: list[float] = []  # every stride, for analyze_trace's report only
+        # Every stride of the run, for analyze_trace's report only (live memory stays bounded).
+        self._run_cadence: Cadence | None = None
         self._led = LedSmoother()
         self._levels: RollingLevels | None = None
         self._xy, self._vis = landmarks.empty_pose()
@@ -169,7 +170,6 @@ class RunAnalyzer:
         self._hip_lo = -math.inf  # largest pelvis y (lowest point) since the last step
         self._hip_hi = math.inf
         self._dts: list[float] = []
-        self._keep_strides = False
         self._side_vis = [0.0, 0.0]
         self._side_frames = 0
         self._stance_span: dict[str, tuple[float, float]] = {}
@@ -400,7 +400,8 @@ class RunAnalyzer:
                 return ((seen[0][0] + seen[1][0]) / 2, (seen[0][1] + seen[1][1]) / 2)
             return tuple(seen[0]) if seen else _MISSING
 
-        ms_hip, ms_ankle, ms_sh = hip(st.ms), point(st.ms, o + ANKLE), shoulders(st.ms)
+        ms = st.ms
+        ms_hip, ms_ankle, ms_sh = hip(ms), point(ms, o + ANKLE), shoulders(ms)
         # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
         # belt backward): read it at midstance off a straight line through every stance
         # frame's offset, rather than off the one nearest frame (see core.fit).
@@ -414,8 +415,8 @@ class RunAnalyzer:
         )
         ic = st.ic
         self._cadence.add(stride_s)
-        if self._keep_strides and stride_s and 0.2 < stride_s < 2.0:
-            self._strides.append(stride_s)
+        if self._run_cadence is not None:
+            self._run_cadence.add(stride_s)
         contact = st.toe_off_t - st.contact_t
         step = Step(
             leg=st.leg,
@@ -452,7 +453,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
     from core.report import build_report
 
     analyzer = RunAnalyzer(fps=trace.fps, facing=facing, thresholds=thresholds, smooth=False)
-    analyzer._keep_strides = True
+    analyzer._run_cadence = Cadence(recent=None, min_strides=1)
     steps: list[Step] = []
     for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
         present = not np.isnan(xy).all()
@@ -463,7 +464,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         facing=analyzer.facing,
         fps=trace.fps,
         duration_s=duration,
-        cadence=cadence_spm(analyzer._strides) if analyzer._strides else None,
+        cadence=analyzer._run_cadence.spm,
         warnings=list(trace.warnings) + _facing_warning(analyzer),
         thresholds=analyzer.thresholds,
     )

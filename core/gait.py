@@ -109,21 +109,42 @@ class FootFrame:
 
 @dataclass
 class Stance:
-    """A finished stance: event times, the poses at IC, MS and TO, and all its frames.
+    """A finished stance: its frames from IC to TO and the midstance time between them.
 
     ``midstance_t`` is the lowest point of the pelvis, between frames (see :meth:`LegEvents.push`);
-    ``ms`` is the pose of the frame nearest to it.
+    :attr:`ic`, :attr:`ms` and :attr:`to` are the poses of the contact frame, the frame nearest
+    to midstance and the toe-off frame.
     """
 
     leg: str
-    contact_t: float
-    midstance_t: float
-    toe_off_t: float
-    ic: Any
-    ms: Any
-    to: Any
     frames: tuple[FootFrame, ...]  # IC to TO
+    midstance_t: float
     travel: float  # backward travel of the foot during contact, leg lengths
+
+    @property
+    def contact_t(self) -> float:
+        """Time of initial contact, seconds."""
+        return self.frames[0].t
+
+    @property
+    def toe_off_t(self) -> float:
+        """Time of toe-off, seconds."""
+        return self.frames[-1].t
+
+    @property
+    def ic(self) -> Any:
+        """The pose at initial contact."""
+        return self.frames[0].pose
+
+    @property
+    def ms(self) -> Any:
+        """The pose of the frame nearest to midstance."""
+        return min(self.frames, key=lambda fr: abs(fr.t - self.midstance_t)).pose
+
+    @property
+    def to(self) -> Any:
+        """The pose at toe-off."""
+        return self.frames[-1].pose
 
 
 class LegEvents:
@@ -235,8 +256,7 @@ class LegEvents:
         ms_t = peak_time([fr.t for fr in stance], [fr.hip_y for fr in stance])
         if ms_t != ms_t:  # the pelvis was never seen: the middle of the stance
             ms_t = stance[len(stance) // 2].t
-        ms = min(stance, key=lambda fr: abs(fr.t - ms_t))
-        return Stance(self.leg, ic.t, ms_t, to.t, ic.pose, ms.pose, to.pose, stance, travel)
+        return Stance(self.leg, stance, ms_t, travel)
 
 
 def _low(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:
