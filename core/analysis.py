@@ -119,6 +119,8 @@ class Update:
     runner: bool
     running: bool
     reliable: bool
+    #: Capture problems now in force (:mod:`core.capture`); steps are not judged while any is.
+    problems: tuple = ()
 
 
 def _num(value: Any, digits: int) -> float | None:
@@ -210,6 +212,11 @@ class RunAnalyzer:
         """Live cadence, steps/min, from the recent strides (None before the first)."""
         spm = self._cadence.spm
         return None if spm is None else round(spm, 1)
+
+    @property
+    def problems(self) -> tuple:
+        """The capture problems in force now (:class:`core.capture.Problem`), worst first."""
+        return ()
 
     @property
     def smoothed(self) -> tuple[np.ndarray, np.ndarray]:
