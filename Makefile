@@ -2,6 +2,7 @@
 #   make demo   - venv, models, then the whole appliance on the sample clip (http://localhost:8080)
 #   make test   - venv, models, reference env, browser, then the whole test suite
 #   make bench  - speed and memory figures, measured side by side
+#   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
 
@@ -14,7 +15,7 @@ MODELS_DIR ?= $(HOME)/.cache/midstance/models
 export MIDSTANCE_MODELS_DIR := $(abspath $(MODELS_DIR))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: venv models refenv browser test demo bench lint install clean
+.PHONY: venv models refenv browser test demo bench eval lint install clean
 
 venv: $(VENV)/.installed
 
@@ -47,6 +48,10 @@ demo: venv models
 
 bench: venv models refenv
 	$(BIN)/python -m bench
+
+eval: venv models
+	$(BIN)/python -m corpus build/corpus
+	$(BIN)/midstance eval build/corpus --json build/eval.json
 
 lint: venv
 	$(BIN)/ruff check .

@@ -23,16 +23,29 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from collections import deque
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from core import landmarks
+from core import capture, landmarks
+from core.capture import CaptureJudge, Problem, problem
 from core.facing import FacingVote, sign
+from core.feet import FootTracker
 from core.filters import OneEuroFilter
 from core.fit import line_at
-from core.gait import Cadence, FootFrame, LegEvents, RollingLevels, Stance
+from core.gait import (
+    H_ON,
+    Cadence,
+    FootFrame,
+    LegEvents,
+    RollingLevels,
+    Stance,
+    cut_off,
+    stance_jitter,
+)
+from core.legs import LegNamer
 from core.metrics import (
     hip_ankle_offset,
     hip_bend_deg,
@@ -66,11 +79,30 @@ RUNNING_S = 2.5
 #: facing and body size are forgotten too (the next person may be someone else).
 LOST_S = 0.5
 ABSENT_RESET_S = 3.0
+#: Frames are kept from a runner's first appearance until the body size, belt levels and facing
+#: are known (about a second), then replayed: no step of the first strides is lost.
+WARMUP_S = 6.0
+WARMUP_WAIT_S = 3.0
+#: A stance shorter than this share of the runner's typical contact time is not judged.
+SHORT_STANCE = 0.6
+#: A stance whose foot rode the belt less than this far (L) is not judged: running on a belt
+#: carries the foot ~0.5-0.9 L per contact, so the track followed the wrong foot part-way.
+MIN_JUDGED_TRAVEL = 0.3
+#: A contact this share of a step time (or less) after the last one is the same stance.
+TOO_SOON = 0.5
+#: A stance shorter than this share of the typical contact is dropped (see _too_soon).
+DROP_STANCE = 0.2
+#: A person seen this long without a running step is "not running" (walking, standing).
+NOT_RUNNING_S = 4.0
+#: Pelvis x positions kept for the camera-movement check, seconds.
+DRIFT_S = 2.0
+#: Steps timed before a step rate may be called low (or slow motion): about three seconds.
+SURE_STEPS = 8
 
 STEP_FIELDS = (
     "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
     "lean_to_deg", "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
-    "contact_time_s", "cadence_spm", "verdict", "reasons",
+    "contact_time_s", "cadence_spm", "stance_travel", "verdict", "reasons", "problems",
 )  # fmt: skip
 
 
@@ -80,7 +112,11 @@ class Step:
 
     ``hip_ankle_offset``, ``overstride``, ``bounce`` in leg lengths; angles in degrees,
     positive = forward; ``lean_deg`` at midstance, ``lean_to_deg`` at toe-off;
-    ``contact_time_s`` None below 25 fps; None for anything the landmarks did not allow.
+    ``contact_time_s`` None below 25 fps; ``stance_travel`` the belt travel of the stance foot
+    from contact to toe-off (leg lengths); None for anything the landmarks did not allow.
+    ``verdict`` is None when the step was timed but not judged: ``problems`` then names why
+    (:mod:`core.capture` codes, or ``landmarks_unreliable`` when the step's own hip or ankle
+    was not seen).
     """
 
     leg: str
@@ -97,8 +133,10 @@ class Step:
     bounce: float | None = None
     contact_time_s: float | None = None
     cadence_spm: float | None = None
-    verdict: str = "good"
+    stance_travel: float | None = None
+    verdict: str | None = "good"
     reasons: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def cue(self) -> str | None:
@@ -143,6 +181,7 @@ class RunAnalyzer:
         facing: str = "auto",
         thresholds: Thresholds | None = None,
         smooth: bool = True,
+        frame_size: tuple[int, int] | None = None,
     ):
         if facing not in ("auto", "left", "right"):
             raise ValueError(f"facing must be auto, left or right: {facing!r}")
@@ -150,6 +189,8 @@ class RunAnalyzer:
         self.facing_setting = facing
         self.thresholds = thresholds or Thresholds()
         self.smooth = smooth
+        #: (width, height) of the camera frames in pixels, for the edge checks (None: unknown).
+        self.frame_size = frame_size
         self.reset()
 
     # -- state ---------------------------------------------------------------------------
@@ -177,6 +218,25 @@ class RunAnalyzer:
         self._stance_span: dict[str, tuple[float, float]] = {}
         self._seen_avg = 0.0
         self._reliable = False
+        self._judge = CaptureJudge(self.fps or 30.0)
+        self._judge_fps = self.fps
+        self._feet = FootTracker()
+        self._namer = LegNamer()
+        self._last_ic: dict[str, float] = {}
+        self._contacts: deque[float] = deque(maxlen=9)
+        self._track_strides: deque[float] = deque(maxlen=9)
+        self._warmup: deque = deque()
+        self._foot_prev: list[tuple[float, float] | None] = [None, None]
+        self._hip_xs: deque = deque()
+        self._first_seen: float | None = None
+        self._steps_seen = 0
+        self._swaps = 0  # left/right label swaps since the last step
+        self._prev_feet: tuple | None = None
+        self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
+        self._step_ics: deque[float] = deque(maxlen=13)  # contacts of the last steps, any leg
+        self._belt_unsteady: bool | None = None
+        #: Near foot's belt level minus the far one's, leg lengths (camera height check).
+        self.far_above: float | None = None
         if self.fps:
             self._setup(self.fps)
 
@@ -187,6 +247,11 @@ class RunAnalyzer:
         # Leg length (median) and the belt level of each heel and toe (85th percentile of y:
         # the foot is on the belt ~40 % of the time, so this is inside the stance values).
         self._levels = RollingLevels((50.0, 85.0, 85.0, 85.0, 85.0), size, every)
+        # Shape alone decides the facing only when motion has not, for ~3 s.
+        self._vote.shape_only_after = max(self._vote.min_frames, round(3.0 * fps))
+        self._vote.min_motion = max(6, round(0.2 * fps))
+        if self._judge_fps != fps:  # the judge's windows are sized in frames
+            self._judge, self._judge_fps = CaptureJudge(fps), fps
 
     @property
     def facing(self) -> str | None:
@@ -214,9 +279,17 @@ class RunAnalyzer:
         return None if spm is None else round(spm, 1)
 
     @property
-    def problems(self) -> tuple:
-        """The capture problems in force now (:class:`core.capture.Problem`), worst first."""
-        return ()
+    def problems(self) -> tuple[Problem, ...]:
+        """The capture problems in force now (:class:`core.capture.Problem`)."""
+        return self._judge.in_force
+
+    def capture_summary(self) -> dict:
+        """The report's ``capture`` over everything pushed so far (:mod:`core.capture`)."""
+        extra = ()
+        explained = any(c != "not_running" for c in self._judge.frames_on)
+        if self._steps_seen == 0 and self._judge.frames and not explained:
+            extra = (problem("not_running", 1.0),)
+        return self._judge.run_summary(extra)
 
     @property
     def smoothed(self) -> tuple[np.ndarray, np.ndarray]:
@@ -257,6 +330,8 @@ class RunAnalyzer:
             return self._absent(t)
         if self._last_seen is not None and t - self._last_seen > ABSENT_RESET_S:
             self._forget_runner()
+        if self._first_seen is None:
+            self._first_seen = t
         self._last_seen = t
         # Events and metrics use the raw landmarks: at 30 fps one frame of filter lag moves the
         # stance ankle ~0.09 leg lengths with the belt, as much as the hip-behind threshold.
@@ -277,10 +352,22 @@ class RunAnalyzer:
         self._reliable = self._seen_avg >= (0.3 if self._reliable else 0.6)
         reliable = self._reliable
         running = self._last_step_t is not None and t - self._last_step_t <= RUNNING_S
+        if self._levels is not None:
+            # No steps is "not running" only when no view problem explains it.
+            others = [c for c in self._judge.codes if c != "not_running"]
+            self._judge.see(
+                "not_running",
+                None
+                if others
+                else t - self._first_seen >= NOT_RUNNING_S
+                and (self._last_step_t is None or t - self._last_step_t > NOT_RUNNING_S),
+            )
+            self._judge.tick()
+        problems = self._judge.in_force
         for step in steps:
             self._led.step(step.verdict)
-        led = self._led.frame(t, True, running, reliable)
-        return Update(steps, led, True, running, reliable)
+        led = self._led.frame(t, True, running, reliable and not problems)
+        return Update(steps, led, True, running, reliable, problems)
 
     def _absent(self, t: float) -> Update:
         if self._last_seen is None or t - self._last_seen > LOST_S:
@@ -298,10 +385,48 @@ class RunAnalyzer:
         self._side_frames = 0
         for legs in self._legs.values():
             legs.reset()
+        self._warmup.clear()
+        self._feet.reset()
+        self._namer.reset()
+        self._last_ic.clear()
+        self._contacts.clear()
+        self._track_strides.clear()
+        self._foot_prev = [None, None]
+        self._hip_xs.clear()
+        self._prev_feet = None
+        self._belt_speeds.clear()
+        self._step_ics.clear()
+        self._belt_unsteady = None
+        self._first_seen = None
         if self.fps:
             self._setup(self.fps)
 
     def _frame(self, t: float, p: list, v: list) -> list[Step]:
+        on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
+        p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
+        level, leg_px = self._measure(t, p, v)
+        s = sign(self.facing)
+        feet_known = all(
+            level[1 + j] == level[1 + j] or level[2 + j] == level[2 + j] for j in (0, 2)
+        )
+        ready = feet_known and self._judge.checked
+        learning = self._warmup and t - self._warmup[0][0] < WARMUP_WAIT_S and not ready
+        if leg_px is None or not s or learning:
+            # Still learning the body, the belt, the facing and whether the view can be
+            # trusted: keep the frames and replay them once known, so the first strides are
+            # timed and judged like the rest. (A foot that stays hidden has no belt level:
+            # then wait no longer than WARMUP_WAIT_S for it.)
+            self._warmup.append((t, p, v))
+            while self._warmup and t - self._warmup[0][0] > WARMUP_S:
+                self._warmup.popleft()
+            return []
+        steps: list[Step] = []
+        while self._warmup:
+            steps += self._events(*self._warmup.popleft(), level, leg_px, s)
+        return steps + self._events(t, p, v, level, leg_px, s)
+
+    def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None]:
+        """Per-frame learning: leg length, belt levels, facing, near side and the view checks."""
         levels = self._levels
         assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
@@ -313,31 +438,127 @@ class RunAnalyzer:
             (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
             leg_len = math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay)
         ok = [vi >= MIN_VIS for vi in v]
-        nan = math.nan
-        feet = (
-            p[HEEL][1] if ok[HEEL] else nan, p[TOE][1] if ok[TOE] else nan,
-            p[6 + HEEL][1] if ok[6 + HEEL] else nan, p[6 + TOE][1] if ok[6 + TOE] else nan,
-        )  # fmt: skip
+        feet = _feet_y(p, ok)
         level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
-        # Facing: toe ahead of heel (either foot), else nose ahead of the ears. The vote runs
-        # even with a fixed facing, so a report can warn when the setting looks wrong.
         if self._vote.facing is None:
-            votes = 0
-            for o in (0, 6):
-                if ok[o + HEEL] and ok[o + TOE]:
-                    dx = p[o + TOE][0] - p[o + HEEL][0]
-                    self._vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
-                    votes += 1
-            if not votes and ok[NOSE]:
-                ears = [p[i][0] for i in (LEAR, REAR) if ok[i]]
-                if ears:
-                    dx = p[NOSE][0] - sum(ears) / len(ears)
-                    self._vote.add(math.copysign(1.0, dx), v[NOSE])
-        s = sign(self.facing)
+            self._vote_facing(t, p, v, ok, feet, level, leg_px)
         self._side_frames += 1
         self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
         self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
+        self._check_feet(p, v)
+        if leg_px is not None:
+            self._check_view(t, p, v, ok, level, leg_px)
+        return level, leg_px
+
+    def _vote_facing(self, t, p, v, ok, feet, level, leg_px) -> None:
+        """Facing evidence of one frame. The strongest is motion: the belt carries the stance
+        foot toward the runner's back. The toe ahead of the heel (or the nose ahead of the ears)
+        adds weaker evidence: the pose model sometimes flips a foot. The vote runs even with a
+        fixed facing, so a report can warn when the setting looks wrong."""
+        vote = self._vote
+        heights, speeds = [math.inf, math.inf], [math.nan, math.nan]
+        for j, o in ((0, 0), (1, 6)):
+            x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ok[o + ANKLE] else math.nan
+            prev, self._foot_prev[j] = self._foot_prev[j], (t, x)
+            if leg_px is None or x != x or prev is None or not t > prev[0]:
+                continue
+            low = min(
+                (level[1 + 2 * j] - feet[2 * j]) / leg_px,
+                (level[2 + 2 * j] - feet[2 * j + 1]) / leg_px,
+            )
+            if low == low:
+                heights[j] = low
+            speeds[j] = (x - prev[1]) / leg_px / (t - prev[0])  # L/s, +x
+        # Only the lower foot, when it is on the belt: a landing foot still swings forward.
+        j = 0 if heights[0] <= heights[1] else 1
+        if heights[j] < H_ON / 2 and 1.0 < abs(speeds[j]) < 20.0:
+            vote.add_motion(-math.copysign(1.0, speeds[j]))
+        for o in (0, 6):
+            if ok[o + HEEL] and ok[o + TOE]:
+                dx = p[o + TOE][0] - p[o + HEEL][0]
+                vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
+        if ok[NOSE]:
+            ears = [p[i][0] for i in (LEAR, REAR) if ok[i]]
+            if ears:
+                dx = p[NOSE][0] - sum(ears) / len(ears)
+                vote.add(math.copysign(1.0, dx), 0.5 * v[NOSE])
+
+    def _check_feet(self, p, v) -> None:
+        """Are the feet in the picture? (Needs no body size: with the feet cut off, the leg
+        length is never measured.)"""
+        size = self.frame_size
+        # Feet: a foot is seen when its ankle and heel or toe are visible and inside the image.
+        seen, where = False, ""
+        for o in (0, 6):
+            pts = [o + ANKLE] + [i for i in (o + HEEL, o + TOE) if v[i] >= capture.FOOT_VIS]
+            inside = True
+            for i in pts:
+                x, y = p[i]
+                if size and not (y < size[1] * (1 - capture.EDGE)):
+                    inside, where = False, " at the bottom"
+                elif size and not (size[0] * capture.EDGE < x < size[0] * (1 - capture.EDGE)):
+                    inside = False
+                    where = " on the left" if x <= size[0] / 2 else " on the right"
+            if len(pts) > 1 and v[o + ANKLE] >= capture.FOOT_VIS and inside:
+                seen = True
+        self._judge.see("feet_out_of_frame", not seen, where)
+
+    def _check_view(self, t, p, v, ok, level, leg_px) -> None:
+        """The per-frame capture checks that need the body's size (:mod:`core.capture`)."""
+        judge = self._judge
+        size = self.frame_size
+        small = capture.MIN_LEG_PX
+        if size:
+            small = max(small, capture.MIN_LEG_SHARE * max(size))
+        judge.see("runner_too_small", leg_px < small)
+        # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
+        spread = None
+        for i in (SH, HIP):
+            if ok[i] and ok[6 + i]:
+                spread = abs(p[i][0] - p[6 + i][0]) / leg_px
+                break
+        judge.see("not_side_on", None if spread is None else spread > capture.SIDE_SPREAD)
+        # A fixed camera keeps the pelvis within a narrow band on a treadmill.
+        hip_x = [p[i][0] for i in (HIP, 6 + HIP) if ok[i]]
+        if hip_x:
+            xs = self._hip_xs
+            xs.append((t, sum(hip_x) / len(hip_x)))
+            while t - xs[0][0] > DRIFT_S:
+                xs.popleft()
+            drift = None
+            if t - xs[0][0] >= 0.5 * DRIFT_S:
+                pos = [x for _, x in xs]
+                drift = (max(pos) - min(pos)) / leg_px > capture.HIP_DRIFT
+            # A moving camera also adds its own motion to the belt's: the stance foot's speed
+            # then changes from step to step although the belt runs steadily.
+            flags = [f for f in (drift, self._belt_unsteady) if f is not None]
+            judge.see("camera_moving", any(flags) if flags else None)
+        # Camera height: seen from above, the far foot stands higher in the image than the near
+        # one; from the belt's height, level with it.
+        near = self.near_side
+        if near is not None:
+            j = 0 if near == "left" else 2
+            far_above = (level[1 + j] - level[3 - j]) / leg_px
+            if far_above == far_above:
+                self.far_above = far_above
+                judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
+                judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
+        # Left/right label swaps: a frame where each foot is nearer the other's last position.
+        feet_xy = [p[o + ANKLE] if ok[o + ANKLE] else None for o in (0, 6)]
+        prev, self._prev_feet = self._prev_feet, feet_xy
+        if prev and None not in prev and None not in feet_xy:
+            same = math.dist(feet_xy[0], prev[0]) + math.dist(feet_xy[1], prev[1])
+            swap = math.dist(feet_xy[0], prev[1]) + math.dist(feet_xy[1], prev[0])
+            if same > 0.3 * leg_px and swap < 0.5 * same:
+                self._swaps += 1
+
+    def _events(
+        self, t: float, p: list, v: list, level: list[float], leg_px: float, s: int
+    ) -> list[Step]:
+        """Gait events of one frame, both legs; the steps that ended."""
+        ok = [vi >= MIN_VIS for vi in v]
+        feet = _feet_y(p, ok)
         # Pelvis height for midstance and bounce: the hips seen, averaged.
         if ok[HIP] and ok[6 + HIP]:
             hip_y = (p[HIP][1] + p[6 + HIP][1]) / 2
@@ -356,14 +577,61 @@ class RunAnalyzer:
                 t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (ok[o + HEEL] or ok[o + TOE]), (p, v)
             )
             events = self._legs[leg]
-            if leg_px is None:
-                events.push(frame, 0, 0.0, heel_level, toe_level)
-                continue
             stance = events.push(frame, s, leg_px, heel_level, toe_level)
-            if stance is not None and not self._overlaps(leg, stance):
+            if (
+                stance is not None
+                and not self._overlaps(leg, stance)
+                and not self._too_soon(stance)
+            ):
                 self._stance_span[leg] = (stance.contact_t, stance.toe_off_t)
                 steps.append(self._step(stance, s, leg_px, events.stride_s))
         return steps
+
+    def finish(self) -> list[Step]:
+        """Steps whose stance was still open when the recording ended: timed, not judged
+        (``toe_off_t`` None, problem ``stance_cut_off``). Call once at the end of an input."""
+        s, leg_px = sign(self.facing), self.leg_px
+        steps = []
+        if not s or leg_px is None:
+            return steps
+        for leg, events in self._legs.items():
+            stance = cut_off(events, s, leg_px)
+            events.contact = None
+            if stance is not None and not self._overlaps(leg, stance):
+                steps.append(self._step(stance, s, leg_px, events.stride_s))
+        steps.sort(key=lambda step: step.contact_t)
+        return steps
+
+    def _sure_cadence(self) -> float | None:
+        """The step rate a low-cadence verdict may rest on: the higher of the stride cadence
+        (which a swapped leg name lengthens) and the one from the intervals between successive
+        contacts of any leg (which a missed step lengthens). Each error only lowers its own
+        figure, so a rate is called low only when both say so. None before SURE_STEPS steps:
+        the first strides of a run are where legs are named and steps missed most."""
+        spm = self._cadence.spm
+        ics = self._step_ics
+        if len(ics) < SURE_STEPS:
+            return None
+        gaps = sorted(b - a for a, b in zip(ics, list(ics)[1:], strict=False) if b > a)
+        if not gaps:
+            return spm
+        by_step = 60.0 / gaps[len(gaps) // 2]
+        return by_step if spm is None else max(spm, by_step)
+
+    def _too_soon(self, st: Stance) -> bool:
+        """True when the stance began less than half a step time after the last step's contact:
+        no runner lands that fast, so it is the rest of a stance the pose model broke in two
+        (a foot keypoint that jumped), and counting it would invent a step."""
+        spm = self._cadence.spm
+        last = max(self._last_ic.values(), default=None)
+        if spm and last is not None and 0 <= st.contact_t - last < TOO_SOON * 60.0 / spm:
+            return True
+        # A stance far shorter than the runner's others: a foot seen only at the end of its
+        # stance (its landing hidden) or a keypoint that dipped for a frame. Its contact time
+        # is wrong, so it is no step to count.
+        recent = sorted(self._contacts)
+        typical = recent[len(recent) // 2] if len(recent) >= 3 else None
+        return typical is not None and st.toe_off_t - st.contact_t < DROP_STANCE * typical
 
     def _overlaps(self, leg: str, st: Stance) -> bool:
         """True when the stance mostly overlaps the other foot's: running has no double
@@ -408,47 +676,128 @@ class RunAnalyzer:
             return tuple(seen[0]) if seen else _MISSING
 
         ms = st.ms
-        ms_hip, ms_ankle, ms_sh = hip(ms), point(ms, o + ANKLE), shoulders(ms)
+        ms_hip, ms_sh = hip(ms), shoulders(ms)
+
         # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
         # belt backward): read it at midstance off a straight line through every stance
         # frame's offset, rather than off the one nearest frame (see core.fit).
-        offset_at_midstance = line_at(
-            [fr.t for fr in st.frames],
-            [
-                float(hip_ankle_offset(hip(fr.pose), point(fr.pose, o + ANKLE), s, leg_px))
-                for fr in st.frames
-            ],
-            st.midstance_t,
+        def at_midstance(metric) -> float:
+            # Anything measured from the stance ankle changes steadily through the stance (the
+            # ankle rides the belt backward, ~3 deg of lean per frame at 30 fps): read it at
+            # midstance off a straight line through every stance frame (see core.fit).
+            times = [fr.t for fr in st.frames]
+            return line_at(times, [float(metric(fr.pose)) for fr in st.frames], st.midstance_t)
+
+        offset_at_midstance = at_midstance(
+            lambda q: hip_ankle_offset(hip(q), point(q, o + ANKLE), s, leg_px)
         )
         ic = st.ic
-        self._cadence.add(stride_s)
-        if self._run_cadence is not None:
-            self._run_cadence.add(stride_s)
         contact = st.toe_off_t - st.contact_t
+        # The step time for naming comes from each foot track's own strides (a physical foot,
+        # whatever the names), so a leg that stays hidden cannot halve it.
+        if stride_s:
+            self._track_strides.append(stride_s)
+        strides = sorted(self._track_strides)
+        step_s = strides[len(strides) // 2] / 2 if strides else None
+        foot_vis = [
+            (fr.pose[1][o + ANKLE] + max(fr.pose[1][o + HEEL], fr.pose[1][o + TOE])) / 2
+            for fr in st.frames
+        ]
+        leg = self._namer.name(
+            st.contact_t, st.leg, sum(foot_vis) / len(foot_vis), step_s, self.facing
+        )
+        # Strides between contacts of the same leg as the gait names it: a foot track that
+        # swapped feet would give half or one and a half strides.
+        last = self._last_ic.get(leg)
+        self._last_ic[leg] = st.contact_t
+        stride = st.contact_t - last if last is not None and st.contact_t > last else None
+        self._cadence.add(stride)
+        if self._run_cadence is not None:
+            self._run_cadence.add(stride)
+        recent = sorted(self._contacts)
+        typical = recent[len(recent) // 2] if len(recent) >= 3 else None
+        if st.complete:
+            self._contacts.append(contact)
+            if contact > 0:
+                self._belt_speeds.append(st.travel / contact)
+            if len(self._belt_speeds) >= 4:
+                mean = sum(self._belt_speeds) / len(self._belt_speeds)
+                var = sum((b - mean) ** 2 for b in self._belt_speeds) / len(self._belt_speeds)
+                self._belt_unsteady = math.sqrt(var) > capture.BELT_CV * mean
         step = Step(
-            leg=st.leg,
+            leg=leg,
             contact_t=round(st.contact_t, 4),
             midstance_t=round(st.midstance_t, 4),
-            toe_off_t=round(st.toe_off_t, 4),
+            toe_off_t=round(st.toe_off_t, 4) if st.complete else None,
             hip_ankle_offset=_num(offset_at_midstance, 4),
-            lean_deg=_num(lean_deg(ms_ankle, ms_sh, s), 2),
+            lean_deg=_num(
+                at_midstance(lambda q: lean_deg(point(q, o + ANKLE), shoulders(q), s)), 2
+            ),
             lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
             trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
-            hip_bend_deg=_num(hip_bend_deg(ms_ankle, ms_hip, ms_sh, s), 2),
+            hip_bend_deg=_num(
+                at_midstance(lambda q: hip_bend_deg(point(q, o + ANKLE), hip(q), shoulders(q), s)),
+                2,
+            ),
             overstride=_num(overstride(hip(ic), point(ic, o + ANKLE), s, leg_px), 4),
             knee_flexion_ic_deg=_num(
                 knee_flexion_deg(point(ic, o + HIP), point(ic, o + KNEE), point(ic, o + ANKLE)), 2
             ),
             bounce=_num((self._hip_lo - self._hip_hi) / leg_px, 4),
             contact_time_s=(
-                round(contact, 4) if self.fps and self.fps >= MIN_FPS_CONTACT else None
+                round(contact, 4)
+                if st.complete and self.fps and self.fps >= MIN_FPS_CONTACT
+                else None
             ),
             cadence_spm=self.cadence_spm,
+            stance_travel=_num(st.travel, 3),
         )
-        step.verdict, step.reasons = judge(step, self.thresholds)
+        # Per-step view checks, then the verdict only where the view and landmarks support it.
+        judge_ = self._judge
+        jitter = stance_jitter(st, leg_px)
+        judge_.see("feet_blurred", None if jitter != jitter else jitter > capture.FOOT_JITTER)
+        judge_.see("labels_unstable", self._swaps > 0)
+        self._swaps = 0
+        self._step_ics.append(st.contact_t)
+        spm = self._sure_cadence()
+        judge_.see("slow_motion", None if spm is None else spm < capture.SLOW_SPM)
+        problems = list(judge_.codes)
+        short = st.complete and typical is not None and contact < SHORT_STANCE * typical
+        short = short or (st.complete and st.travel < MIN_JUDGED_TRAVEL)
+        if not st.complete:
+            problems.append("stance_cut_off")
+        if (step.hip_ankle_offset is None or short) and not problems:
+            # Its own hip or ankle unseen, or a stance far shorter than the runner's others or
+            # than a belt carries a foot (a foot lost or mistaken mid-stance): its midstance,
+            # and so its verdict, cannot be trusted.
+            problems = ["landmarks_unreliable"]
+        if problems:
+            step.verdict, step.reasons, step.problems = None, [], problems
+        else:
+            step.verdict, step.reasons = judge(replace(step, cadence_spm=spm), self.thresholds)
         self._hip_lo, self._hip_hi = -math.inf, math.inf
         self._last_step_t = st.toe_off_t
+        self._steps_seen += 1
         return step
+
+
+def _rough_leg(p: list, v: list) -> float:
+    """A first guess of the leg length in pixels (hip to ankle), before it is measured."""
+    for o in (0, 6):
+        if min(v[o + HIP], v[o + ANKLE]) >= MIN_VIS:
+            d = math.dist(p[o + HIP], p[o + ANKLE])
+            if d == d and d > 0:
+                return d
+    return 100.0
+
+
+def _feet_y(p: list, ok: list) -> tuple[float, float, float, float]:
+    """Image y of the left heel, left toe, right heel, right toe (NaN where not seen)."""
+    nan = math.nan
+    return (
+        p[HEEL][1] if ok[HEEL] else nan, p[TOE][1] if ok[TOE] else nan,
+        p[6 + HEEL][1] if ok[6 + HEEL] else nan, p[6 + TOE][1] if ok[6 + TOE] else nan,
+    )  # fmt: skip
 
 
 def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = None) -> dict:
@@ -459,12 +808,19 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
     """
     from core.report import build_report
 
-    analyzer = RunAnalyzer(fps=trace.fps, facing=facing, thresholds=thresholds, smooth=False)
+    analyzer = RunAnalyzer(
+        fps=trace.fps,
+        facing=facing,
+        thresholds=thresholds,
+        smooth=False,
+        frame_size=(trace.width, trace.height) if trace.width and trace.height else None,
+    )
     analyzer._run_cadence = Cadence(recent=None, min_strides=1)
     steps: list[Step] = []
     for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
         present = not np.isnan(xy).all()
         steps.extend(analyzer.push(t, xy if present else None, vis if present else None).steps)
+    steps.extend(analyzer.finish())
     duration = float(trace.t[-1] - trace.t[0]) + 1.0 / trace.fps if len(trace.t) else 0.0
     return build_report(
         steps,
@@ -474,6 +830,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         cadence=analyzer._run_cadence.spm,
         warnings=list(trace.warnings) + _facing_warning(analyzer),
         thresholds=analyzer.thresholds,
+        capture=analyzer.capture_summary(),
     )
 
 

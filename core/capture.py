@@ -18,6 +18,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``slow_motion``           the timing looks like a slow-motion file: give ``--capture-fps``
 ``not_running``           the motion is not running (walking, standing)
 ``camera_moving``         the background or the whole runner moves in the image (panning)
+``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
+``stance_cut_off``        (a step's own) the recording ended before its toe-off
 ========================  =====================================================================
 """
 
@@ -39,6 +41,9 @@ PROBLEMS: dict[str, str] = {
     ),
     "not_running": "no running steps found: the runner is walking or standing",
     "camera_moving": "the camera is moving: fix it firmly to a stand",
+    # Step-level: this step's own hip or ankle was not seen, whatever the view.
+    "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",
+    "stance_cut_off": "the recording ended during this step",
 }
 
 
@@ -58,3 +63,170 @@ class Problem:
 def problem(code: str, share: float, where: str = "") -> Problem:
     """A :class:`Problem` with its standard message (``where`` e.g. ``" at the bottom"``)."""
     return Problem(code, PROBLEMS[code].format(where=where), float(share))
+
+
+#: Share of recent frames (or steps) a problem must hold in to be in force.
+IN_FORCE = 0.4
+#: A problem in force is cleared again only below this share (hysteresis: no flicker).
+CLEARED = 0.2
+
+#: Thresholds of the view checks (leg lengths L unless said; see docs/capture.md for why).
+FOOT_VIS = 0.5  # a foot landmark less visible than this is not seen
+EDGE = 0.01  # a landmark within 1 % of the image border is at the edge
+MIN_LEG_PX = 60.0  # fewer pixels of leg than this: the landmark model has too little to see
+MIN_LEG_SHARE = 0.08  # ... or less than this share of the image's longer side
+SIDE_SPREAD = 0.25  # left-right shoulder (or hip) spread in x beyond this: not side-on
+FOOT_JITTER = 0.12  # RMS scatter of the stance foot about its belt line beyond this: blurred
+HIP_DRIFT = 0.5  # range of the pelvis x over 2 s beyond this: the camera moves
+BELT_CV = 0.25  # stance foot speed varying more than this (SD/mean, 6 steps): the camera moves
+FAR_ABOVE_MAX = 0.35  # far foot's belt level this far above the near one's: camera too high
+FAR_ABOVE_MIN = -0.08  # far foot's belt level below the near one's: camera below the belt
+SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
+
+
+class ShareWindow:
+    """The share of the last ``size`` observations that were True (None = no observation)."""
+
+    def __init__(self, size: int):
+        self.size = max(1, int(size))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the observations."""
+        self._ring: list[bool] = []
+        self._i = 0
+        self.true = 0
+
+    def add(self, flag: bool | None) -> None:
+        """Add one observation; None is skipped (no evidence either way)."""
+        if flag is None:
+            return
+        flag = bool(flag)
+        if len(self._ring) < self.size:
+            self._ring.append(flag)
+        else:
+            self.true -= self._ring[self._i]
+            self._ring[self._i] = flag
+            self._i = (self._i + 1) % self.size
+        self.true += flag
+
+    @property
+    def count(self) -> int:
+        """How many observations the window holds."""
+        return len(self._ring)
+
+    @property
+    def share(self) -> float:
+        """Share of True observations (0 when empty)."""
+        return self.true / len(self._ring) if self._ring else 0.0
+
+
+class CaptureJudge:
+    """Which capture problems are in force, from per-frame and per-step observations.
+
+    The analyzer reports, for each check, whether this frame (or this step) shows the problem
+    (:meth:`see`); a problem comes into force when it holds in at least :data:`IN_FORCE` of the
+    recent observations (``window_s`` of frames, or ``window_steps`` steps) and leaves only
+    below :data:`CLEARED`, so the LED does not flicker between judging and not. Over the whole
+    run it counts the frames each problem was in force, for the report's ``capture``.
+
+    Example::
+
+        judge = CaptureJudge(fps=30)
+        judge.see("runner_too_small", leg_px < 60)
+        judge.tick()                      # once per frame, after the frame's observations
+        judge.in_force                    # (Problem(...), ...)
+    """
+
+    #: Checks observed once per step rather than per frame.
+    PER_STEP = frozenset({"feet_blurred", "labels_unstable", "slow_motion"})
+
+    def __init__(self, fps: float = 30.0, window_s: float = 3.0, window_steps: int = 8):
+        frames = max(8, round(window_s * fps))
+        self._windows = {
+            code: ShareWindow(window_steps if code in self.PER_STEP else frames)
+            for code in PROBLEMS
+        }
+        #: Fewest observations before a check may put its problem in force.
+        self._min = {
+            code: (4 if code in self.PER_STEP else max(4, frames // 3)) for code in PROBLEMS
+        }
+        # The step rate is already a robust figure over several strides: act on it at once,
+        # before a slow-motion file's "slow" steps are judged.
+        self._min["slow_motion"] = 1
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new runner or session)."""
+        for window in self._windows.values():
+            window.reset()
+        self._on: dict[str, str] = {}  # code -> where
+        self._where: dict[str, str] = {}
+        self.frames = 0
+        self.frames_on: dict[str, int] = {}
+        self.where_seen: dict[str, str] = {}
+
+    def see(self, code: str, flag: bool | None, where: str = "") -> None:
+        """One observation of check ``code``: True = the problem shows; None = cannot tell."""
+        self._windows[code].add(flag)
+        if flag:
+            self._where[code] = where
+        window = self._windows[code]
+        if window.count < self._min[code]:
+            return
+        if code in self._on:
+            if window.share < CLEARED:
+                del self._on[code]
+        elif window.share >= IN_FORCE:
+            self._on[code] = self._where.get(code, "")
+
+    @property
+    def checked(self) -> bool:
+        """True once the per-frame view checks have seen enough frames to decide (about a
+        second): verdicts wait for it, so the first steps are not judged on an unchecked view."""
+        # observed on every frame with a body size (the drift once a second of pelvis is in)
+        codes = ("runner_too_small", "camera_moving")
+        return all(self._windows[c].count >= self._min[c] for c in codes)
+
+    def clear(self, code: str) -> None:
+        """Forget one check's observations (e.g. a step-rate check after a new runner)."""
+        self._windows[code].reset()
+        self._on.pop(code, None)
+
+    def tick(self) -> None:
+        """Count one frame for the run totals (call once per frame with a person)."""
+        self.frames += 1
+        for code, where in self._on.items():
+            self.frames_on[code] = self.frames_on.get(code, 0) + 1
+            self.where_seen.setdefault(code, where)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes in force now, in :data:`PROBLEMS` order."""
+        return tuple(code for code in PROBLEMS if code in self._on)
+
+    @property
+    def in_force(self) -> tuple[Problem, ...]:
+        """The problems in force now, with their share of the recent observations."""
+        return tuple(
+            problem(code, self._windows[code].share, self._on[code]) for code in self.codes
+        )
+
+    def run_summary(self, extra: tuple[Problem, ...] = ()) -> dict:
+        """The report's ``{"ok", "problems"}`` over the whole run.
+
+        ``share`` is the share of the frames with a person during which the problem was in
+        force. The capture is ``ok`` when no problem was in force for :data:`CLEARED` of them.
+        ``extra`` adds problems only the whole run shows (e.g. ``not_running``).
+        """
+        found = [
+            problem(code, self.frames_on[code] / self.frames, self.where_seen.get(code, ""))
+            for code in PROBLEMS
+            if self.frames and self.frames_on.get(code)
+        ]
+        found = [p for p in found if p.code not in {e.code for e in extra}] + list(extra)
+        found.sort(key=lambda p: -p.share)
+        return {
+            "ok": all(p.share < CLEARED for p in found),
+            "problems": [p.as_dict() for p in found],
+        }

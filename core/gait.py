@@ -50,9 +50,17 @@ V_ON = 0.8
 MIN_TRAVEL = 0.10
 MIN_SWING = 0.3
 MIN_CONTACT_S = 0.12
-MAX_CONTACT_S = 0.55
-MAX_DUTY = 0.5
-MAX_STRIDE_S = 2.0
+#: A stance is closed (and dropped) after this long without a toe-off. Generous on purpose: a
+#: slow-motion file stretches a 0.25 s contact to 2 s at 8x, and its steps must still be timed
+#: (then flagged ``slow_motion``), never silently dropped. Walking is told apart by the duty
+#: factor instead (MAX_DUTY), which holds at any time base.
+MAX_CONTACT_S = 2.5
+MAX_DUTY = 0.56
+MAX_STRIDE_S = 12.0
+#: A leg's first stance lasting longer than this waits for the leg's next contact, which gives
+#: the stride its duty factor is judged by (running or walking); shorter ones are running at
+#: any ordinary speed and are out at once.
+SURE_RUNNING_S = 0.4
 
 
 class RollingLevels:
@@ -120,6 +128,7 @@ class Stance:
     frames: tuple[FootFrame, ...]  # IC to TO
     midstance_t: float
     travel: float  # backward travel of the foot during contact, leg lengths
+    complete: bool = True  # False: the recording ended before the toe-off
 
     @property
     def contact_t(self) -> float:
@@ -128,7 +137,7 @@ class Stance:
 
     @property
     def toe_off_t(self) -> float:
-        """Time of toe-off, seconds."""
+        """Time of toe-off, seconds (of the last frame seen, for a stance cut off)."""
         return self.frames[-1].t
 
     @property
@@ -162,12 +171,16 @@ class LegEvents:
         """Forget everything (a new runner or a gap)."""
         self.prev: FootFrame | None = None
         self.contact: list[FootFrame] | None = None  # the frames of the current stance
+        self.levels = (math.nan, math.nan)  # the belt levels (heel, toe) of the current stance
         self.toe_min = math.inf
         self.last_ic_t: float | None = None
         self.stride_s: float | None = None
+        self.strides: deque[float] = deque(maxlen=5)  # recent strides, for the duty check
         self.swung = False  # a stance already under way when we start is not a whole step
         self.rear = -math.inf  # rearmost foot position since the last stance, leg lengths
         self.belt: deque[float] = deque(maxlen=5)  # recent belt speeds, L/s
+        self.pending: Stance | None = None  # a long first stance waiting for its stride
+        self.reappearing = False  # the foot was just hidden: its first frames start no stance
 
     @property
     def v_on(self) -> float:
@@ -185,14 +198,23 @@ class LegEvents:
             self.contact = None
             return None
         if not (prev.ok and f.ok):
-            # Lost the foot: drop the stance rather than guess, and wait for a swing seen
-            # whole before the next one (a foot that reappears mid-stance is no contact).
-            self.contact = None
-            self.swung = False
-            self.rear = -math.inf
+            # Lost the foot. During a stance: drop it rather than guess, and wait for a swing
+            # before the next one (a foot that reappears mid-stance is no contact). During a
+            # swing (the far foot passing behind the near leg): keep what the swing showed.
+            if self.contact is not None:
+                self.contact = None
+                self.swung = False
+                self.rear = -math.inf
+            self.reappearing = True
             return None
         speed = -s * (f.foot_x - prev.foot_x) / leg_px / (f.t - prev.t)  # backward, L/s
         frames = self.contact
+        if frames is not None:
+            # Heights within a stance are against the belt levels at its contact: a level that
+            # moves mid-stance (the rolling estimate catching up) would shift every height and
+            # fake a toe-off.
+            heel_level, toe_level = self.levels
+        released = None
         if frames is None:
             # A new stance needs a swing first: the foot came MIN_SWING forward of the rearmost
             # point it reached since the last stance. A toe that wobbles, or a foot keypoint
@@ -200,22 +222,40 @@ class LegEvents:
             # split one contact into two steps.
             back_pos = -s * prev.foot_x / leg_px
             self.rear = max(self.rear, back_pos)
-            if self.rear - back_pos >= MIN_SWING:
+            # The first contact of a recording may follow a swing that began before it: a
+            # sixth of the usual forward travel is enough then.
+            swing = MIN_SWING if self.last_ic_t is not None else MIN_SWING / 6
+            if self.rear - back_pos >= swing:
                 self.swung = True
-            if not (
-                self.swung
-                and _low(prev, heel_level, toe_level, leg_px) < H_ON
-                and speed > self.v_on
-            ):
+            landing = _low(prev, heel_level, toe_level, leg_px) < H_ON and speed > self.v_on
+            if self.reappearing:
+                # A foot that comes back into view already on the belt and riding it backward
+                # is mid-stance (its landing was hidden): no contact to time.
+                self.reappearing = False
+                if landing:
+                    self.swung = False
+                    self.rear = back_pos
+                    return None
+            if not (self.swung and landing):
                 return None
             self.swung = False
             self.rear = -math.inf
             self.contact = frames = [prev]
+            self.levels = (heel_level, toe_level)
             self.toe_min = math.inf
             if self.last_ic_t is not None:
                 gap = prev.t - self.last_ic_t
                 self.stride_s = gap if gap < MAX_STRIDE_S else None
+                if self.stride_s is not None:
+                    self.strides.append(self.stride_s)
             self.last_ic_t = prev.t
+            if self.pending is not None:
+                # The stride after a long first stance is known now: running (a flight phase)
+                # releases it; walking drops it.
+                held, self.pending = self.pending, None
+                contact_held = held.toe_off_t - held.contact_t
+                if self.stride_s is not None and contact_held <= MAX_DUTY * self.stride_s:
+                    released = held
         else:
             frames.append(prev)
         # Toe-off: the toe rises H_OFF above the lowest it was in this stance. Measured from
@@ -233,7 +273,7 @@ class LegEvents:
             # midstance short and judge the step from the wrong frame.
             lifted = False
         if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
-            return None
+            return released
         self.contact = None
         # The toe was last on the belt at the last frame within H_BACK of its lowest point:
         # H_OFF only makes the lift certain, the toe-off itself came before it.
@@ -245,7 +285,7 @@ class LegEvents:
         travel = -s * (to.foot_x - ic.foot_x) / leg_px
         if contact_s > MAX_CONTACT_S or travel < MIN_TRAVEL:
             return None
-        if self.stride_s is not None and contact_s > MAX_DUTY * self.stride_s:
+        if self.stride_s is not None and contact_s > MAX_DUTY * self._typical_stride():
             return None  # no flight phase: walking
         if contact_s > 0:
             self.belt.append(travel / contact_s)
@@ -256,7 +296,62 @@ class LegEvents:
         ms_t = peak_time([fr.t for fr in stance], [fr.hip_y for fr in stance])
         if ms_t != ms_t:  # the pelvis was never seen: the middle of the stance
             ms_t = stance[len(stance) // 2].t
-        return Stance(self.leg, stance, ms_t, travel)
+        done = Stance(self.leg, stance, ms_t, travel)
+        if self.stride_s is None and contact_s > SURE_RUNNING_S:
+            self.pending = done
+            return None
+        return done
+
+    def _typical_stride(self) -> float:
+        # The longer of this stride and the recent median: when the foot track swapped feet
+        # (BlazePose swaps labels), one "stride" is a step, and a running stance would look
+        # like walking against it.
+        recent = sorted(self.strides)
+        return max(self.stride_s or 0.0, recent[len(recent) // 2] if recent else 0.0)
+
+
+def cut_off(events: LegEvents, s: int, leg_px: float) -> Stance | None:
+    """The stance still open on ``events`` when a recording ends, as an incomplete
+    :class:`Stance` (no toe-off), if it lasted long enough to be a contact; else None."""
+    frames = events.contact
+    if not frames or not (s and leg_px > 0):
+        return None
+    if events.prev is not None and events.prev is not frames[-1]:
+        frames = [*frames, events.prev]
+    if frames[-1].t - frames[0].t < MIN_CONTACT_S:
+        return None
+    travel = -s * (frames[-1].foot_x - frames[0].foot_x) / leg_px
+    if travel < MIN_TRAVEL / 2:
+        return None
+    ms_t = peak_time([f.t for f in frames], [f.hip_y for f in frames])
+    if ms_t != ms_t:
+        ms_t = frames[len(frames) // 2].t
+    return Stance(events.leg, tuple(frames), ms_t, travel, complete=False)
+
+
+def stance_jitter(stance: Stance, leg_px: float) -> float:
+    """How much the stance foot's keypoints scatter, leg lengths (RMS; NaN if too few frames).
+
+    On the belt the foot moves at a steady speed and stays at one height, so the heel's x
+    about a straight line through the stance and the toe's (else the heel's) y about its
+    median should scatter by little more than a pixel or two; a blurred or mis-tracked foot
+    scatters far more.
+    """
+    frames = [f for f in stance.frames if f.foot_x == f.foot_x]
+    n = len(frames)
+    if n < 4 or not leg_px > 0:
+        return math.nan
+    t = [f.t for f in frames]
+    x = [f.foot_x for f in frames]
+    y = [f.toe_y if f.toe_y == f.toe_y else f.heel_y for f in frames]
+    tm, xm = sum(t) / n, sum(x) / n
+    stt = sum((a - tm) ** 2 for a in t) or 1.0
+    slope = sum((a - tm) * (b - xm) for a, b in zip(t, x, strict=True)) / stt
+    rx = [b - (xm + slope * (a - tm)) for a, b in zip(t, x, strict=True)]
+    ys = sorted(v for v in y if v == v)
+    ry = [v - ys[len(ys) // 2] for v in y if v == v] if ys else []
+    sq = [r * r for r in rx + ry]
+    return math.sqrt(sum(sq) / len(sq)) / leg_px
 
 
 def _low(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:

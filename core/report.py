@@ -8,11 +8,13 @@
      "knee_flexion_ic_deg", "bounce", "verdict", ...extras}, ...],
      "summary": {...}, "warnings": [...]}
 
-Times are seconds from the start of the input. Step extras: ``lean_to_deg`` (lean at
-toe-off), ``contact_time_s`` (null below 25 fps), ``cadence_spm`` (live cadence at that
-step), ``reasons``. The summary is :meth:`core.stats.SessionStats.summary` plus ``cue`` (the
-cue for the most frequent reason), ``reasons`` (count per reason), ``steps_by_leg`` and the
-``thresholds`` used.
+Times are seconds from the start of the input (real time). ``capture`` is
+``{"ok": bool, "problems": [{"code", "message", "share"}]}`` (:mod:`core.capture`); a step
+with ``"verdict": null`` was timed but not judged, its ``problems`` name why. Step extras:
+``lean_to_deg`` (lean at toe-off), ``contact_time_s`` (null below 25 fps), ``cadence_spm``
+(live cadence at that step), ``reasons``. The summary is
+:meth:`core.stats.SessionStats.summary` plus ``cue`` (the cue for the most frequent reason),
+``reasons`` (count per reason), ``steps_by_leg`` and the ``thresholds`` used.
 """
 
 from __future__ import annotations
@@ -43,8 +45,13 @@ def build_report(
     cadence: float | None,
     warnings: list[str] | None = None,
     thresholds: Thresholds | None = None,
+    capture: dict | None = None,
 ) -> dict[str, Any]:
-    """The report dict for a list of :class:`core.analysis.Step` (or step dicts)."""
+    """The report dict for a list of :class:`core.analysis.Step` (or step dicts).
+
+    ``capture`` is the capture judge's ``{"ok", "problems"}`` (:mod:`core.capture`); None means
+    nothing was checked, reported as ok with no problems.
+    """
     rows = [s if isinstance(s, dict) else s.as_dict() for s in steps]
     stats = SessionStats()
     for row in rows:
@@ -65,10 +72,22 @@ def build_report(
             f"contact time not measured: {fps:g} fps is too coarse (a stance is ~8 frames"
             " at 30 fps; 25 fps or more needed)"
         )
+    capture = capture or {"ok": True, "problems": []}
+    codes = [p["code"] for p in capture["problems"]]
+    if "slow_motion" in codes:
+        spm = "" if cadence is None else f" ({cadence:.0f} steps/min as timed)"
+        warnings.append(
+            f"the timing looks like slow motion{spm}: running with flight phases but strides"
+            " far too long; give the rate it was filmed at with --capture-fps"
+        )
+    for p in capture["problems"]:
+        if p["code"] != "slow_motion" and p["share"] >= 0.2:
+            warnings.append(f"not judged where the view was poor: {p['message']}")
     if facing is None:
         warnings.append("facing not determined: no steps judged (set --facing left|right)")
     elif not rows:
-        warnings.append("no running steps found")
+        why = "; ".join(p["message"] for p in capture["problems"] if p["code"] != "not_running")
+        warnings.append("no running steps found" + (f": {why}" if why else ""))
     if rows and min(by_leg.get("left", 0), by_leg.get("right", 0)) < 0.5 * max(by_leg.values()):
         few = min(("left", "right"), key=lambda leg: by_leg.get(leg, 0))
         warnings.append(f"few {few}-leg steps: that leg was often hidden or unreliable")
@@ -81,6 +100,7 @@ def build_report(
         "steps": rows,
         "summary": summary,
         "warnings": warnings,
+        "capture": capture,
     }
 
 
@@ -103,7 +123,8 @@ def validate_report(report: Any, where: str = "report") -> dict[str, Any]:
         for key in STEP_KEYS:
             if key not in step:
                 raise InputError(f"{where}: steps[{i}] misses {key!r}")
-        if step["verdict"] not in VERDICTS or step["leg"] not in ("left", "right"):
+        bad_verdict = step["verdict"] is not None and step["verdict"] not in VERDICTS
+        if bad_verdict or step["leg"] not in ("left", "right"):
             raise InputError(f"{where}: steps[{i}] has a bad leg or verdict")
         for key in STEP_KEYS[1:-1]:
             v = step[key]

@@ -13,7 +13,12 @@ Format ``midstance-live/1`` (all keys always present, values may be null)::
      "fps": frames/s of the loop, "fault": str|null, "cue": str|null,
      "facing": "left|right"|null,
      "skeleton": {"width", "height", "xy": [[x, y]|null x33], "vis": [x33]}|null,
-     "recent_steps": [{"leg", "t", "verdict", "lean_deg", "hip_ankle_offset"}, ...]}
+     "recent_steps": [{"leg", "t", "verdict", "lean_deg", "hip_ankle_offset", "problems"}, ...],
+     "capture": {"ok": bool, "problems": [{"code", "message", "share"}, ...]}}
+
+A recent step's ``verdict`` is null when it was timed but not judged; its ``problems`` are the
+capture problem codes (:mod:`core.capture`) then in force. ``capture`` holds the problems in
+force now: while any is, the LED shows ``not_judging`` and the pages say what to change.
 """
 
 from __future__ import annotations
@@ -35,14 +40,19 @@ STALE_AFTER_S = 3.0
 FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "fault", "cue", "facing", "skeleton",
-    "recent_steps",
+    "recent_steps", "capture",
 )  # fmt: skip
+
+
+def capture_ok() -> dict[str, Any]:
+    """The ``capture`` field when no problem is in force (or nothing is known)."""
+    return {"ok": True, "problems": []}
 
 
 def blank(state: str = "starting", led: str = "off") -> dict[str, Any]:
     """Return a snapshot dict with every field present and nothing measured yet."""
     snap: dict[str, Any] = dict.fromkeys(FIELDS)
-    snap.update(format=FORMAT, state=state, led=led, steps=0, recent_steps=[])
+    snap.update(format=FORMAT, state=state, led=led, steps=0, recent_steps=[], capture=capture_ok())
     return snap
 
 
@@ -76,7 +86,10 @@ def read(run_dir: str | os.PathLike, *, now: float | None = None) -> dict[str, A
         return blank(state="offline", led="off") | {"written_at": None}
     now = time.time() if now is None else now
     if now - float(snap.get("written_at") or 0) > STALE_AFTER_S:
-        snap = snap | {"state": "offline", "led": "off"}
+        # What a stopped sense last saw is not the view now.
+        snap = snap | {"state": "offline", "led": "off", "capture": capture_ok()}
     for key in FIELDS:
         snap.setdefault(key, None)
+    if not isinstance(snap["capture"], dict):  # a snapshot from before capture problems
+        snap["capture"] = capture_ok()
     return snap

@@ -87,30 +87,47 @@ class SessionStats:
 
     def reset(self) -> None:
         """Forget everything (a new session)."""
-        self.steps = 0
+        self.steps = 0  # every timed step, judged or not
         self.counts = dict.fromkeys(VERDICTS, 0)
+        self.unjudged = 0  # steps timed but not judged (verdict None)
+        self.unjudged_problems: dict[str, int] = {}  # capture problem code -> unjudged steps
         self.first_t: float | None = None
         self.last_t: float | None = None
         self._lean = _Quantiles(-45.0, 45.0, 0.1)
         self._offset = _Quantiles(-1.0, 1.0, 0.005)
         self._cadence = _Quantiles(60.0, 260.0, 0.5)
         self._bucket_s = self._bucket_s0
-        # Bucket index -> [t_sum, n, good, lean_sum, lean_n, off_sum, off_n, cad_sum, cad_n]
+        # Bucket index -> [t_sum, n, good, judged, lean_sum, lean_n, off_sum, off_n, cad_sum,
+        # cad_n]
         self._buckets: dict[int, list[float]] = {}
 
     def add(self, step: Any) -> None:
-        """Add one step (a :class:`core.analysis.Step` or a dict of step fields)."""
+        """Add one step (a :class:`core.analysis.Step` or a dict of step fields).
+
+        A step with ``verdict`` None was timed but not judged (the view did not support a
+        verdict): it counts as a step and in the cadence, but not in the shares of good, warn
+        and bad nor in the lean and hip-ankle figures, which the view made unreliable. Any other
+        verdict outside good/warn/bad is ignored.
+        """
         verdict = _field(step, "verdict")
-        if verdict not in self.counts:
+        judged = verdict in self.counts
+        if not judged and verdict is not None:
             return
         t = _finite(_field(step, "contact_t"))
         if t is None:
             t = _finite(_field(step, "midstance_t")) or (self.last_t or 0.0)
         self.steps += 1
-        self.counts[verdict] += 1
+        if judged:
+            self.counts[verdict] += 1
+        else:
+            self.unjudged += 1
+            for code in _field(step, "problems") or ():
+                self.unjudged_problems[code] = self.unjudged_problems.get(code, 0) + 1
         self.first_t = t if self.first_t is None else min(self.first_t, t)
         self.last_t = t if self.last_t is None else max(self.last_t, t)
         values = [_finite(_field(step, k)) for k in _SERIES_KEYS]
+        if not judged:
+            values = [None] * (len(values) - 1) + values[-1:]  # cadence only
         for q, v in zip((self._lean, self._offset, self._cadence), values, strict=True):
             if v is not None:
                 q.add(v)
@@ -118,28 +135,34 @@ class SessionStats:
         while key >= self.max_points:
             self._merge()
             key = int(max(t, 0.0) // self._bucket_s)
-        b = self._buckets.setdefault(key, [0.0] * 9)
+        b = self._buckets.setdefault(key, [0.0] * 10)
         b[0] += t
         b[1] += 1
         b[2] += verdict == "good"
+        b[3] += judged
         for j, v in enumerate(values):
             if v is not None:
-                b[3 + 2 * j] += v
-                b[4 + 2 * j] += 1
+                b[4 + 2 * j] += v
+                b[5 + 2 * j] += 1
 
     def _merge(self) -> None:
         """Halve the resolution: bucket pairs merge, so the count stays under max_points."""
         merged: dict[int, list[float]] = {}
         for key, b in self._buckets.items():
-            into = merged.setdefault(key // 2, [0.0] * 9)
+            into = merged.setdefault(key // 2, [0.0] * 10)
             for j, v in enumerate(b):
                 into[j] += v
         self._buckets = merged
         self._bucket_s *= 2
 
     def summary(self, duration_s: float | None = None) -> dict[str, Any]:
-        """Counts, shares, medians and IQRs, histograms and the session duration."""
-        n = self.steps
+        """Counts, shares, medians and IQRs, histograms and the session duration.
+
+        ``steps`` counts every timed step, ``unjudged`` those not judged (with
+        ``unjudged_problems``, how many steps each capture problem stopped); the shares are over
+        the judged steps (None when none was judged).
+        """
+        n = sum(self.counts.values())  # judged steps
 
         def spread(q: _Quantiles, digits: int) -> dict[str, float | None]:
             vals = [q.quantile(p) for p in (0.25, 0.5, 0.75)]
@@ -152,13 +175,17 @@ class SessionStats:
         lean, offset = spread(self._lean, 2), spread(self._offset, 4)
         cadence = self._cadence.quantile(0.5)
         return {
-            "steps": n,
+            "steps": self.steps,
             "good": self.counts["good"],
             "warn": self.counts["warn"],
             "bad": self.counts["bad"],
             "good_share": round(self.counts["good"] / n, 4) if n else None,
             "warn_share": round(self.counts["warn"] / n, 4) if n else None,
             "bad_share": round(self.counts["bad"] / n, 4) if n else None,
+            "unjudged": self.unjudged,
+            "unjudged_problems": dict(
+                sorted(self.unjudged_problems.items(), key=lambda kv: (-kv[1], kv[0]))
+            ),
             "cadence_spm": None if cadence is None else round(cadence, 1),
             "lean_deg": lean,
             "hip_ankle_offset": offset,
@@ -171,7 +198,8 @@ class SessionStats:
         """A time series for a chart: per bucket the mean time and values, at most max_points.
 
         ``{"t", "lean_deg", "hip_ankle_offset", "cadence_spm", "good_share"}``, lists of equal
-        length, None where a bucket had no value.
+        length, None where a bucket had no value (``good_share`` over the judged steps, None
+        when a bucket had none).
         """
         out: dict[str, list] = {k: [] for k in ("t", *_SERIES_KEYS, "good_share")}
         digits = {"lean_deg": 2, "hip_ankle_offset": 4, "cadence_spm": 1}
@@ -179,9 +207,9 @@ class SessionStats:
             b = self._buckets[key]
             out["t"].append(round(b[0] / b[1], 3))
             for j, name in enumerate(_SERIES_KEYS):
-                n = b[4 + 2 * j]
-                out[name].append(round(b[3 + 2 * j] / n, digits[name]) if n else None)
-            out["good_share"].append(round(b[2] / b[1], 4))
+                n = b[5 + 2 * j]
+                out[name].append(round(b[4 + 2 * j] / n, digits[name]) if n else None)
+            out["good_share"].append(round(b[2] / b[3], 4) if b[3] else None)
         return out
 
 

@@ -30,20 +30,40 @@ from pathlib import Path
 from typing import Any
 
 FILENAME = "midstance.sqlite3"
-SCHEMA_VERSION = 1
-
-#: Per-step columns, the report's step fields (ARCHITECTURE section 5) plus the extras the
-#: store keeps. Times are seconds from the start of the session.
-STEP_FIELDS: tuple[str, ...] = (
-    "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
-    "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
-    "contact_time_s", "cadence_spm", "verdict",
-)  # fmt: skip
+#: The schema's version, kept in ``PRAGMA user_version`` (and, for readers, in ``meta``).
+#: 1: the first schema (``verdict`` NOT NULL). 2: unjudged steps (``verdict`` may be null,
+#: ``problems`` per step, ``unjudged`` per session); see :func:`_migrate`.
+SCHEMA_VERSION = 2
 
 VERDICTS = ("good", "warn", "bad")
 
+#: Per-step columns and their SQL: the report's step fields (ARCHITECTURE section 5) plus the
+#: extras the store keeps. Times are seconds from the start of the session. The one list of
+#: step fields: the table, the inserts, the CSV download and the column reads all use it.
+#: ``verdict`` null = timed but not judged (the view did not support a verdict; ``problems``
+#: holds the capture problem codes then in force, stored comma-separated).
+_STEP_COLUMNS: dict[str, str] = {
+    "leg": "TEXT NOT NULL",
+    "contact_t": "REAL", "midstance_t": "REAL", "toe_off_t": "REAL",
+    "hip_ankle_offset": "REAL", "lean_deg": "REAL", "trunk_deg": "REAL", "hip_bend_deg": "REAL",
+    "overstride": "REAL", "knee_flexion_ic_deg": "REAL", "bounce": "REAL",
+    "contact_time_s": "REAL", "cadence_spm": "REAL",
+    "verdict": f"TEXT CHECK (verdict IS NULL OR verdict IN {VERDICTS!r})",
+    "problems": "TEXT",
+}  # fmt: skip
+STEP_FIELDS: tuple[str, ...] = tuple(_STEP_COLUMNS)
+
 #: Why a session ended.
 END_REASONS = ("timeout", "reset", "shutdown", "interrupted")
+
+_STEPS_TABLE = (
+    "CREATE TABLE {exists}{name} (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "    at REAL NOT NULL,  -- unix seconds when the step was decided\n"
+    + "".join(f"    {name} {sql},\n" for name, sql in _STEP_COLUMNS.items()).rstrip(",\n")
+    + "\n);"
+)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,20 +77,11 @@ CREATE TABLE IF NOT EXISTS sessions (
     good INTEGER NOT NULL DEFAULT 0,
     warn INTEGER NOT NULL DEFAULT 0,
     bad INTEGER NOT NULL DEFAULT 0,
+    unjudged INTEGER NOT NULL DEFAULT 0,  -- steps timed but not judged (verdict null)
     last_step_at REAL,                    -- unix seconds of the newest stored step
     summary_json TEXT
 );
-CREATE TABLE IF NOT EXISTS steps (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    at REAL NOT NULL,                     -- unix seconds when the step was decided
-    leg TEXT NOT NULL,
-    contact_t REAL, midstance_t REAL, toe_off_t REAL,
-    hip_ankle_offset REAL, lean_deg REAL, trunk_deg REAL, hip_bend_deg REAL,
-    overstride REAL, knee_flexion_ic_deg REAL, bounce REAL, contact_time_s REAL,
-    cadence_spm REAL,
-    verdict TEXT NOT NULL CHECK (verdict IN {VERDICTS!r})
-);
+{_STEPS_TABLE.format(name="steps", exists="IF NOT EXISTS ")}
 CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id);
 CREATE TABLE IF NOT EXISTS commands (
     id INTEGER PRIMARY KEY,
@@ -106,14 +117,17 @@ class Store:
         if not readonly:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _migrate(self.db)
                 # executescript manages its own transaction (CREATE ... IF NOT EXISTS is
                 # idempotent, so a crash half-way is harmless).
                 self.db.executescript(_SCHEMA)
                 with self._tx() as db:
                     db.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key)"
+                        " DO UPDATE SET value = excluded.value",
                         (str(SCHEMA_VERSION),),
                     )
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             except (OSError, sqlite3.Error) as exc:
                 raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
 
@@ -202,17 +216,22 @@ class Store:
     def add_steps(self, session_id: int, steps: Iterable[Mapping[str, Any]]) -> int:
         """Append a batch of step dicts (``STEP_FIELDS`` + ``at``) in one transaction.
 
-        Missing fields are stored as null; unknown keys are ignored. Returns the count.
+        Missing fields are stored as null; unknown keys are ignored. A ``verdict`` of None is a
+        step timed but not judged (counted in the session's ``unjudged``); ``problems`` is a
+        list of capture problem codes. Returns the count.
         """
         rows = []
-        counts = dict.fromkeys(VERDICTS, 0)
+        counts = dict.fromkeys((*VERDICTS, None), 0)
         last_at = None
         for step in steps:
+            verdict = step.get("verdict")
+            if verdict not in counts:
+                raise ValueError(
+                    f"step verdict must be one of {VERDICTS} or None (not judged): {verdict!r}"
+                )
             at = float(step.get("at") or time.time())
-            rows.append((session_id, at, *(_plain(step.get(k)) for k in STEP_FIELDS)))
-            if step.get("verdict") not in counts:
-                raise ValueError(f"step verdict must be one of {VERDICTS}: {step.get('verdict')!r}")
-            counts[step["verdict"]] += 1
+            rows.append((session_id, at, *(_column(k, step.get(k)) for k in STEP_FIELDS)))
+            counts[verdict] += 1
             last_at = at if last_at is None else max(last_at, at)
         if not rows:
             return 0
@@ -223,10 +242,13 @@ class Store:
             db.executemany(f"INSERT INTO steps ({cols}) VALUES ({marks})", rows)
             db.execute(
                 "UPDATE sessions SET steps = steps + ?, good = good + ?, warn = warn + ?,"
-                " bad = bad + ?, last_step_at = max(coalesce(last_step_at, 0), ?)"
-                " WHERE id = ?",
-                (len(rows), counts["good"], counts["warn"], counts["bad"], last_at, session_id),
-            )
+                " bad = bad + ?, unjudged = unjudged + ?,"
+                " last_step_at = max(coalesce(last_step_at, 0), ?) WHERE id = ?",
+                (
+                    len(rows), counts["good"], counts["warn"], counts["bad"], counts[None],
+                    last_at, session_id,
+                ),
+            )  # fmt: skip
 
         self._write(tx)
         return len(rows)
@@ -287,12 +309,13 @@ class Store:
         return None if row is None else _session_dict(row)
 
     def steps(self, session_id: int, after_id: int = 0, limit: int = 1_000_000) -> list[dict]:
-        """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_FIELDS``."""
+        """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_FIELDS``
+        (``problems`` as a list of codes)."""
         rows = self.db.execute(
             "SELECT * FROM steps WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
             (session_id, after_id, limit),
         ).fetchall()
-        return [dict(r) for r in rows]
+        return [_step_dict(r) for r in rows]
 
     def step_arrays(self, session_id: int, fields: Iterable[str]) -> dict[str, list]:
         """Columns of a session's steps, for charts and statistics without per-row dicts."""
@@ -304,7 +327,10 @@ class Store:
             f"SELECT {', '.join(fields)} FROM steps WHERE session_id = ? ORDER BY id",
             (session_id,),
         ).fetchall()
-        return {f: [r[i] for r in rows] for i, f in enumerate(fields)}
+        return {
+            f: [_problems(r[i]) if f == "problems" else r[i] for r in rows]
+            for i, f in enumerate(fields)
+        }
 
     # -- staff commands ------------------------------------------------------------------
 
@@ -473,9 +499,74 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _column(name: str, value: Any) -> Any:
+    """A step field as stored: ``problems`` (a list of codes) comma-separated, else plain."""
+    if name == "problems":
+        if value is None or isinstance(value, str):
+            return value or None
+        return ",".join(str(code) for code in value) or None
+    return _plain(value)
+
+
+def _problems(raw: str | None) -> list[str]:
+    return raw.split(",") if raw else []
+
+
+def _step_dict(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    d["problems"] = _problems(d.get("problems"))
+    return d
+
+
 def _session_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
     raw = d.pop("summary_json")
     d["summary"] = json.loads(raw) if raw else None
-    d["good_share"] = d["good"] / d["steps"] if d["steps"] else None
+    d.setdefault("unjudged", 0)  # a read-only look at a file not yet migrated
+    # The share of good steps among the judged ones: an unjudged step is no evidence of form.
+    judged = d["good"] + d["warn"] + d["bad"]
+    d["good_share"] = d["good"] / judged if judged else None
     return d
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store written by an older version up to :data:`SCHEMA_VERSION`, keeping every row.
+
+    Version 1 -> 2: ``steps.verdict`` may be null and ``steps.problems`` is new. SQLite cannot
+    change a CHECK constraint in place, so the table is rebuilt (create the new one, copy,
+    drop, rename: https://www.sqlite.org/lang_altertable.html#otheralter) in one transaction,
+    with foreign keys off meanwhile so the copy does not cascade; ``sessions`` gains
+    ``unjudged`` (0 for old rows). ``PRAGMA user_version`` guards it: a second process opening
+    the file at the same time waits for the lock, then sees the new version and does nothing.
+    A crash half-way rolls back to the old file, which the next open migrates again.
+    """
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    db.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set before BEGIN
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if version < SCHEMA_VERSION and "steps" in tables:
+                old = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
+                keep = ", ".join(c for c in ("id", "session_id", "at", *STEP_FIELDS) if c in old)
+                db.execute(_STEPS_TABLE.format(name="steps_new", exists=""))
+                db.execute(f"INSERT INTO steps_new ({keep}) SELECT {keep} FROM steps")
+                db.execute("DROP TABLE steps")
+                db.execute("ALTER TABLE steps_new RENAME TO steps")
+                db.execute("CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id)")
+            if "sessions" in tables:
+                cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
+                if "unjudged" not in cols:
+                    db.execute(
+                        "ALTER TABLE sessions ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0"
+                    )
+            if tables & {"steps", "sessions"}:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")

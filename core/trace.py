@@ -23,7 +23,7 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -57,6 +57,32 @@ class Trace:
 
     def __len__(self) -> int:
         return len(self.t)
+
+
+def retime(trace: Trace, capture_fps: float) -> Trace:
+    """The trace in real time, for a slow-motion export: filmed at ``capture_fps`` frames per
+    second, played back at ``trace.fps``.
+
+    Times scale by ``trace.fps / capture_fps`` (``t_real = t_file * trace.fps / capture_fps``)
+    and ``fps`` becomes ``capture_fps``; the header keeps a note (``capture_fps`` and the
+    file's own rate as ``file_fps``). Landmarks are untouched. Re-timing a trace that is
+    already at ``capture_fps`` changes nothing, so a trace written in real time by
+    ``midstance pose --capture-fps F`` can be given the same ``F`` again harmlessly.
+
+    Raises :class:`core.errors.InputError` unless ``capture_fps`` is a finite rate from 1 to
+    1000 frames per second (a typo such as 2400 or 0.3 would silently rescale every step).
+    """
+    try:
+        rate = float(capture_fps)
+    except (TypeError, ValueError):
+        raise InputError(f"capture fps must be a number, got {capture_fps!r}") from None
+    if not (math.isfinite(rate) and 1.0 <= rate <= 1000.0):
+        raise InputError(f"capture fps must be from 1 to 1000 frames per second, got {rate:g}")
+    scale = trace.fps / rate
+    # the first re-timing records the file's own rate; a second one must not overwrite it
+    file_fps = trace.header.get("file_fps", trace.fps)
+    header = {**trace.header, "fps": rate, "capture_fps": rate, "file_fps": file_fps}
+    return replace(trace, fps=rate, t=np.asarray(trace.t, dtype=float) * scale, header=header)
 
 
 def header_dict(fps: float, width: int, height: int, source: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ COMMANDS = {
     "web": "web",
     "analyze": "analyze",
     "pose": "pose",
+    "eval": "eval",
     "models": "models",
     "doctor": "doctor",
     "set-pin": "set_pin",

@@ -206,6 +206,7 @@ class Sense:
         self.corrupt_frames = 0
         self._last_prune = time.monotonic()
         self._frame_error: str | None = None  # the last frame was unusable (cleared by a good one)
+        self._problems: tuple = ()  # capture problems in force (core.capture.Problem), latest
 
     # -- parts ---------------------------------------------------------------------------
 
@@ -316,6 +317,7 @@ class Sense:
             upd = self.analyzer.push(t, None, None)
         else:
             upd = self.analyzer.push(t, result.xy, result.vis)
+        self._problems = tuple(getattr(upd, "problems", ()) or ())
         self._update_fault()
         self.indicator.state = "fault" if self.fault else upd.led
         if upd.steps:
@@ -449,6 +451,7 @@ class Sense:
         if self.life.end():
             self._end_session("reset")
         self.analyzer.reset()
+        self._problems = ()
         self._pre.clear()
         self._recent.clear()
         self.stats.reset()
@@ -520,10 +523,16 @@ class Sense:
         snap = snapshot.blank()
         recent = list(self._recent)[-5:]
         duration = (self._t - self._t0) if self.life.active and self._t0 is not None else None
-        good_share = self.stats.counts["good"] / self.stats.steps if self.stats.steps else None
+        # Over the judged steps only: a step the view could not judge is no evidence of form.
+        judged = sum(self.stats.counts.values())
+        good_share = self.stats.counts["good"] / judged if judged else None
         last = self._recent[-1] if self._recent else None
+        capture = self._capture()
         cue = None
-        if last is not None and self.life.active:
+        if capture["problems"]:
+            # The installer's words: what to change so the kiosk can judge again.
+            cue = "Not judging: " + "; ".join(p["message"] for p in capture["problems"])
+        elif last is not None and self.life.active:
             from core.verdict import cue as make_cue
 
             cue = make_cue(last.get("reasons") or [])
@@ -549,12 +558,19 @@ class Sense:
                     "verdict": s.get("verdict"),
                     "lean_deg": _round(s.get("lean_deg"), 2),
                     "hip_ankle_offset": _round(s.get("hip_ankle_offset"), 3),
+                    "problems": list(s.get("problems") or []),
                 }
                 for s in self._recent
             ],
+            capture=capture,
         )
         snap["seq"] = self._seq
         return snap
+
+    def _capture(self) -> dict[str, Any]:
+        """The snapshot's ``capture``: the problems in force at the latest frame."""
+        problems = [p.as_dict() if hasattr(p, "as_dict") else dict(p) for p in self._problems]
+        return {"ok": not problems, "problems": _json_safe(problems)}
 
     def _skeleton(self) -> dict | None:
         if self._frame_size is None:

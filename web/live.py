@@ -23,7 +23,7 @@ bp = Blueprint("live", __name__)
 LIVE_FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "cue", "fault", "facing", "recent_steps",
-    "written_at",
+    "written_at", "capture",
 )  # fmt: skip
 
 #: Plain-language cues by LED state, for when ``sense`` gives none.
@@ -37,20 +37,56 @@ DEFAULT_CUES = {
     "off": "The kiosk is starting.",
 }
 OFFLINE_CUE = "The kiosk is not sensing right now."
+FIRST_STEPS_CUE = "Judging your first steps…"
 
 
 def live_payload(run_dir: str, *, skeleton: bool = False) -> dict[str, Any]:
     """The live state as the API shows it; with ``skeleton``, the landmarks for the setup view."""
     snap = snapshot.read(run_dir)
     live = {key: snap.get(key) for key in LIVE_FIELDS}
-    live["recent_steps"] = live["recent_steps"] or []
+    live["recent_steps"] = [
+        dict(step, problems=step.get("problems") or [])
+        for step in live["recent_steps"] or []
+        if isinstance(step, dict)
+    ]
     live["steps"] = live["steps"] or 0
+    live["capture"] = capture_of(snap)
     if not live["cue"]:
         offline = live["state"] == "offline"
-        live["cue"] = OFFLINE_CUE if offline else DEFAULT_CUES.get(live["led"], "")
+        problems = live["capture"]["problems"]
+        if offline:
+            live["cue"] = OFFLINE_CUE
+        elif problems:
+            live["cue"] = not_judging_cue(problems)
+        elif live["led"] in ("good", "warn", "bad") and not live["steps"]:
+            live["cue"] = FIRST_STEPS_CUE  # no step counted yet: nothing to praise or correct
+        else:
+            live["cue"] = DEFAULT_CUES.get(live["led"], "")
     if skeleton:
         live["skeleton"] = snap.get("skeleton")
     return live
+
+
+def capture_of(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot's ``capture`` as the API shows it: ``{"ok", "problems": [{"code",
+    "message", "share"}]}``, whatever an older or damaged snapshot holds."""
+    raw = snap.get("capture")
+    raw = raw if isinstance(raw, dict) else {}
+    problems = []
+    for p in raw.get("problems") or []:
+        if isinstance(p, dict) and isinstance(p.get("code"), str):
+            share = p.get("share")
+            problems.append({
+                "code": p["code"],
+                "message": str(p.get("message") or p["code"].replace("_", " ")),
+                "share": share if isinstance(share, int | float) and math.isfinite(share) else None,
+            })  # fmt: skip
+    return {"ok": not problems, "problems": problems}
+
+
+def not_judging_cue(problems: list[dict[str, Any]]) -> str:
+    """The cue while capture problems are in force: what to change, in words."""
+    return "Not judging: " + "; ".join(p["message"] for p in problems)
 
 
 class LiveFeed:

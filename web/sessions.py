@@ -82,7 +82,7 @@ def download_csv(session_id: int):
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for n, step in enumerate(_store().steps(session_id), start=1):
-        row = {"step": n, **step}
+        row = {"step": n, **step, "problems": " ".join(step.get("problems") or [])}
         writer.writerow(["" if row.get(f) is None else row[f] for f in CSV_FIELDS])
     return _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
 

@@ -1,8 +1,10 @@
-"""`midstance analyze INPUT [--json OUT] [--facing auto|left|right]`: judge a recorded run.
+"""`midstance analyze INPUT [--json OUT] [--facing auto|left|right] [--capture-fps F]`: judge a
+recorded run.
 
 INPUT is a landmark trace (``midstance-trace/1``, usually ``.jsonl``) or a video, which goes
-through the pose model first (``--model``, ``--threads``). Prints a short summary and writes
-the ``midstance-report/1`` JSON with ``--json``.
+through the pose model first (``--model``, ``--threads``). ``--capture-fps F`` re-times a
+slow-motion export (filmed at F, played slower) to real time before anything is measured.
+Prints a short summary and writes the ``midstance-report/1`` JSON with ``--json``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 from core.analysis import analyze_trace
 from core.errors import InputError
-from core.trace import Trace, is_trace_header, read_trace
+from core.trace import Trace, is_trace_header, read_trace, retime
+from device.commands import refuse_input_as_output
 
 HELP = "judge every step of a recorded run (a landmark trace) and print or save the report"
 
@@ -30,9 +33,10 @@ def add_arguments(parser) -> None:
         default="auto",
         help="which way the runner faces in the image (default: detect)",
     )
-    from device.commands.pose import add_model_arguments
+    from device.commands.pose import add_capture_fps_argument, add_model_arguments
 
     add_model_arguments(parser)  # --model, --threads, --models-dir for a video INPUT
+    add_capture_fps_argument(parser)
 
 
 def _first_line(path: Path) -> bytes:
@@ -43,13 +47,17 @@ def _first_line(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def load_input(path: str | os.PathLike, args=None) -> Trace:
-    """Load INPUT as a :class:`Trace`: a trace file as it is; anything else is a video."""
+def load_input(path: str | os.PathLike, args=None, capture_fps: float | None = None) -> Trace:
+    """Load INPUT as a :class:`Trace`: a trace file as it is; anything else is a video.
+
+    ``capture_fps`` (already checked): a slow-motion export filmed at that rate; the trace
+    comes back in real time (:func:`core.trace.retime`)."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a trace")
     if is_trace_header(_first_line(path)):
-        return read_trace(path)
+        trace = read_trace(path)
+        return retime(trace, capture_fps) if capture_fps else trace
     # Not a trace: a video goes through the pose model first (device/commands/pose.py).
     from device.commands.pose import DEFAULT_MODEL, trace_from_video
     from device.video import VideoReader
@@ -65,6 +73,7 @@ def load_input(path: str | os.PathLike, args=None) -> Trace:
         model=getattr(args, "model", DEFAULT_MODEL),
         threads=getattr(args, "threads", 2),
         models_dir=getattr(args, "models_dir", None),
+        capture_fps=capture_fps,
     )
 
 
@@ -75,6 +84,12 @@ def _fmt(value, spec: str, unit: str = "") -> str:
 def summary_lines(report: dict) -> list[str]:
     """The short human summary printed on stdout."""
     s = report["summary"]
+    judged = s["good"] + s["warn"] + s["bad"]
+    if judged:
+        main_cue = s["cue"] or "none: keep it up"
+    else:
+        main_cue = "none: no step was judged (see the warnings)"
+    unjudged = s.get("unjudged", 0)
     lines = [
         f"facing {report['facing'] or 'unknown'}, {report['duration_s']:.1f} s at "
         f"{report['fps']:g} fps",
@@ -82,19 +97,31 @@ def summary_lines(report: dict) -> list[str]:
         f"steps          {s['steps']} (left {s['steps_by_leg']['left']}, "
         f"right {s['steps_by_leg']['right']})",
         f"good steps     {_fmt(None if s['good_share'] is None else 100 * s['good_share'], '.0f')}"
-        f"% (warn {s['warn']}, bad {s['bad']})",
+        f"% (warn {s['warn']}, bad {s['bad']}"
+        + (f", not judged {unjudged}" if unjudged else "")
+        + ")",
         f"lean           {_fmt(s['lean_deg']['median'], '.1f', ' deg')} (median at midstance)",
         f"hip vs ankle   {_fmt(s['hip_ankle_offset']['median'], '+.3f', ' leg lengths')}"
         " (median at midstance, negative = hip behind)",
-        f"main cue       {s['cue'] or 'none: keep it up'}",
+        f"main cue       {main_cue}",
     ]
+    capture = report.get("capture") or {"ok": True, "problems": []}
+    if not capture["ok"]:
+        lines.append("view           poor: no verdicts where the view could not support them")
+        lines += [f"  - {p['message']}" for p in capture["problems"]]
     lines += [f"warning: {w}" for w in report["warnings"]]
     return lines
 
 
 def run(args) -> int:
     """Run the command; returns the exit code."""
-    trace = load_input(args.input, args)
+    from device.commands.pose import check_capture_fps
+
+    # checked before a long video goes through the pose model
+    capture_fps = check_capture_fps(getattr(args, "capture_fps", None))
+    if args.json:
+        refuse_input_as_output(args.json, args.input, "--json")
+    trace = load_input(args.input, args, capture_fps=capture_fps)
     report = analyze_trace(trace, facing=args.facing)
     if args.json:
         out = Path(args.json)

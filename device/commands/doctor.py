@@ -9,7 +9,10 @@ import tempfile
 
 from core.errors import MidstanceError
 
-HELP = "check the config, model files, camera, GPIO and directories (exit 1 if any fails)"
+HELP = (
+    "check the config, model files, camera, GPIO, directories and, while sense runs, the"
+    " camera view (exit 1 if any fails)"
+)
 
 
 def add_arguments(parser):
@@ -126,6 +129,29 @@ def check_store(state_dir: str) -> str:
     return f"{store.path} ok" + ("" if pin else " (no staff PIN yet: run `midstance set-pin`)")
 
 
+def check_view(run_dir: str) -> tuple[str, list[str]]:
+    """The camera view as a running ``sense`` sees it: ``(status, lines)``, status ``ok``,
+    ``FAIL`` (capture problems in force: what to change) or ``info`` (no live snapshot).
+
+    Reads the live snapshot only (``sense`` holds the camera); changes nothing.
+    """
+    from core import snapshot
+
+    snap = snapshot.read(run_dir)
+    if snap.get("state") == "offline":
+        return "info", [
+            "sense is not running (no live snapshot): the view is checked live on the"
+            " /setup page while it runs"
+        ]
+    capture = snap.get("capture") if isinstance(snap.get("capture"), dict) else {}
+    problems = [p for p in capture.get("problems") or [] if isinstance(p, dict)]
+    if not problems:
+        return "ok", ["no capture problem in force (the live skeleton is on /setup)"]
+    return "FAIL", [
+        f"not judging: {p.get('message') or p.get('code')} [{p.get('code')}]" for p in problems
+    ]
+
+
 def run(args) -> int:
     """Run every check; exit 1 if any failed."""
     failed = 0
@@ -152,5 +178,9 @@ def run(args) -> int:
     report("state dir", check_dir, cfg["paths"]["state_dir"], "state directory")
     report("run dir", check_dir, cfg["paths"]["run_dir"], "run directory")
     report("store", check_store, cfg["paths"]["state_dir"])
+    status, lines = check_view(cfg["paths"]["run_dir"])
+    for line in lines:
+        print(f"{status:<5} view: {line}", flush=True)
+    failed += status == "FAIL"
     print(f"doctor: {'all checks passed' if not failed else f'{failed} check(s) failed'}")
     return 1 if failed else 0

@@ -1,11 +1,15 @@
-"""`midstance pose VIDEO --out TRACE`: find the runner's landmarks in every frame of a video.
+"""`midstance pose VIDEO --out TRACE [--capture-fps F]`: find the runner's landmarks in every
+frame of a video.
 
 Writes a ``midstance-trace/1`` file (one JSON line per frame, null where nobody is in view).
+With ``--capture-fps`` (a slow-motion export) the trace carries real times and ``fps = F``,
+so a later ``analyze`` of it needs no option.
 The model files come from ``midstance models fetch``; nothing is downloaded here.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -14,7 +18,8 @@ import numpy as np
 
 from core import landmarks
 from core.errors import InputError
-from core.trace import Trace, TraceWriter
+from core.trace import Trace, TraceWriter, retime
+from device.commands import refuse_input_as_output
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
 from device.video import VideoReader, prefetched
@@ -30,6 +35,35 @@ def add_arguments(parser) -> None:
     parser.add_argument("video", metavar="VIDEO", help="a video file (mp4, mov, mkv, ...)")
     parser.add_argument("--out", metavar="TRACE", required=True, help="the trace to write")
     add_model_arguments(parser)
+    add_capture_fps_argument(parser)
+
+
+def add_capture_fps_argument(parser) -> None:
+    """The ``--capture-fps F`` option (shared with ``analyze`` and ``eval``)."""
+    parser.add_argument(
+        "--capture-fps",
+        metavar="F",
+        default=None,
+        help="the rate the camera filmed at, for a slow-motion export that plays slower "
+        "(e.g. 240): times become real time",
+    )
+
+
+def check_capture_fps(value) -> float | None:
+    """``--capture-fps`` as a float (None when not given); raises InputError with one line
+    unless it is a finite rate from 1 to 1000 frames per second."""
+    if value is None:
+        return None
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = math.nan
+    # a slip such as 2400 or 0.24 would rescale every step and cadence without a word
+    if not (math.isfinite(rate) and 1.0 <= rate <= 1000.0):
+        raise InputError(
+            f"--capture-fps: must be the camera's frame rate, from 1 to 1000, got {value!r}"
+        )
+    return rate
 
 
 def add_model_arguments(parser) -> None:
@@ -50,23 +84,34 @@ def trace_from_video(
     threads: int = 2,
     models_dir: str | os.PathLike | None = None,
     out: str | os.PathLike | None = None,
+    capture_fps: float | None = None,
 ) -> Trace:
     """Run the pose estimator over every frame of a video; the landmarks as a :class:`Trace`
     (also written to ``out`` when given, frame by frame). Frames without a person are NaN
-    with visibility 0; a video with nobody in it gives a trace with a warning."""
+    with visibility 0; a video with nobody in it gives a trace with a warning.
+
+    ``capture_fps``: the video is a slow-motion export filmed at that rate; the trace (and
+    the file) get real times, as :func:`core.trace.retime` makes them."""
     if threads < 1:
         raise InputError(f"--threads: must be at least 1, got {threads}")
+    capture_fps = check_capture_fps(capture_fps)
     ts, xys, viss = [], [], []
     empty_xy, empty_vis = landmarks.empty_pose()
     with VideoReader(path) as video:
         estimator = PoseEstimator(model=model, models_dir=models_dir, threads=threads)
-        writer = _open_writer(out, video, path) if out else None
+        # the file is written frame by frame (a long run keeps what it did if stopped), so it
+        # gets the real times here; the same scaling as core.trace.retime below
+        scale = video.fps / capture_fps if capture_fps else 1.0
+        out_fps = capture_fps or video.fps
+        writer = _open_writer(out, out_fps, video, path) if out else None
         try:
             for t, rgb in prefetched(video.frames()):
-                res = estimator.process(rgb, t)
+                # real times for the estimator too: its one-euro filter is tuned to a runner's
+                # real speed, so it then smooths as it would a live camera at capture_fps
+                res = estimator.process(rgb, t * scale)
                 xy, vis = (None, None) if res is None else (res.xy, res.vis)
                 if writer:
-                    writer.write(t, xy, vis)
+                    writer.write(t * scale, xy, vis)
                 ts.append(t)
                 xys.append(empty_xy if xy is None else xy)
                 viss.append(empty_vis if vis is None else vis)
@@ -77,7 +122,7 @@ def trace_from_video(
         warnings = list(video.warnings)
         if found == 0:
             warnings.append(f"{path}: no person found in any of the {len(ts)} frames")
-        return Trace(
+        trace = Trace(
             fps=video.fps,
             width=video.width,
             height=video.height,
@@ -87,11 +132,12 @@ def trace_from_video(
             vis=np.array(viss, dtype=float).reshape(len(ts), landmarks.COUNT),
             warnings=warnings,
         )
+        return retime(trace, capture_fps) if capture_fps else trace
 
 
-def _open_writer(out, video: VideoReader, path) -> TraceWriter:
+def _open_writer(out, fps: float, video: VideoReader, path) -> TraceWriter:
     try:
-        return TraceWriter(out, video.fps, video.width, video.height, str(path))
+        return TraceWriter(out, fps, video.width, video.height, str(path))
     except OSError as exc:
         raise InputError(f"{out}: cannot write the trace ({exc.strerror or exc})") from None
 
@@ -102,7 +148,11 @@ def run(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"{out}: is a directory; --out needs a file name")
-    trace = trace_from_video(args.video, args.model, args.threads, args.models_dir, out)
+    refuse_input_as_output(out, args.video, "--out")
+    capture_fps = check_capture_fps(args.capture_fps)
+    trace = trace_from_video(
+        args.video, args.model, args.threads, args.models_dir, out, capture_fps=capture_fps
+    )
     found = int(np.isfinite(trace.xy).any(axis=(1, 2)).sum())
     print(f"midstance pose: {found} of {len(trace)} frames with a person -> {out}")
     for w in trace.warnings:

@@ -17,7 +17,7 @@ CADENCE_GT = 168.9  # steps/min, measured from raw pixels by the clip's author (
 
 
 def _frames(steps, key, leg, fps):
-    return np.array([round(s[key] * fps) for s in steps if s["leg"] == leg])
+    return np.array([round(s[key] * fps) for s in steps if s["leg"] == leg and s[key] is not None])
 
 
 def hit_rate(steps, events, leg_name, leg, kind, key, fps=30):
@@ -158,7 +158,7 @@ def test_mocap_events_match_the_markers(mocap_report, mocap_reference):
         assert np.all(d_ic <= 0.040 * fps) and np.all(d_to <= 0.040 * fps), (d_ic, d_to)
         assert np.median(d_ic) <= 2 and np.median(d_to) <= 2
         print(leg, "IC/TO frames off the markers, median:", np.median(d_ic), np.median(d_to))
-    contact = [s["contact_time_s"] for s in mocap_report["steps"]]
+    contact = [s["contact_time_s"] for s in mocap_report["steps"] if s["toe_off_t"] is not None]
     assert 0.20 <= np.median(contact) <= 0.34
 
 

@@ -56,7 +56,7 @@ def test_judge_levels_reasons_and_cue():
     # Missing metrics are not judged; an upright runner with hips over the ankles is good.
     assert judge({"hip_ankle_offset": 0.0, "lean_deg": 0.5}) == ("good", [])
     assert judge(dict(good, lean_deg=-5))[1] == ["lean_back"]
-    assert judge(dict(good, cadence_spm=140)) == ("warn", ["low_cadence"])
+    assert judge(dict(good, cadence_spm=130)) == ("warn", ["low_cadence"])
     strict = Thresholds(cadence_low_spm=175)
     assert judge(good, strict)[1] == ["low_cadence"]
 

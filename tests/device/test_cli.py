@@ -160,9 +160,10 @@ def test_doctor(tmp_path, clip, models_dir):
     lines = ok.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == [
         "ok    config", "ok    models", "ok    camera", "ok    gpio", "ok    state dir",
-        "ok    run dir", "ok    store",
+        "ok    run dir", "ok    store", "info  view",
     ]  # fmt: skip
     assert "a 720x1280 frame" in ok.stdout and "no staff PIN yet" in ok.stdout
+    assert "checked live on the /setup page" in ok.stdout  # no sense running
     # on this machine there is neither a Pi camera nor GPIO, and the models dir is empty
     (tmp_path / "empty").mkdir()
     bad = run("doctor", "--models-dir", tmp_path / "empty",

@@ -31,6 +31,12 @@ const ms = {
     return typeof unix === "number" ? new Date(unix * 1000).toLocaleString() : "–";
   },
 
+  // The capture problems in force in a live state ([] when the view is fine or unknown).
+  problems(live) {
+    const capture = live && live.capture;
+    return capture && Array.isArray(capture.problems) ? capture.problems : [];
+  },
+
   // fetch() a JSON API; rejects with the server's message on an error status.
   async api(method, path, body, csrf) {
     const headers = { Accept: "application/json" };

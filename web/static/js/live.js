@@ -12,7 +12,14 @@
     $("live").dataset.state = live.state || "offline";
     const led = live.led || "off";
     $("led").className = "led led-" + led;
-    $("led").setAttribute("aria-label", "LED: " + (LED_NAMES[led] || led));
+    const problems = ms.problems(live);
+    const reason = problems.map((p) => p.message).join("; ");
+    // The LED mirror says its state in words too (not colour only), and why it is not judging.
+    const ledText = (LED_NAMES[led] || led) + (led === "not_judging" && reason ? ": " + reason : "");
+    $("led").setAttribute("aria-label", "LED: " + ledText);
+    $("led_text").textContent = ledText;
+    $("capture").hidden = !problems.length;
+    $("capture_text").textContent = reason;
     $("cue").textContent = live.cue || "";
     $("cadence_spm").textContent = ms.num(live.cadence_spm);
     $("lean_deg").textContent = ms.num(live.lean_deg, 1);
@@ -26,8 +33,17 @@
     const recent = $("recent");
     recent.replaceChildren(...(live.recent_steps || []).slice(-12).map((step) => {
       const dot = document.createElement("li");
-      dot.className = step.verdict;
-      dot.title = `${step.leg} foot: ${step.verdict}`;
+      if (step.verdict) {
+        dot.className = step.verdict;
+        dot.title = `${step.leg} foot: ${step.verdict}`;
+      } else {
+        // Timed but not judged: a grey ring with a dash, and why in words.
+        const why = (step.problems || []).map((c) => c.replaceAll("_", " ")).join(", ");
+        dot.className = "unjudged";
+        dot.title = `${step.leg} foot: not judged` + (why ? ` (${why})` : "");
+        dot.textContent = "–";
+      }
+      dot.setAttribute("aria-label", dot.title);
       return dot;
     }));
   }

@@ -66,12 +66,21 @@
     const merged = { ...summary, steps: s.steps, good_share: s.good_share };
     $("summary").replaceChildren(...FIGURES.map(([key, label, show]) =>
       figure(show(central(merged[key])), label)));
-    const v = report.verdicts, total = v.good + v.warn + v.bad;
-    for (const name of ["good", "warn", "bad"]) {
-      $("bar-" + name).style.width = total ? (100 * v[name] / total) + "%" : "0";
+    const v = report.verdicts, unjudged = s.unjudged || 0;
+    const judged = v.good + v.warn + v.bad, total = judged + unjudged;
+    for (const name of ["good", "warn", "bad", "unjudged"]) {
+      const n = name === "unjudged" ? unjudged : v[name];
+      $("bar-" + name).style.width = total ? (100 * n / total) + "%" : "0";
     }
     $("verdict-legend").textContent =
-      `good ${v.good} · warn ${v.warn} · bad ${v.bad}` + (total ? "" : " (no steps yet)");
+      `good ${v.good} · warn ${v.warn} · bad ${v.bad}` +
+      (unjudged ? ` · not judged ${unjudged}` : "") + (total ? "" : " (no steps yet)");
+    // Why steps were not judged: the capture problems that stopped them, most frequent first.
+    const why = Object.keys(summary.unjudged_problems || {}).map((c) => c.replaceAll("_", " "));
+    $("unjudged-note").hidden = !unjudged;
+    $("unjudged-note").textContent = !unjudged ? "" :
+      (judged ? `${unjudged} steps timed but not judged` : "No step judged: the camera view did not allow it") +
+      (why.length ? ` (${why.join(", ")}).` : ".") + " The installer can check the view on the Setup page.";
     for (const [elementId, key, label, colour] of CHARTS) {
       chart(elementId, key, label, colour, report.series || {});
     }

@@ -7,10 +7,32 @@
   const edges = JSON.parse(canvas.dataset.edges);
   const ctx = canvas.getContext("2d");
 
+  // What to change so the kiosk can judge: the capture problems in force, in words.
+  function showProblems(live) {
+    const list = $("problems");
+    const problems = ms.problems(live);
+    let lines;
+    if (live.state === "offline") {
+      lines = ["The kiosk is not sensing: start it to check the view."];
+    } else if (problems.length) {
+      lines = problems.map((p) => "Not judging: " + p.message);
+    } else {
+      lines = ["The view is fine: nothing stops the kiosk from judging."];
+    }
+    list.classList.toggle("ok", live.state !== "offline" && !problems.length);
+    list.replaceChildren(...lines.map((text, i) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      if (problems[i]) li.dataset.code = problems[i].code;
+      return li;
+    }));
+  }
+
   function draw(live) {
     $("state").textContent = (live.state || "offline").replace("_", " ");
     $("facing").textContent = live.facing || "–";
     $("fps").textContent = ms.num(live.fps);
+    showProblems(live);
     const sk = live.skeleton;
     ctx.fillStyle = "#0b0e11";
     ctx.fillRect(0, 0, canvas.width, canvas.height);

@@ -1,0 +1,405 @@
+"""Scoring a report against hand- or force-plate-annotated truth (``midstance eval``).
+
+Pure functions: a truth dict (the ``<stem>.contacts.json`` format, ARCHITECTURE section 5)
+and a ``midstance-report/1`` dict in, plain dicts out. No files, no printing.
+
+Truth::
+
+    {"fps": 30, "facing": "left", "near_leg": "left",
+     "events": [{"leg": "near|far", "type": "ic|to|ms", "frame": 16}, ...],
+     "capture_fps": 240,              <- optional: a slow-motion export filmed at 240 fps
+     "group": "clip|mocap",           <- optional: which targets apply (see TARGETS)
+     "expect": {"capture_ok": false}}  <- optional: the capture judge must refuse this view
+
+Frames are 0-based frames of the input. Their time is ``frame / fps``, or ``frame /
+capture_fps`` for a slow-motion export, whose report times are real time (``--capture-fps``).
+
+Contacts are matched by time alone, one-to-one, nearest first, within
+:data:`TOLERANCE_FRAMES` frames of the truth, whatever leg the report names: a step found
+but labelled with the wrong leg is a labelling error (``leg_label_accuracy``), not a miss.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from core.errors import InputError
+
+FORMAT = "midstance-eval/1"
+
+#: contacts this many truth frames apart or closer are the same contact (issue 10)
+TOLERANCE_FRAMES = 3
+
+#: an IC-to-IC interval this far from the median is a missed or extra annotation
+CADENCE_OUTLIER = 0.20
+
+LEGS = ("near", "far")
+EVENT_TYPES = ("ic", "to", "ms")
+SIDES = ("left", "right")
+VERDICTS = ("good", "warn", "bad")
+
+# a float rounding margin, so that "exactly 3 frames" is inside the tolerance
+_EPS = 1e-9
+
+
+def check_truth(truth: Any, where: str = "truth") -> dict:
+    """The truth dict, checked: raises :class:`InputError` naming the first wrong field.
+
+    ``fps`` and ``events`` are required; ``facing`` and ``near_leg`` must be left/right when
+    given; ``capture_fps`` from 1 to 1000; ``expect`` an object.
+    """
+    if not isinstance(truth, dict):
+        raise InputError(f"{where}: must be a JSON object with fps, facing, near_leg, events")
+    fps = truth.get("fps")
+    if not _is_number(fps) or not (math.isfinite(fps) and fps > 0):
+        raise InputError(f"{where}: 'fps' must be a positive number, got {fps!r}")
+    for key in ("facing", "near_leg"):
+        if truth.get(key) is not None and truth[key] not in SIDES:
+            raise InputError(f"{where}: '{key}' must be left or right, got {truth[key]!r}")
+    capture = truth.get("capture_fps")
+    if capture is not None and not (_is_number(capture) and 1 <= capture <= 1000):
+        raise InputError(f"{where}: 'capture_fps' must be from 1 to 1000, got {capture!r}")
+    if not isinstance(truth.get("expect", {}), dict):
+        raise InputError(f"{where}: 'expect' must be an object such as {{\"capture_ok\": false}}")
+    events = truth.get("events")
+    if not isinstance(events, list):
+        raise InputError(f"{where}: 'events' must be a list of {{leg, type, frame}}")
+    for i, e in enumerate(events):
+        at = f"{where}: events[{i}]"
+        if not isinstance(e, dict):
+            raise InputError(f"{at}: must be an object with leg, type, frame")
+        if e.get("leg") not in LEGS:
+            raise InputError(f"{at}: 'leg' must be near or far, got {e.get('leg')!r}")
+        if e.get("type") not in EVENT_TYPES:
+            raise InputError(f"{at}: 'type' must be ic, to or ms, got {e.get('type')!r}")
+        frame = e.get("frame")
+        if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
+            raise InputError(f"{at}: 'frame' must be a whole number >= 0, got {frame!r}")
+    return truth
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def frame_seconds(truth: dict, capture_fps: float | None = None) -> float:
+    """Seconds of real time per truth frame: ``1 / capture_fps`` for a slow-motion export
+    (``capture_fps`` given, or carried by the truth), else ``1 / fps``."""
+    rate = capture_fps if capture_fps is not None else truth.get("capture_fps")
+    return 1.0 / float(rate if rate is not None else truth["fps"])
+
+
+def truth_events(
+    truth: dict, capture_fps: float | None = None
+) -> dict[tuple[str, str], np.ndarray]:
+    """``{(leg, type): sorted times in seconds}`` for every leg near/far and type ic/to/ms."""
+    dt = frame_seconds(truth, capture_fps)
+    out = {}
+    for leg in LEGS:
+        for kind in EVENT_TYPES:
+            frames = [e["frame"] for e in truth["events"] if e["leg"] == leg and e["type"] == kind]
+            out[leg, kind] = np.sort(np.asarray(frames, dtype=float)) * dt
+    return out
+
+
+def match_contacts(
+    truth_t: Iterable[float], predicted_t: Iterable[float], tolerance_s: float
+) -> list[tuple[int, int]]:
+    """Pairs ``(truth index, predicted index)``: one-to-one, nearest first, each pair at most
+    ``tolerance_s`` apart (inclusive). Sorted by truth index.
+
+    Nearest first (a greedy assignment on the time difference) rather than in time order:
+    a spurious contact one frame from a true one must not steal it from the real detection
+    two frames away.
+    """
+    a = np.asarray(list(truth_t), dtype=float)
+    b = np.asarray(list(predicted_t), dtype=float)
+    if not len(a) or not len(b):
+        return []
+    gap = np.abs(a[:, None] - b[None, :])
+    ii, jj = np.nonzero(gap <= tolerance_s * (1 + _EPS) + _EPS)
+    order = np.lexsort((jj, ii, gap[ii, jj]))  # by gap, ties by truth then predicted index
+    used_a, used_b, pairs = set(), set(), []
+    for k in order:
+        i, j = int(ii[k]), int(jj[k])
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            pairs.append((i, j))
+    return sorted(pairs)
+
+
+def truth_cadence_spm(ic_times: dict[str, np.ndarray]) -> float | None:
+    """Steps per minute from each leg's IC times (seconds): ``120 / mean stride``, the
+    IC-to-IC intervals of both legs pooled; intervals more than :data:`CADENCE_OUTLIER` from
+    their median are dropped (a missed annotation doubles one). None with no interval."""
+    strides = np.concatenate([np.diff(np.sort(t)) for t in ic_times.values()] or [np.empty(0)])
+    if not len(strides):
+        return None
+    mid = float(np.median(strides))
+    kept = strides[np.abs(strides - mid) <= CADENCE_OUTLIER * mid]
+    return 120.0 / float(np.mean(kept)) if len(kept) and mid > 0 else None
+
+
+def _stance_event(
+    ic_t: float, leg_ics: np.ndarray, events: np.ndarray, slack: float
+) -> float | None:
+    # that stance's event: the leg's first one from its IC up to (not including) its next IC;
+    # ``slack`` (half a frame) absorbs float rounding of frame times
+    nxt = leg_ics[leg_ics > ic_t + slack]
+    end = nxt[0] if len(nxt) else math.inf
+    inside = events[(events >= ic_t - slack) & (events < end - slack)]
+    return float(inside[0]) if len(inside) else None
+
+
+def _median(values: list[float]) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def _ms(x: float | None) -> float | None:
+    return None if x is None else round(1000.0 * x, 1)
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def score_item(truth: dict, report: dict, capture_fps: float | None = None) -> dict:
+    """Score one ``midstance-report/1`` dict against its truth; returns the item dict of
+    ``midstance-eval/1`` (without ``name`` and ``kind``, which the caller knows).
+
+    ``capture_fps``: the rate the report's input was re-timed to (the truth's own
+    ``capture_fps`` when omitted); the truth's frames are then real time ``frame /
+    capture_fps``. Errors are absolute, in milliseconds; ``*_bias_ms_median`` are signed
+    (positive = the report is late).
+    """
+    check_truth(truth)
+    frame_s = frame_seconds(truth, capture_fps)
+    tol = TOLERANCE_FRAMES * frame_s
+    events = truth_events(truth, capture_fps)
+    near_side = truth.get("near_leg")
+    side_of = {"near": near_side, "far": _other(near_side)}
+
+    # truth ICs of both legs in one list, remembering each one's leg
+    truth_ic = [(float(t), leg) for leg in LEGS for t in events[leg, "ic"]]
+    truth_ic.sort()
+    steps = [s for s in report.get("steps") or [] if s.get("contact_t") is not None]
+    pred_t = [float(s["contact_t"]) for s in steps]
+    pairs = match_contacts([t for t, _ in truth_ic], pred_t, tol)
+
+    # precision only where the truth looked: the annotation may cover part of the input
+    all_t = np.concatenate([v for v in events.values()] + [np.empty(0)])
+    lo, hi = (all_t.min() - tol, all_t.max() + tol) if len(all_t) else (math.inf, -math.inf)
+    in_span = sum(1 for t in pred_t if lo - _EPS <= t <= hi + _EPS)
+
+    matched_legs = [truth_ic[i][1] for i, _ in pairs]
+    per_leg_total = {leg: len(events[leg, "ic"]) for leg in LEGS}
+    per_leg_recall = {
+        leg: (matched_legs.count(leg) / n if n else None) for leg, n in per_leg_total.items()
+    }
+
+    labelled = [
+        steps[j].get("leg") == side_of[truth_ic[i][1]]
+        for i, j in pairs
+        if near_side is not None and steps[j].get("leg") in SIDES
+    ]
+    ic_err = [pred_t[j] - truth_ic[i][0] for i, j in pairs]
+    to_err, ms_err = [], []
+    for i, j in pairs:
+        t_ic, leg = truth_ic[i]
+        for kind, field, errs in (("to", "toe_off_t", to_err), ("ms", "midstance_t", ms_err)):
+            want = _stance_event(t_ic, events[leg, "ic"], events[leg, kind], 0.5 * frame_s)
+            got = steps[j].get(field)
+            if want is not None and got is not None:
+                errs.append(float(got) - want)
+
+    truth_cadence = truth_cadence_spm({leg: events[leg, "ic"] for leg in LEGS})
+    cadence = report.get("cadence_spm")
+    cadence_error = (
+        None if cadence is None or truth_cadence is None else float(cadence) - truth_cadence
+    )
+    capture = report.get("capture") or {}
+    verdicts = {v: 0 for v in (*VERDICTS, "unjudged")}
+    for s in report.get("steps") or []:
+        verdicts[s.get("verdict") if s.get("verdict") in VERDICTS else "unjudged"] += 1
+    facing = truth.get("facing")
+    ic_med = _median([abs(e) for e in ic_err])
+    return {
+        "fps": report.get("fps"),
+        "truth_cadence_spm": _round(truth_cadence, 2),
+        "cadence_spm": _round(cadence, 2),
+        "cadence_error_spm": _round(cadence_error, 2),
+        "recall": _round(len(pairs) / len(truth_ic), 4) if truth_ic else None,
+        "precision": _round(len(pairs) / in_span, 4) if in_span else None,
+        "near_recall": _round(per_leg_recall["near"], 4),
+        "far_recall": _round(per_leg_recall["far"], 4),
+        "ic_error_ms_median": _ms(ic_med),
+        "ic_error_frames_median": _round(None if ic_med is None else ic_med / frame_s, 2),
+        "ic_bias_ms_median": _ms(_median(ic_err)),
+        "to_error_ms_median": _ms(_median([abs(e) for e in to_err])),
+        "to_bias_ms_median": _ms(_median(to_err)),
+        "ms_error_ms_median": _ms(_median([abs(e) for e in ms_err])),
+        "leg_label_accuracy": _round(sum(labelled) / len(labelled), 4) if labelled else None,
+        "facing": report.get("facing"),
+        "facing_ok": None if facing is None else report.get("facing") == facing,
+        "capture_ok": capture.get("ok"),
+        "capture_problems": [p.get("code") for p in capture.get("problems") or []],
+        "verdicts": verdicts,
+        "steps": len(report.get("steps") or []),
+        "steps_in_truth_span": in_span,
+        "truth_contacts": len(truth_ic),
+        "matched": len(pairs),
+        "tolerance_ms": _ms(tol),
+        "capture_fps": capture_fps if capture_fps is not None else truth.get("capture_fps"),
+        "group": truth.get("group"),
+        "expect": dict(truth.get("expect") or {}),
+        "warnings": list(report.get("warnings") or []),
+    }
+
+
+def _other(side: str | None) -> str | None:
+    return {"left": "right", "right": "left"}.get(side)
+
+
+def timebase_drift(t: Iterable[float], frame_s: float) -> float:
+    """Largest gap in seconds between the input's frame times and ``frame * frame_s``, the
+    times the truth assumes (a late first frame or a variable frame rate makes it grow)."""
+    t = np.asarray(list(t), dtype=float)
+    return float(np.max(np.abs(t - np.arange(len(t)) * frame_s))) if len(t) else 0.0
+
+
+# ---------------------------------------------------------------------------- targets
+
+
+def _mocap(item: dict) -> bool:
+    # a view made bad on purpose is held to the bad-view targets only
+    return item.get("group") == "mocap" and not _refuse(item)
+
+
+def _native(item: dict) -> bool:
+    return _mocap(item) and (item.get("fps") or 0) >= 100
+
+
+def _low_rate(item: dict) -> bool:
+    return _mocap(item) and item.get("fps") is not None and item["fps"] < 100
+
+
+def _clip(item: dict) -> bool:
+    return item.get("group") == "clip" and not _refuse(item)
+
+
+def _refuse(item: dict) -> bool:
+    return item.get("expect", {}).get("capture_ok") is False
+
+
+def _every(item: dict) -> bool:
+    return True
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+
+#: The done criteria of issue 10 section 3, one per line:
+#: (check, which items, item field, comparison, limit). A missing value (None) fails.
+TARGETS: tuple[tuple[str, Callable[[dict], bool], str, str, Any], ...] = (
+    ("every item loads and is scored", _every, "error", "is", None),
+    ("mocap recall >= 0.95 at the native rate", _native, "recall", ">=", 0.95),
+    ("mocap precision >= 0.95 at the native rate", _native, "precision", ">=", 0.95),
+    ("mocap recall >= 0.90 below 100 fps", _low_rate, "recall", ">=", 0.90),
+    ("mocap precision >= 0.90 below 100 fps", _low_rate, "precision", ">=", 0.90),
+    ("mocap cadence within 1.5 spm", _mocap, "cadence_abs_error_spm", "<=", 1.5),
+    ("mocap IC median error <= 10 ms at the native rate", _native, "ic_error_ms_median", "<=", 10),
+    ("mocap TO median error <= 15 ms at the native rate", _native, "to_error_ms_median", "<=", 15),
+    ("mocap facing correct", _mocap, "facing_ok", "==", True),
+    ("clip near-leg recall >= 0.95", _clip, "near_recall", ">=", 0.95),
+    ("clip far-leg recall >= 0.80", _clip, "far_recall", ">=", 0.80),
+    ("clip IC median error <= 1 frame", _clip, "ic_error_frames_median", "<=", 1.0),
+    ("clip cadence within 1.5 spm", _clip, "cadence_abs_error_spm", "<=", 1.5),
+    ("clip every judged step good", _clip, "judged_not_good", "==", 0),
+    ("clip facing correct", _clip, "facing_ok", "==", True),
+    ("bad view: capture.ok false", _refuse, "capture_ok", "is", False),
+    ("bad view: no step judged", _refuse, "judged_steps", "==", 0),
+)
+
+
+def _target_value(item: dict, field: str) -> Any:
+    # values derived from the item's fields, so the table can name them as fields
+    if field == "error":
+        return item.get("error")
+    if "error" in item:
+        return None  # a failed item fails every target that applies to it
+    v = item.get("verdicts") or {}
+    if field == "cadence_abs_error_spm":
+        e = item.get("cadence_error_spm")
+        return None if e is None else abs(e)
+    if field == "judged_steps":
+        return sum(v.get(k, 0) for k in VERDICTS)
+    if field == "judged_not_good":
+        return v.get("warn", 0) + v.get("bad", 0)
+    return item.get(field)
+
+
+def check_targets(items: list[dict]) -> list[dict]:
+    """``[{"check", "ok", "detail"}]``: each :data:`TARGETS` rule over the items it applies
+    to (rules that apply to none are left out)."""
+    out = []
+    for check, applies, field, op, limit in TARGETS:
+        chosen = [it for it in items if applies(it)]
+        if not chosen:
+            continue
+        fails = []
+        for it in chosen:
+            value = _target_value(it, field)
+            ok = value is limit if op == "is" else value is not None and _OPS[op](value, limit)
+            if not ok:
+                fails.append(f"{it.get('name', '?')} ({field} {_show(value)})")
+        detail = f"{len(chosen) - len(fails)} of {len(chosen)} items"
+        if fails:
+            detail += "; not met: " + ", ".join(fails)
+        out.append({"check": check, "ok": not fails, "detail": detail})
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "n/a" if value is None else str(value)
+
+
+def summarize(items: list[dict], skipped: int = 0) -> dict:
+    """The ``summary`` of ``midstance-eval/1`` over item dicts (scored ones and error rows
+    ``{"name", "kind", "error"}``)."""
+    scored = [it for it in items if "error" not in it]
+
+    def vals(field: str) -> list[float]:
+        return [it[field] for it in scored if it.get(field) is not None]
+
+    def stat(fn, field: str, digits: int = 4):
+        v = vals(field)
+        return round(float(fn(v)), digits) if v else None
+
+    cad = [abs(e) for e in vals("cadence_error_spm")]
+    return {
+        "items": len(items),
+        "scored": len(scored),
+        "failed": len(items) - len(scored),
+        "skipped": skipped,
+        "recall_min": stat(np.min, "recall"),
+        "recall_median": stat(np.median, "recall"),
+        "precision_min": stat(np.min, "precision"),
+        "precision_median": stat(np.median, "precision"),
+        "cadence_error_spm_max": round(max(cad), 2) if cad else None,
+        "ic_error_ms_median": stat(np.median, "ic_error_ms_median", 1),
+        "to_error_ms_median": stat(np.median, "to_error_ms_median", 1),
+        "leg_label_accuracy_min": stat(np.min, "leg_label_accuracy"),
+        "facing_errors": sum(1 for it in scored if it.get("facing_ok") is False),
+        "targets": check_targets(items),
+    }

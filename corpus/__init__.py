@@ -1,0 +1,105 @@
+"""The evaluation corpus: real inputs (videos, landmark traces) each with a truth file.
+
+``python -m corpus OUTDIR`` builds it from the shared real data (see ``corpus.__main__``);
+``midstance eval OUTDIR`` scores the analysis against it.
+
+This module holds the truth itself: gait events known in *time* (from a force plate, from
+markers or from a frame-by-frame annotation) turned into 0-based frame indices of one input,
+in the ``<stem>.contacts.json`` format (ARCHITECTURE section 5):
+
+- ic = the first frame at or after the contact began: ``ceil(t_on * fps)``;
+- to = the last frame at or before it ended: ``floor(t_off * fps)``;
+- ms = the frame of the lowest pelvis between them (only for a whole stance in the input).
+
+Contacts cut by either end of the input keep whichever event falls inside it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+# Frame times are k / fps; a contact time that is a whole frame up to rounding must not
+# slip to the next frame.
+_EPS = 1e-6
+
+
+def contact_frames(t_on: float | None, t_off: float | None, fps: float, n: int):
+    """``(ic, to)`` frames of one contact in an input of ``n`` frames at ``fps`` (None = outside).
+
+    ``t_on``/``t_off`` are seconds from the input's first frame, None when unknown (the contact
+    was already going at the start, or still going at the end, of the recording).
+    """
+    ic = to = None
+    if t_on is not None and t_on >= -_EPS:
+        k = math.ceil(t_on * fps - _EPS)
+        ic = k if k <= n - 1 else None
+    if t_off is not None and t_off <= (n - 1) / fps + _EPS:
+        k = math.floor(t_off * fps + _EPS)
+        to = k if k >= 0 else None
+    return ic, to
+
+
+def stance_events(
+    contacts: dict[str, Sequence[tuple[float | None, float | None]]],
+    near: str,
+    fps: float,
+    n: int,
+    pelvis_height: Callable[[np.ndarray], np.ndarray],
+) -> list[dict]:
+    """Truth events for one input from contacts in seconds, sorted by frame.
+
+    ``contacts`` maps the anatomical leg ("left"/"right") to its ``(t_on, t_off)`` intervals;
+    ``near`` is the leg nearer the camera; ``pelvis_height(times)`` gives the pelvis height
+    (any unit, up positive) at the given times, for the midstance frame.
+    """
+    events = []
+    for leg, intervals in contacts.items():
+        role = "near" if leg == near else "far"
+        for t_on, t_off in intervals:
+            ic, to = contact_frames(t_on, t_off, fps, n)
+            if ic is not None:
+                events.append({"leg": role, "type": "ic", "frame": ic})
+            if to is not None:
+                events.append({"leg": role, "type": "to", "frame": to})
+            if ic is not None and to is not None and to >= ic:
+                frames = np.arange(ic, to + 1)
+                ms = int(frames[np.argmin(pelvis_height(frames / fps))])
+                events.append({"leg": role, "type": "ms", "frame": ms})
+    order = {"ic": 0, "ms": 1, "to": 2}
+    return sorted(events, key=lambda e: (e["frame"], order[e["type"]], e["leg"]))
+
+
+def cadence_spm(events: Sequence[dict], fps: float) -> float | None:
+    """Steps per minute from the ICs of both legs (None with fewer than two ICs)."""
+    ic = sorted(e["frame"] for e in events if e["type"] == "ic")
+    if len(ic) < 2 or ic[-1] == ic[0]:
+        return None
+    return 60.0 * (len(ic) - 1) / ((ic[-1] - ic[0]) / fps)
+
+
+def contact_times(events: Sequence[dict], fps: float) -> list[float]:
+    """Contact times in seconds (``(to - ic + 1) / fps``) of every whole stance, both legs."""
+    out = []
+    for leg in ("near", "far"):
+        evs = sorted(
+            (e["frame"], e["type"]) for e in events if e["leg"] == leg and e["type"] != "ms"
+        )
+        for (f0, a), (f1, b) in itertools.pairwise(evs):
+            if a == "ic" and b == "to":
+                out.append((f1 - f0 + 1) / fps)
+    return out
+
+
+def truth(fps: float, facing: str, near_leg: str, events: list[dict], source: str, **extra) -> dict:
+    """A truth document (``<stem>.contacts.json``) with its summary figures."""
+    doc = {"fps": fps, "facing": facing, "near_leg": near_leg, "events": events}
+    doc.update(extra)
+    rate = float(extra.get("capture_fps", fps))
+    cadence = cadence_spm(events, rate)
+    doc["cadence_spm"] = None if cadence is None else round(cadence, 2)
+    doc["source"] = source
+    return doc

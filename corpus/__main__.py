@@ -1,0 +1,343 @@
+"""Build the evaluation corpus: ``python -m corpus OUTDIR [--only PATTERN] [--data DIR]``.
+
+Every item is an input (``NAME.mp4`` or ``NAME.trace.jsonl``) and its truth
+(``NAME.contacts.json``), made from the shared real data (never written to). Items whose
+outputs are newer than their inputs and than this package's code are skipped; outputs are
+written to a temporary name and moved into place, so an interrupted build leaves no half item.
+One line is printed per item. Exit status 2 when the data folder is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import functools
+import json
+import math
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.trace import Trace, write_trace
+from corpus import contact_times, fukuchi, hamner, stance_events, truth
+from corpus.mocap import turn
+from corpus.rtmpose import rtmpose_trace
+from corpus.transforms import resample
+from corpus.video import Pan, hflip, keep_top, shrink, transform_video
+
+CLIP = "treadmill_side_30fps"
+CLIP_SOURCE = (
+    "zzzhushi/running-gait-analysis tests/data/male_side.mp4 at commit "
+    "4823029633fb26126a2ecebb12c0ce067ac24ddb. Licence: MIT, (c) 2026 zzzhushi; the person "
+    "filmed gave explicit consent to publish the clip under MIT. Truth: the frame-by-frame "
+    "visual annotation treadmill_side_30fps.contacts.json (no pose model), +/- 1 frame."
+)
+# Keep the top 1040 of 1280 rows: the stance foot and ankle leave the frame all the time and
+# the swing foot only peeks in at the top of its arc (checked on rendered frames).
+CROP_HEIGHT = 1040
+HAMNER_TRIALS = [(s, r) for s in (1, 2, 3, 4) for r in (2, 3, 4, 5)]
+# Bad views made from real footage: a pan of +/-120 px over 2 s, the runner at a quarter size,
+# and motion capture seen 50 deg from side-on toward the runner's back.
+PAN_PX, PAN_FRAMES = 120, 60
+SHRINK = 4
+OBLIQUE_DEG = 50.0
+
+
+@dataclass
+class Item:
+    """One corpus item: ``build(tmp_input_path)`` writes the input and returns its truth."""
+
+    name: str
+    suffix: str  # ".mp4" or ".trace.jsonl"
+    deps: list[Path]
+    build: Callable[[Path], dict]
+
+
+def default_data() -> Path:
+    """The shared data folder beside the repository root."""
+    return Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+# -- the real clip and its variants --------------------------------------------------------
+
+
+def clip_truth(data: Path) -> dict:
+    """The clip's hand annotation as read."""
+    return json.loads((data / f"{CLIP}.contacts.json").read_text())
+
+
+def clip_variant(doc: dict, what: str, **changes) -> dict:
+    """The clip's truth for a transformed copy: events (possibly remapped), the rest fresh."""
+    events = changes.pop("events", doc["events"])
+    fps = changes.pop("fps", doc["fps"])
+    return truth(
+        fps, changes.pop("facing", doc["facing"]), changes.pop("near_leg", doc["near_leg"]),
+        events, f"{what}. {CLIP_SOURCE}", group="clip", **changes,
+    )  # fmt: skip
+
+
+def halve_events(events: list[dict]) -> list[dict]:
+    """Events of a 30 fps input mapped to every other frame (15 fps), duplicates dropped.
+
+    New frame j is old frame 2j: ic -> ceil(f/2) (first kept frame in contact), to ->
+    floor(f/2) (last kept frame in contact), ms -> nearest kept frame.
+    """
+    out, seen = [], set()
+    for e in events:
+        f = e["frame"]
+        g = {"ic": math.ceil(f / 2), "to": f // 2, "ms": math.floor(f / 2 + 0.5)}[e["type"]]
+        key = (e["leg"], e["type"], g)
+        if key not in seen:
+            seen.add(key)
+            out.append({**e, "frame": g})
+    return out
+
+
+def clip_items(data: Path) -> list[Item]:
+    """The real clip, its RTMPose trace and four video transforms of it."""
+    video = data / f"{CLIP}.mp4"
+    ann = data / f"{CLIP}.contacts.json"
+    rtm = data / f"{CLIP}.rtmpose26.json"
+
+    def copy(tmp: Path) -> dict:
+        shutil.copyfile(video, tmp)
+        return {**clip_truth(data), "group": "clip", "source": CLIP_SOURCE}
+
+    def rtmpose(tmp: Path) -> dict:
+        write_trace(tmp, rtmpose_trace(rtm))
+        what = "RTMPose-Halpe26 keypoints of the clip (treadmill_side_30fps.rtmpose26.json)"
+        return clip_variant(clip_truth(data), what, n_frames=360)
+
+    def mirrored(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 30.0, change=hflip)
+        # A mirrored left-side view (left leg near) looks exactly like a right-side view of a
+        # runner whose right leg is near: the truth says what the image shows.
+        return clip_variant(clip_truth(data), "The clip mirrored left-right", n_frames=n,
+                            facing="right", near_leg="right")  # fmt: skip
+
+    def fps15(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 15.0, step=2)
+        doc = clip_truth(data)
+        return clip_variant(doc, "Every other frame of the clip (15 fps)", n_frames=n, fps=15,
+                            events=halve_events(doc["events"]))  # fmt: skip
+
+    def slowmo(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 15.0)
+        what = "All frames of the clip written at 15 fps (a half-speed slow-motion export)"
+        return clip_variant(clip_truth(data), what, n_frames=n, fps=15, capture_fps=30)
+
+    def cropped(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 30.0, change=lambda f: keep_top(f, CROP_HEIGHT))
+        what = f"The clip cut to its top {CROP_HEIGHT} of 1280 rows (feet out of frame)"
+        expect = {"capture_ok": False, "problem": "feet_out_of_frame"}
+        return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
+
+    def panning(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 30.0, change=Pan(PAN_PX, PAN_FRAMES))
+        what = (f"The clip panned side to side by {PAN_PX} px over {PAN_FRAMES} frames "
+                "(a camera on a wobbly or hand-held mount)")  # fmt: skip
+        expect = {"capture_ok": False, "problem": "camera_moving"}
+        return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
+
+    def far_away(tmp: Path) -> dict:
+        n = transform_video(video, tmp, 30.0, change=lambda f: shrink(f, SHRINK))
+        what = f"The clip scaled down {SHRINK}x inside a frame of the same size (camera too far)"
+        expect = {"capture_ok": False, "problem": "runner_too_small"}
+        return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
+
+    deps = [video, ann]
+    return [
+        Item("clip", ".mp4", deps, copy),
+        Item("clip_rtmpose", ".trace.jsonl", [rtm, ann], rtmpose),
+        Item("clip_mirror", ".mp4", deps, mirrored),
+        Item("clip_15fps", ".mp4", deps, fps15),
+        Item("clip_slowmo", ".mp4", deps, slowmo),
+        Item("clip_feet_cropped", ".mp4", deps, cropped),
+        Item("clip_panning", ".mp4", deps, panning),
+        Item("clip_far_away", ".mp4", deps, far_away),
+    ]
+
+
+# -- motion capture ------------------------------------------------------------------------
+
+
+def mocap_item_truth(
+    trace: Trace, contacts: dict, t: np.ndarray, pelvis: np.ndarray, facing: str, near: str,
+    source: str, **extra,
+) -> dict:  # fmt: skip
+    """Truth of a motion-capture trace at its own rate from contacts in seconds."""
+
+    def height(times: np.ndarray) -> np.ndarray:
+        return np.interp(times, t, pelvis)
+
+    events = stance_events(contacts, near, trace.fps, len(trace), height)
+    return truth(trace.fps, facing, near, events, source, n_frames=len(trace), group="mocap",
+                 **extra)  # fmt: skip
+
+
+def fukuchi_items(data: Path) -> list[Item]:
+    """Fukuchi RBDS001 at 2.5 m/s: the 150 Hz projection and its 30 and 60 fps resamplings."""
+    path = data / "fukuchi2017" / "RBDS001runT25markers.txt"
+    note = ("Markers projected to a side view from the runner's right; truth from the markers "
+            "(lowest foot marker within 20 mm of its floor), no force plate")  # fmt: skip
+
+    def make(fps: float | None) -> Callable[[Path], dict]:
+        def build(tmp: Path) -> dict:
+            trace = fukuchi.fukuchi_trace(path)
+            if fps is not None:
+                trace = resample(trace, fps)
+            write_trace(tmp, trace)
+            ref = fukuchi.fukuchi_truth_input(path)
+            return mocap_item_truth(trace, ref["contacts"], ref["t"], ref["pelvis"], "right",
+                                    "right", f"{note}. {fukuchi.SOURCE}")  # fmt: skip
+
+        return build
+
+    stem = "fukuchi_RBDS001"
+    return [
+        Item(f"{stem}_150hz", ".trace.jsonl", [path], make(None)),
+        Item(f"{stem}_30fps", ".trace.jsonl", [path], make(30.0)),
+        Item(f"{stem}_60fps", ".trace.jsonl", [path], make(60.0)),
+    ]
+
+
+@functools.lru_cache(maxsize=2)
+def _hamner(data: Path, subject: int, run: int) -> dict:
+    return hamner.load_trial(data, subject, run)
+
+
+def hamner_items(data: Path) -> list[Item]:
+    """Every Hamner trial from both sides at its own rate, at 30 fps from both sides and at
+    60 fps from the right; and run 3 of each runner filmed obliquely (a bad view)."""
+    items = []
+
+    def oblique(s: int, r: int) -> Callable[[Path], dict]:
+        def build(tmp: Path) -> dict:
+            trial = _hamner(data, s, r)
+            seen = {**trial, "points": turn(trial["points"], OBLIQUE_DEG, trial["x0"])}
+            xy, vis = hamner.side_view(seen, True)
+            what = (f"subject{s:02d} Run_{r}: markers seen from the runner's right, "
+                    f"{OBLIQUE_DEG:g} deg from side-on toward the back")  # fmt: skip
+            trace = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, f"hamner2013: {what}",
+                          trial["t"], xy, vis)  # fmt: skip
+            write_trace(tmp, trace)
+            expect = {"capture_ok": False, "problem": "not_side_on"}
+            return mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"],
+                                    "right", "right", f"{what}. {hamner.SOURCE}",
+                                    expect=expect)  # fmt: skip
+
+        return build
+
+    for s, r in HAMNER_TRIALS:
+        deps = list(hamner.trial_paths(data, s, r))
+
+        def make(s: int, r: int, fps: float | None, right: bool) -> Callable[[Path], dict]:
+            def build(tmp: Path) -> dict:
+                trial = _hamner(data, s, r)
+                xy, vis = hamner.side_view(trial, right)
+                side = "right" if right else "left"
+                what = (f"subject{s:02d} Run_{r}: markers projected to a side view from the "
+                        f"runner's {side}; truth from the force plates (vertical force > "
+                        f"{hamner.THRESHOLD_N:g} N)")  # fmt: skip
+                trace = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, f"hamner2013: {what}",
+                              trial["t"], xy, vis)  # fmt: skip
+                if fps is not None:
+                    trace = resample(trace, fps)
+                write_trace(tmp, trace)
+                return mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"],
+                                        side, side, f"{what}. {hamner.SOURCE}")  # fmt: skip
+
+            return build
+
+        stem = f"hamner_s{s:02d}_run{r}"
+        if r == 3:
+            items.append(Item(f"{stem}_oblique", ".trace.jsonl", deps, oblique(s, r)))
+        for fps, sides in ((None, (True, False)), (30.0, (True, False)), (60.0, (True,))):
+            for right in sides:
+                rate = "" if fps is None else f"_{fps:g}fps"
+                name = f"{stem}{rate}_{'right' if right else 'left'}"
+                items.append(Item(name, ".trace.jsonl", deps, make(s, r, fps, right)))
+    return items
+
+
+def all_items(data: Path) -> list[Item]:
+    """Every item of the corpus, in build order."""
+    return clip_items(data) + fukuchi_items(data) + hamner_items(data)
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def up_to_date(outputs: list[Path], deps: list[Path]) -> bool:
+    """True when every output exists and is newer than every input and this package's code."""
+    code = list(Path(__file__).parent.glob("*.py"))
+    if not all(p.exists() for p in outputs):
+        return False
+    newest = max(p.stat().st_mtime for p in [*deps, *code])
+    return min(p.stat().st_mtime for p in outputs) >= newest
+
+
+def summary(doc: dict) -> str:
+    """One line about a truth document: rate, frames, event counts, cadence, contact time."""
+    count = {k: sum(e["type"] == k for e in doc["events"]) for k in ("ic", "to", "ms")}
+    rate = float(doc.get("capture_fps", doc["fps"]))
+    ct = contact_times(doc["events"], rate)
+    ct_ms = f"{1000 * float(np.median(ct)):.0f} ms" if ct else "-"
+    cad = doc.get("cadence_spm")
+    return (f"{doc['fps']:g} fps {doc.get('n_frames', '?')} frames facing {doc['facing']}: "
+            f"ic {count['ic']} to {count['to']} ms {count['ms']}, "
+            f"cadence {cad if cad is not None else '-'} spm, contact {ct_ms}")  # fmt: skip
+
+
+def build_item(item: Item, out: Path) -> tuple[str, dict]:
+    """Build one item into ``out`` unless up to date; returns ``(status, truth)``."""
+    dst = out / f"{item.name}{item.suffix}"
+    dst_truth = out / f"{item.name}.contacts.json"
+    if up_to_date([dst, dst_truth], item.deps):
+        return "ok", json.loads(dst_truth.read_text())
+    # Temporary names start with a dot and end in .tmp so no scanner takes them for items.
+    tmp = out / f".{dst.name}.tmp"
+    tmp_truth = out / f".{dst_truth.name}.tmp"
+    try:
+        doc = item.build(tmp)
+        tmp_truth.write_text(json.dumps(doc, indent=1) + "\n")
+        os.replace(tmp, dst)
+        os.replace(tmp_truth, dst_truth)
+    finally:
+        for p in (tmp, tmp_truth):
+            p.unlink(missing_ok=True)
+    return "built", doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit status."""
+    ap = argparse.ArgumentParser(prog="python -m corpus", description=__doc__.splitlines()[0])
+    ap.add_argument("outdir", type=Path, help="where the items go (e.g. build/corpus)")
+    ap.add_argument("--only", metavar="PATTERN", help="only items whose name matches (glob)")
+    ap.add_argument("--data", type=Path, default=None, help="the shared data folder")
+    args = ap.parse_args(argv)
+    data = (args.data or default_data()).resolve()
+    if not (data / f"{CLIP}.mp4").exists():
+        print(f"corpus: shared data not found at {data} (use --data DIR)", file=sys.stderr)
+        return 2
+    out = args.outdir.resolve()
+    if out == data or data in out.parents:
+        print(f"corpus: refusing to write into the shared data ({out})", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    items = all_items(data)
+    if args.only:
+        items = [i for i in items if fnmatch.fnmatch(i.name, args.only) or args.only in i.name]
+    for item in items:
+        status, doc = build_item(item, out)
+        print(f"{status:5s} {item.name + item.suffix:40s} {summary(doc)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

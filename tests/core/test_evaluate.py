@@ -1,0 +1,202 @@
+"""core.evaluate: scoring a report against truth, on small hand-made truth and report dicts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core import evaluate
+from core.errors import InputError
+from core.trace import Trace, retime
+
+
+def ev(leg: str, kind: str, frame: int) -> dict:
+    return {"leg": leg, "type": kind, "frame": frame}
+
+
+def truth(events, fps=30, **extra) -> dict:
+    return {"fps": fps, "facing": "left", "near_leg": "left", "events": events, **extra}
+
+
+def step(t: float, leg: str = "left", verdict: str | None = "good", **extra) -> dict:
+    return {"leg": leg, "contact_t": t, "midstance_t": None, "toe_off_t": None,
+            "verdict": verdict, **extra}  # fmt: skip
+
+
+def report(steps, cadence=None, facing="left", **extra) -> dict:
+    return {"facing": facing, "fps": 30.0, "cadence_spm": cadence, "steps": steps,
+            "warnings": [], **extra}  # fmt: skip
+
+
+def test_matching_is_one_to_one_and_nearest_first():
+    # two detections around one contact: only one may count
+    assert evaluate.match_contacts([1.0], [0.98, 1.01], 0.1) == [(0, 1)]
+    # 1.09 is nearer the contact at 1.1 than the one at 1.0: it goes there, not to the first
+    assert evaluate.match_contacts([1.0, 1.1], [1.09], 0.1) == [(1, 0)]
+    assert evaluate.match_contacts([], [1.0], 0.1) == []
+    item = evaluate.score_item(truth([ev("near", "ic", 30)]), report([step(0.98), step(1.01)]))
+    assert item["recall"] == 1.0 and item["precision"] == 0.5 and item["matched"] == 1
+
+
+@pytest.mark.parametrize(
+    ("frames_off", "matched"), [(0, True), (2.9, True), (3, True), (-3, True), (3.1, False)]
+)
+def test_three_frame_tolerance_edges(frames_off, matched):
+    # exactly 3 frames (float-rounded times) is inside; 3.1 frames is a miss
+    t = (30 + frames_off) / 30
+    item = evaluate.score_item(truth([ev("near", "ic", 30)]), report([step(t)]))
+    assert item["recall"] == (1.0 if matched else 0.0)
+    assert item["tolerance_ms"] == 100.0
+
+
+def test_precision_counts_only_inside_the_annotated_span():
+    events = [ev("near", "ic", 30), ev("far", "ic", 40), ev("near", "ic", 50)]
+    steps = [step(f / 30) for f in (30, 40, 50)]
+    # far outside the annotation (frame 100) and just beyond its 3-frame margin: not counted
+    outside = [step(100 / 30), step(26.5 / 30)]
+    item = evaluate.score_item(truth(events), report(steps + outside))
+    assert item["precision"] == 1.0 and item["steps_in_truth_span"] == 3 and item["steps"] == 5
+    # a spurious contact inside the span is counted against precision
+    item = evaluate.score_item(truth(events), report([*steps, step(45 / 30)]))
+    assert item["precision"] == 0.75
+
+
+def test_near_far_recall_and_leg_labels():
+    events = [ev("near", "ic", 10), ev("far", "ic", 20), ev("near", "ic", 30), ev("far", "ic", 40)]
+    # near_leg is left: near contacts should be "left", far ones "right"; one far swapped
+    steps = [step(10 / 30, "left"), step(20 / 30, "right"), step(30 / 30, "left"),
+             step(40 / 30, "left")]  # fmt: skip
+    item = evaluate.score_item(truth(events), report(steps))
+    assert item["recall"] == 1.0  # matched by time whatever the label
+    assert item["leg_label_accuracy"] == 0.75
+    # the far leg missed entirely: its recall is 0, the near leg's stays 1
+    item = evaluate.score_item(truth(events), report(steps[::2]))
+    assert (item["near_recall"], item["far_recall"], item["recall"]) == (1.0, 0.0, 0.5)
+    # no far events annotated at all: far recall is unknown, not zero
+    item = evaluate.score_item(truth(events[::2]), report(steps[::2]))
+    assert item["far_recall"] is None and item["near_recall"] == 1.0
+
+
+def test_toe_off_and_midstance_of_the_same_stance():
+    events = [ev("near", "ic", 30), ev("near", "ms", 34), ev("near", "to", 38),
+              ev("near", "ic", 51), ev("near", "to", 59), ev("far", "to", 45)]  # fmt: skip
+    steps = [
+        step(30 / 30, toe_off_t=37 / 30, midstance_t=35 / 30),
+        step(52 / 30, toe_off_t=59 / 30),  # no truth ms for this stance: not scored
+    ]
+    item = evaluate.score_item(truth(events), report(steps))
+    assert item["ic_error_ms_median"] == pytest.approx(1000 / 60, abs=0.1)  # 0 and 1 frame
+    assert item["ic_bias_ms_median"] == pytest.approx(1000 / 60, abs=0.1)
+    assert item["to_error_ms_median"] == pytest.approx(1000 / 60, abs=0.1)  # 1 and 0 frames
+    assert item["to_bias_ms_median"] == pytest.approx(-1000 / 60, abs=0.1)  # reported early
+    assert item["ms_error_ms_median"] == pytest.approx(1000 / 30, abs=0.1)
+    assert evaluate.score_item(truth(events[:1]), report(steps[:1]))["to_error_ms_median"] is None
+
+
+def test_capture_fps_time_base():
+    # a 240 fps camera exported at 30 fps: truth frames are 1/240 s of real time apart
+    events = [ev("near", "ic", 240), ev("near", "ic", 400), ev("near", "ic", 560)]
+    t = truth(events, capture_fps=240)
+    item = evaluate.score_item(t, report([step(1.0), step(400 / 240), step(560 / 240 + 0.02)]))
+    assert item["tolerance_ms"] == 12.5 and item["capture_fps"] == 240
+    assert item["recall"] == pytest.approx(2 / 3, abs=1e-3)  # 20 ms off is > 3 frames at 240
+    assert item["truth_cadence_spm"] == pytest.approx(180.0)  # 160 frames a stride at 240 fps
+    # the same truth without its capture_fps, re-timed by the caller (eval --capture-fps)
+    plain = truth(events)
+    same = evaluate.score_item(plain, report([step(1.0), step(400 / 240)]), capture_fps=240)
+    assert same["recall"] == pytest.approx(2 / 3, abs=1e-3)
+    # and read at the file's rate, the same frames are 8x later
+    assert evaluate.score_item(plain, report([step(8.0)]))["recall"] == pytest.approx(1 / 3, 1e-3)
+
+
+def test_truth_cadence_is_robust_to_a_missed_annotation():
+    # 20 frames a stride at 30 fps = 0.667 s, 2 steps per stride: 180 steps/min
+    near = [ev("near", "ic", f) for f in range(10, 300, 20)]
+    far = [ev("far", "ic", f) for f in range(20, 300, 20)]
+    full = evaluate.score_item(truth(near + far), report([]))
+    del far[5]  # one missed far contact doubles one interval
+    missed = evaluate.score_item(truth(near + far), report([]))
+    assert full["truth_cadence_spm"] == missed["truth_cadence_spm"] == pytest.approx(180.0)
+    assert evaluate.truth_cadence_spm({"near": np.array([1.0])}) is None
+
+
+def test_verdicts_facing_capture_and_cadence_error():
+    steps = [step(1.0, verdict="good"), step(1.3, verdict="warn"), step(1.6, verdict=None),
+             step(1.9, verdict="bad"), step(2.2, verdict=None)]  # fmt: skip
+    events = [ev("near", "ic", 30), ev("near", "ic", 48), ev("near", "ic", 66)]
+    item = evaluate.score_item(truth(events), report(steps, cadence=201.0, facing="right"))
+    assert item["verdicts"] == {"good": 1, "warn": 1, "bad": 1, "unjudged": 2}
+    assert item["facing_ok"] is False
+    assert item["capture_ok"] is None  # a report without a capture judgement
+    assert item["cadence_error_spm"] == pytest.approx(1.0)  # truth: 18 frames a stride = 200
+    capture = {"ok": False, "problems": [{"code": "feet_out_of_frame", "message": "", "share": 1}]}
+    item = evaluate.score_item(truth(events), report(steps, capture=capture))
+    assert item["capture_ok"] is False and item["capture_problems"] == ["feet_out_of_frame"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ([], "JSON object"),
+        ({"fps": 0, "events": []}, "'fps'"),
+        ({"fps": 30, "events": [], "near_leg": "Left"}, "'near_leg'"),
+        ({"fps": 30, "events": [], "capture_fps": 5000}, "'capture_fps'"),
+        ({"fps": 30, "events": {}}, "'events'"),
+        ({"fps": 30, "events": [{"leg": "left", "type": "ic", "frame": 1}]}, "events[0]: 'leg'"),
+        ({"fps": 30, "events": [{"leg": "near", "type": "hs", "frame": 1}]}, "'type'"),
+        ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1.5}]}, "'frame'"),
+        ({"fps": 30, "events": [], "expect": True}, "'expect'"),
+    ],
+)
+def test_truth_is_checked_with_one_clear_message(bad, says):
+    with pytest.raises(InputError, match=None) as exc:
+        evaluate.check_truth(bad, "x.contacts.json")
+    assert says in str(exc.value) and str(exc.value).startswith("x.contacts.json")
+
+
+def test_targets_table():
+    good = {"name": "a", "group": "mocap", "fps": 200.0, "recall": 1.0, "precision": 1.0,
+            "cadence_error_spm": 0.2, "ic_error_ms_median": 5.0, "to_error_ms_median": 8.0,
+            "facing_ok": True, "expect": {}, "verdicts": {}}  # fmt: skip
+    low = {**good, "name": "b", "fps": 30.0, "recall": 0.92, "precision": None}
+    refused = {"name": "c", "group": "clip", "expect": {"capture_ok": False}, "capture_ok": False,
+               "verdicts": {"good": 0, "warn": 1, "bad": 0, "unjudged": 20}}  # fmt: skip
+    broken = {"name": "d", "kind": "trace", "group": "mocap", "error": "x: cannot read"}
+    checks = {c["check"]: c for c in evaluate.check_targets([good, low, refused, broken])}
+    assert checks["mocap recall >= 0.95 at the native rate"]["ok"] is True
+    assert checks["mocap recall >= 0.90 below 100 fps"]["detail"].startswith("1 of 1")
+    # an unknown value fails: a target is only met when measured
+    assert checks["mocap precision >= 0.90 below 100 fps"]["ok"] is False
+    assert "b (precision n/a)" in checks["mocap precision >= 0.90 below 100 fps"]["detail"]
+    assert checks["bad view: capture.ok false"]["ok"] is True
+    assert checks["bad view: no step judged"]["ok"] is False
+    assert checks["every item loads and is scored"]["detail"].startswith("3 of 4")
+    # the failed mocap item fails the mocap rules; the clip rules do not apply to a refused view
+    assert "d (" in checks["mocap cadence within 1.5 spm"]["detail"]
+    assert not any(c.startswith("clip ") for c in checks)
+    summary = evaluate.summarize([good, low, refused, broken], skipped=2)
+    assert (summary["items"], summary["scored"], summary["failed"]) == (4, 3, 1)
+    assert summary["recall_min"] == 0.92 and summary["skipped"] == 2
+
+
+def test_retime_gives_real_time_and_is_idempotent():
+    n = 10
+    t = np.arange(n) / 30.0
+    xy, vis = np.zeros((n, 33, 2)), np.ones((n, 33))
+    slow = Trace(30.0, 100, 100, "x", t, xy, vis)  # a 240 fps camera exported at 30 fps
+    real = retime(slow, 240)
+    assert real.fps == 240 and real.t[1] == pytest.approx(1 / 240)
+    assert real.header["capture_fps"] == 240 and real.header["file_fps"] == 30
+    again = retime(real, 240)
+    assert np.array_equal(again.t, real.t) and again.header["file_fps"] == 30
+    assert slow.fps == 30 and slow.t[1] == pytest.approx(1 / 30)  # the input is untouched
+    for bad in (0, -30, math.nan, math.inf, 0.5, 2400):
+        with pytest.raises(InputError, match="capture fps"):
+            retime(slow, bad)
+
+
+def test_timebase_drift():
+    assert evaluate.timebase_drift(np.arange(5) / 30, 1 / 30) == pytest.approx(0.0)
+    assert evaluate.timebase_drift(np.arange(5) / 30 + 0.5, 1 / 30) == pytest.approx(0.5)

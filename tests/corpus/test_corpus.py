@@ -1,0 +1,156 @@
+"""The corpus builder on the real shared data: readers, truth, trace and video transforms."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+
+from core import landmarks
+from core.trace import Trace, read_trace
+from corpus import cadence_spm, contact_frames, contact_times, hamner, stance_events
+from corpus.__main__ import default_data, halve_events, main
+from corpus.transforms import mirror, resample
+from corpus.video import hflip, keep_top, transform_video, video_info
+
+DATA = default_data()
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared data not present")
+
+
+@pytest.fixture(scope="module")
+def trial() -> dict:
+    """subject01 Run_3 (about 3 m/s, 100 Hz)."""
+    return hamner.load_trial(DATA, 1, 3)
+
+
+def _events(trial: dict, fps: float, n: int, near: str = "right") -> list[dict]:
+    return stance_events(
+        trial["contacts"], near, fps, n, lambda t: np.interp(t, trial["t"], trial["pelvis"])
+    )
+
+
+def test_hamner_truth_is_physiological(trial):
+    events = _events(trial, trial["rate"], len(trial["t"]))
+    assert 150 <= cadence_spm(events, trial["rate"]) <= 200
+    times = contact_times(events, trial["rate"])
+    assert len(times) >= 10 and all(0.18 <= c <= 0.36 for c in times)
+    legs = [e["leg"] for e in events if e["type"] == "ic"]
+    assert all(a != b for a, b in itertools.pairwise(legs))  # running: legs alternate
+    for e in events:  # midstance lies inside its stance
+        if e["type"] == "ms":
+            same = [f for f in events if f["leg"] == e["leg"] and f["type"] == "ic"]
+            ic = max(f["frame"] for f in same if f["frame"] <= e["frame"])
+            assert e["frame"] - ic <= 0.36 * trial["rate"]
+
+
+def test_hamner_axes_and_landmarks(trial):
+    p = trial["points"]
+    # Y up: shoulders above hips above knees above ankles; X forward: toe ahead of the heel.
+    for side in ("left", "right"):
+        heights = [
+            np.nanmedian(p[f"{side}_{k}"][:, 1]) for k in ("shoulder", "hip", "knee", "ankle")
+        ]
+        assert heights == sorted(heights, reverse=True)
+        thigh = np.linalg.norm(p[f"{side}_hip"] - p[f"{side}_knee"], axis=1)
+        assert 330 <= np.median(thigh) <= 500 and np.ptp(thigh) < 40  # a rigid segment
+        foot = p[f"{side}_foot_index"][:, 0] - p[f"{side}_heel"][:, 0]
+        assert np.median(foot) > 100
+
+
+def test_both_facings_project_the_same_events(trial):
+    right_xy, _ = hamner.side_view(trial, from_right=True)
+    left_xy, vis = hamner.side_view(trial, from_right=False)
+    seen = np.isfinite(right_xy[..., 0])
+    assert np.array_equal(seen, np.isfinite(left_xy[..., 0])) and seen.any()
+    assert np.allclose(right_xy[seen][:, 0] + left_xy[seen][:, 0], hamner.WIDTH)
+    assert np.allclose(right_xy[seen][:, 1], left_xy[seen][:, 1])
+    # Facing right: the toe is to the right of the heel while the foot is down.
+    i_toe, i_heel = landmarks.INDEX["right_foot_index"], landmarks.INDEX["right_heel"]
+    assert np.median(right_xy[:, i_toe, 0] - right_xy[:, i_heel, 0]) > 0
+    assert vis[:, landmarks.INDEX["nose"]].max() == 0
+    n = len(trial["t"])
+    strip = lambda evs: [(e["type"], e["frame"]) for e in evs]  # noqa: E731
+    assert strip(_events(trial, 100, n, "right")) == strip(_events(trial, 100, n, "left"))
+
+
+def test_force_contacts_drop_blips_and_keep_cut_ends():
+    t = np.arange(0, 1.0, 0.001)
+    fy = np.zeros_like(t)
+    fy[:100] = 800  # already in contact at the start
+    fy[300:560] = 900
+    fy[400:405] = 0  # a dip mid-stance
+    fy[700:720] = 500  # a 20 ms blip
+    fy[900:] = 700  # still in contact at the end
+    c = hamner.contacts_from_force(t, fy)
+    assert c == [(None, 0.099), (0.3, 0.559), (0.9, None)]
+
+
+def test_contact_frames_at_any_rate():
+    assert contact_frames(0.30, 0.559, 100, 1000) == (30, 55)
+    assert contact_frames(0.301, 0.559, 30, 1000) == (10, 16)
+    assert contact_frames(0.301, 0.559, 30, 12) == (10, None)  # ended after the last frame
+    assert contact_frames(None, 0.1, 30, 100) == (None, 3)
+
+
+def test_resampling_maps_events():
+    # A point that dips below a level between 0.2037 s and 0.5012 s, sampled at 150 Hz.
+    fps = 150.0
+    t = np.arange(300) / fps
+    y = np.where((t >= 0.2037) & (t <= 0.5012), 0.0, 50.0)
+    xy = np.full((len(t), landmarks.COUNT, 2), np.nan)
+    vis = np.zeros((len(t), landmarks.COUNT))
+    xy[:, landmarks.INDEX["right_heel"]] = np.stack([t * 10, y], axis=1)
+    vis[:, landmarks.INDEX["right_heel"]] = 1
+    trace = Trace(fps, 640, 480, "test", t, xy, vis)
+    for rate in (30.0, 60.0):
+        r = resample(trace, rate)
+        assert r.fps == rate and np.allclose(np.diff(r.t), 1 / rate)
+        assert r.t[-1] <= t[-1] + 1e-9 and len(r) == math.floor(t[-1] * rate + 1e-6) + 1
+        heel = r.xy[:, landmarks.INDEX["right_heel"]]
+        assert np.allclose(heel[:, 0], r.t * 10)
+        assert np.all(np.isnan(r.xy[:, landmarks.INDEX["left_heel"]])) and r.vis[:, 0].max() == 0
+        ic, to = contact_frames(0.2037, 0.5012, rate, len(r))
+        assert r.t[ic] >= 0.2037 > r.t[ic - 1] and r.t[to] <= 0.5012 < r.t[to + 1]
+    m = mirror(trace)
+    assert np.allclose(m.xy[:, landmarks.INDEX["right_heel"], 0], 640 - t * 10)
+
+
+def test_halving_the_frame_rate_maps_events():
+    kinds = [("near", "ic", 17), ("near", "ms", 21), ("near", "to", 25), ("far", "ic", 28),
+             ("far", "ic", 28)]  # fmt: skip
+    events = [{"leg": leg, "type": k, "frame": f} for leg, k, f in kinds]
+    out = [(e["type"], e["frame"]) for e in halve_events(events)]
+    assert out == [("ic", 9), ("ms", 11), ("to", 12), ("ic", 14)]
+
+
+def test_video_transforms(tmp_path):
+    src = DATA / "treadmill_side_30fps.mp4"
+    n = transform_video(src, tmp_path / "a.mp4", 15.0, step=2, change=hflip, max_frames=20)
+    assert n == 10 and video_info(tmp_path / "a.mp4") == (10, 720, 1280, 15.0)
+    crop = lambda f: keep_top(f, 1040)  # noqa: E731
+    n = transform_video(src, tmp_path / "b.mp4", 15.0, change=crop, max_frames=20)
+    assert n == 20 and video_info(tmp_path / "b.mp4") == (20, 720, 1040, 15.0)
+    frame = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
+    assert np.array_equal(hflip(frame)[:, 0], frame[:, -1])
+
+
+def test_build_items_idempotently(tmp_path, capsys):
+    assert main([str(tmp_path), "--only", "hamner_s01_run3_30fps_left"]) == 0
+    assert main([str(tmp_path), "--only", "hamner_s01_run3_30fps_left"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("built") and lines[1].startswith("ok")
+    trace = read_trace(tmp_path / "hamner_s01_run3_30fps_left.trace.jsonl")
+    doc = json.loads((tmp_path / "hamner_s01_run3_30fps_left.contacts.json").read_text())
+    assert doc["fps"] == trace.fps == 30 and doc["facing"] == doc["near_leg"] == "left"
+    assert "Hamner" in doc["source"] and max(e["frame"] for e in doc["events"]) < len(trace)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "hamner_s01_run3_30fps_left.contacts.json", "hamner_s01_run3_30fps_left.trace.jsonl",
+    ]  # fmt: skip
+
+
+def test_missing_data_exits_2(tmp_path, capsys):
+    assert main([str(tmp_path / "out"), "--data", str(tmp_path / "nope")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

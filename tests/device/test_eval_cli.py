@@ -1,0 +1,227 @@
+"""`midstance eval` and `--capture-fps` through the real entry point, on the real clip's
+RTMPose keypoints and its hand annotation; plus the careless user's slips."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.trace import retime, write_trace
+from device.cli import main
+from tests.core.convert import rtmpose_trace
+
+DATA = Path("/work/shared/data")
+TRUTH = DATA / "treadmill_side_30fps.contacts.json"
+
+
+@pytest.fixture(scope="module")
+def clip():
+    """The real clip's RTMPose keypoints as a 30 fps trace."""
+    return rtmpose_trace(DATA / "treadmill_side_30fps.rtmpose26.json")
+
+
+@pytest.fixture(scope="module")
+def slow(clip):
+    """The clip as a slow-motion export: the same frames played at 15 fps (times doubled)."""
+    return dataclasses.replace(clip, t=clip.t * 2.0, fps=15.0)
+
+
+@pytest.fixture()
+def corpus(tmp_path, clip, slow) -> Path:
+    """A folder: the clip trace and its truth; the slow-motion copy whose truth says it was
+    filmed at 30 fps; a trace without truth."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    write_trace(d / "clip_rtmpose.trace.jsonl", clip)
+    shutil.copy(TRUTH, d / "clip_rtmpose.contacts.json")
+    write_trace(d / "clip_slowmo.trace.jsonl", slow)
+    truth = json.loads(TRUTH.read_text())
+    (d / "clip_slowmo.contacts.json").write_text(json.dumps({**truth, "capture_fps": 30}))
+    write_trace(d / "unlabelled.trace.jsonl", clip)
+    return d
+
+
+def run_eval(capsys, *args) -> tuple[int, str, str]:
+    rc = main(["eval", *map(str, args)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_eval_scores_the_clip_and_its_slow_motion_copy(corpus, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, corpus, "--json", out)
+    assert rc == 0
+    result = json.loads(out.read_text())
+    assert result["format"] == "midstance-eval/1"
+    items = {it["name"]: it for it in result["items"]}
+    assert set(items) == {"clip_rtmpose.trace.jsonl", "clip_slowmo.trace.jsonl"}
+    clip = items["clip_rtmpose.trace.jsonl"]
+    for key in ("kind", "fps", "truth_cadence_spm", "cadence_spm", "recall", "precision",
+                "near_recall", "far_recall", "ic_error_ms_median", "to_error_ms_median",
+                "ms_error_ms_median", "facing_ok", "capture_ok", "verdicts",
+                "leg_label_accuracy", "steps", "truth_contacts"):  # fmt: skip
+        assert key in clip, key
+    assert clip["kind"] == "trace" and clip["fps"] == 30.0 and clip["truth_contacts"] == 34
+    assert clip["recall"] > 0.8 and clip["precision"] > 0.8
+    assert clip["cadence_spm"] == pytest.approx(168.9, abs=1.5)
+    assert clip["truth_cadence_spm"] == pytest.approx(168.9, abs=1.5)
+    assert clip["facing_ok"] is True and clip["ic_error_ms_median"] <= 34
+    assert set(clip["verdicts"]) == {"good", "warn", "bad", "unjudged"}
+    assert sum(clip["verdicts"].values()) == clip["steps"]
+    # the slow-motion export, re-timed by its truth's capture_fps, scores the same
+    slow = items["clip_slowmo.trace.jsonl"]
+    assert slow["fps"] == 30.0 and slow["file_fps"] == 15.0 and slow["capture_fps"] == 30
+    for key in ("recall", "precision", "near_recall", "far_recall", "cadence_spm",
+                "ic_error_ms_median", "leg_label_accuracy", "verdicts"):  # fmt: skip
+        assert slow[key] == clip[key], key
+    assert result["skipped"] == [
+        {"name": "unlabelled.trace.jsonl", "kind": "trace", "reason": "no unlabelled.contacts.json"}
+    ]
+    s = result["summary"]
+    assert (s["items"], s["scored"], s["failed"], s["skipped"]) == (2, 2, 0, 1)
+    assert any(t["check"] == "every item loads and is scored" and t["ok"] for t in s["targets"])
+    # the table: a header, one row per item, the skipped input and the summary
+    lines = stdout.splitlines()
+    assert lines[0].split()[:3] == ["item", "kind", "fps"]
+    assert lines[1].startswith("clip_rtmpose.trace.jsonl") and "error" not in lines[1]
+    assert "skipped: unlabelled.trace.jsonl" in stdout and "2 scored, 0 failed" in stdout
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]  # atomic write
+
+
+def test_command_line_capture_fps_for_items_without_it(corpus, tmp_path, capsys):
+    truth = corpus / "clip_slowmo.contacts.json"
+    plain = {k: v for k, v in json.loads(truth.read_text()).items() if k != "capture_fps"}
+    truth.write_text(json.dumps(plain))
+    out = tmp_path / "eval.json"
+    # without it, the export's steps are twice as long: cadence halves, contacts miss
+    assert run_eval(capsys, corpus, "--json", out)[0] == 0
+    slow = {it["name"]: it for it in json.loads(out.read_text())["items"]}[
+        "clip_slowmo.trace.jsonl"
+    ]
+    assert slow["cadence_spm"] < 100
+    # with it, both items score as the original (re-timing a 30 fps trace to 30 is a no-op)
+    assert run_eval(capsys, corpus, "--json", out, "--capture-fps", "30")[0] == 0
+    items = json.loads(out.read_text())["items"]
+    assert items[0]["recall"] == items[1]["recall"] > 0.8
+    assert items[0]["cadence_spm"] == items[1]["cadence_spm"]
+
+
+def test_analyze_capture_fps_gives_the_original_cadence(slow, clip, tmp_path, capsys):
+    write_trace(tmp_path / "clip.jsonl", clip)
+    write_trace(tmp_path / "slow.jsonl", slow)
+    reports = {}
+    for name, extra in (("clip", []), ("slow", ["--capture-fps", "30"]), ("raw", [])):
+        src = tmp_path / ("clip.jsonl" if name == "clip" else "slow.jsonl")
+        out = tmp_path / f"{name}.json"
+        assert main(["analyze", str(src), "--json", str(out), *extra]) == 0
+        reports[name] = json.loads(out.read_text())
+    capsys.readouterr()
+    assert reports["slow"]["cadence_spm"] == pytest.approx(reports["clip"]["cadence_spm"], abs=0.05)
+    assert reports["slow"]["fps"] == 30.0
+    assert len(reports["slow"]["steps"]) == len(reports["clip"]["steps"])
+    # the export read at face value is the silent half cadence the option exists for
+    assert reports["raw"]["cadence_spm"] is None or reports["raw"]["cadence_spm"] < 100
+
+
+@pytest.mark.parametrize("value", ["0", "-30", "nan", "inf", "2400", "fast"])
+def test_bad_capture_fps_is_one_line(value, corpus, tmp_path, capsys):
+    trace = corpus / "clip_rtmpose.trace.jsonl"
+    pose = ["pose", str(tmp_path / "missing.mp4"), "--out", str(tmp_path / "t.jsonl")]
+    for argv in (["analyze", str(trace)], ["eval", str(corpus)], pose):
+        assert main([*argv, f"--capture-fps={value}"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--capture-fps" in err, err
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_missing_and_empty_dir(tmp_path, capsys):
+    rc, _, err = run_eval(capsys, tmp_path / "nope")
+    assert rc == 2 and "no such folder" in err and err.count("\n") == 1
+    (tmp_path / "empty").mkdir()
+    rc, _, err = run_eval(capsys, tmp_path / "empty")
+    assert rc == 2 and "nothing to evaluate" in err
+    (tmp_path / "empty" / "a.trace.jsonl").write_text("")
+    rc, _, err = run_eval(capsys, tmp_path / "empty")
+    assert rc == 2 and "1 inputs but none has" in err
+    rc, _, err = run_eval(capsys, tmp_path / "empty" / "a.trace.jsonl")
+    assert rc == 2 and "not a folder" in err
+
+
+@pytest.mark.parametrize(
+    "target", ["clip_rtmpose.trace.jsonl", "clip_rtmpose.contacts.json", "unlabelled.trace.jsonl"]
+)
+def test_json_onto_an_input_is_refused(corpus, target, capsys):
+    path = corpus / target
+    before = path.read_bytes()
+    rc, stdout, err = run_eval(capsys, corpus, "--json", path)
+    assert rc == 2 and "is an input of this evaluation" in err and stdout == ""
+    assert path.read_bytes() == before
+    # spelled another way (a relative path through ..) it is still the same file
+    rc, _, err = run_eval(capsys, corpus, "--json", corpus / ".." / corpus.name / target)
+    assert rc == 2 and path.read_bytes() == before
+
+
+def test_json_into_a_missing_folder_is_refused_before_the_run(corpus, tmp_path, capsys):
+    rc, stdout, err = run_eval(capsys, corpus, "--json", tmp_path / "no" / "eval.json")
+    assert rc == 2 and "does not exist" in err and stdout == ""
+
+
+def test_broken_items_are_error_rows_and_the_rest_is_scored(corpus, tmp_path, capsys):
+    (corpus / "clip_slowmo.contacts.json").write_text('{"fps": 30, "events": [')
+    (corpus / "phone.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    shutil.copy(TRUTH, corpus / "phone.contacts.json")
+    (corpus / "bad_leg.trace.jsonl").write_bytes((corpus / "clip_rtmpose.trace.jsonl").read_bytes())
+    truth = json.loads(TRUTH.read_text())
+    truth["events"][0]["leg"] = "left"
+    (corpus / "bad_leg.contacts.json").write_text(json.dumps(truth))
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, corpus, "--json", out)
+    assert rc == 1
+    items = {it["name"]: it for it in json.loads(out.read_text())["items"]}
+    assert "not valid JSON" in items["clip_slowmo.trace.jsonl"]["error"]
+    assert "events[0]: 'leg'" in items["bad_leg.trace.jsonl"]["error"]
+    assert "phone.mp4" in items["phone.mp4"]["error"] and items["phone.mp4"]["kind"] == "video"
+    assert items["clip_rtmpose.trace.jsonl"]["recall"] > 0.8
+    assert "3 failed" in stdout and stdout.count(" error: ") == 3
+
+
+def test_typo_in_an_option_is_a_usage_error(corpus, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", str(corpus), "--jsno", "x.json"])
+    assert exc.value.code == 2 and "--jsno" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", str(corpus), "--model", "huge"])
+    assert exc.value.code == 2
+
+
+def test_retime_keeps_landmarks(slow, clip):
+    real = retime(slow, 30)
+    assert real.fps == 30 and real.t == pytest.approx(clip.t)
+    assert np.array_equal(real.xy, clip.xy, equal_nan=True) and real.header["file_fps"] == 15
+
+
+def test_eval_runs_a_real_video_through_the_pose_model(tmp_path, models_dir, capsys):
+    # the one video in these tests: the committed clip (12 s, ~5 s through the full model)
+    d = tmp_path / "videos"
+    d.mkdir()
+    (d / "clip.mp4").symlink_to(
+        Path(__file__).resolve().parents[2] / "device/sample/treadmill_side_30fps.mp4"
+    )
+    shutil.copy(TRUTH, d / "clip.contacts.json")
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
+    assert rc == 0, stdout
+    result = json.loads(out.read_text())
+    (item,) = result["items"]
+    assert item["kind"] == "video" and item["group"] == "clip" and item["file_fps"] == 30.0
+    assert item["recall"] > 0.8 and item["precision"] > 0.9
+    assert item["cadence_spm"] == pytest.approx(168.9, abs=1.5)
+    # a video is held to the clip targets of issue 10 (whether met or not is the core's job)
+    checks = {t["check"] for t in result["summary"]["targets"]}
+    assert {"clip near-leg recall >= 0.95", "clip every judged step good"} <= checks
+    assert "target" in stdout
