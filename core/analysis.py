@@ -594,12 +594,18 @@ class RunAnalyzer:
         steps = []
         if not s or leg_px is None:
             return steps
+        open_ = []
         for leg, events in self._legs.items():
-            stance = cut_off(events, s, leg_px)
+            # a toe-off waiting for its confirming frame ends here; else the stance is cut off
+            stance = events.end(s, leg_px) or cut_off(events, s, leg_px)
             events.contact = None
-            if stance is not None and not self._overlaps(leg, stance):
-                steps.append(self._step(stance, s, leg_px, events.stride_s))
-        steps.sort(key=lambda step: step.contact_t)
+            if stance is not None:
+                open_.append((stance.contact_t, leg, stance, events.stride_s))
+        for _, leg, stance, stride_s in sorted(open_):
+            if not self._overlaps(leg, stance):
+                if stance.complete:
+                    self._stance_span[leg] = (stance.contact_t, stance.toe_off_t)
+                steps.append(self._step(stance, s, leg_px, stride_s))
         return steps
 
     def _sure_cadence(self) -> float | None:

@@ -172,6 +172,7 @@ class LegEvents:
         self.prev: FootFrame | None = None
         self.contact: list[FootFrame] | None = None  # the frames of the current stance
         self.levels = (math.nan, math.nan)  # the belt levels (heel, toe) of the current stance
+        self.lifting = False  # the toe rose last frame: a toe-off if it is still up now
         self.toe_min = math.inf
         self.last_ic_t: float | None = None
         self.stride_s: float | None = None
@@ -242,6 +243,7 @@ class LegEvents:
             self.rear = -math.inf
             self.contact = frames = [prev]
             self.levels = (heel_level, toe_level)
+            self.lifting = False
             self.toe_min = math.inf
             if self.last_ic_t is not None:
                 gap = prev.t - self.last_ic_t
@@ -272,9 +274,32 @@ class LegEvents:
             # (BlazePose does this now and then). Ending the stance here would cut its
             # midstance short and judge the step from the wrong frame.
             lifted = False
+        if lifted and not self.lifting:
+            # A toe that really leaves the belt keeps rising; one frame off it and back is a
+            # keypoint that jumped. Confirm the lift on the next frame (one frame later).
+            self.lifting = True
+            lifted = False
+        elif not lifted:
+            self.lifting = False
         if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
             return released
+        return self._close(frames, s, leg_px, heel_level, toe_level)
+
+    def end(self, s: int, leg_px: float) -> Stance | None:
+        """At the end of a recording: the stance whose toe-off was waiting for its confirming
+        frame ends there (the recording has no next frame to confirm it); else None."""
+        if not (self.lifting and self.contact and self.prev is not None and s and leg_px > 0):
+            return None
+        frames = [*self.contact, self.prev]
+        return self._close(frames, s, leg_px, *self.levels)
+
+    def _close(
+        self, frames: list[FootFrame], s: int, leg_px: float, heel_level: float, toe_level: float
+    ) -> Stance | None:
+        """End the stance of ``frames`` (up to the first lifted frame): its toe-off, checks
+        and midstance; the :class:`Stance`, or None when it is no running contact."""
         self.contact = None
+        self.lifting = False
         # The toe was last on the belt at the last frame within H_BACK of its lowest point:
         # H_OFF only makes the lift certain, the toe-off itself came before it.
         end = len(frames) - 1
@@ -283,6 +308,19 @@ class LegEvents:
         ic, to = frames[0], frames[end]
         contact_s = to.t - ic.t
         travel = -s * (to.foot_x - ic.foot_x) / leg_px
+        if len(self.belt) < 3 and contact_s > 0 and travel > 0:
+            # The belt's speed was not known yet when this contact began, so a swing foot
+            # drawn back just before landing could pass for one: the contact starts where the
+            # foot first rode back at BELT_SHARE of this stance's own belt speed.
+            v_on = BELT_SHARE * travel / contact_s
+            start = 0
+            while start < end // 2 and _speed(frames[start], frames[start + 1], s, leg_px) < v_on:
+                start += 1
+            if start:
+                frames, end = frames[start:], end - start
+                ic = frames[0]
+                contact_s = to.t - ic.t
+                travel = -s * (to.foot_x - ic.foot_x) / leg_px
         if contact_s > MAX_CONTACT_S or travel < MIN_TRAVEL:
             return None
         if self.stride_s is not None and contact_s > MAX_DUTY * self._typical_stride():
@@ -318,10 +356,12 @@ def cut_off(events: LegEvents, s: int, leg_px: float) -> Stance | None:
         return None
     if events.prev is not None and events.prev is not frames[-1]:
         frames = [*frames, events.prev]
-    if frames[-1].t - frames[0].t < MIN_CONTACT_S:
+    # The landing itself was already checked (foot down, riding the belt back): a contact in
+    # the last frames of a recording is a real step even though its stance is cut short.
+    if len(frames) < 2:
         return None
     travel = -s * (frames[-1].foot_x - frames[0].foot_x) / leg_px
-    if travel < MIN_TRAVEL / 2:
+    if travel <= 0:
         return None
     ms_t = peak_time([f.t for f in frames], [f.hip_y for f in frames])
     if ms_t != ms_t:
@@ -352,6 +392,11 @@ def stance_jitter(stance: Stance, leg_px: float) -> float:
     ry = [v - ys[len(ys) // 2] for v in y if v == v] if ys else []
     sq = [r * r for r in rx + ry]
     return math.sqrt(sum(sq) / len(sq)) / leg_px
+
+
+def _speed(a: FootFrame, b: FootFrame, s: int, leg_px: float) -> float:
+    """Backward foot speed from frame ``a`` to ``b``, leg lengths per second."""
+    return -s * (b.foot_x - a.foot_x) / leg_px / (b.t - a.t) if b.t > a.t else 0.0
 
 
 def _low(f: FootFrame, heel_level: float, toe_level: float, leg_px: float) -> float:

@@ -8,7 +8,7 @@ from flask import abort, request
 def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
     """An integer query parameter in ``lo..hi`` (``default`` when absent)."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

@@ -41,8 +41,10 @@ def test_clip_cadence_matches_the_pixel_ground_truth(rtm_report):
 
 
 def test_clip_contact_times_are_physiological(rtm_report):
-    near = [s["contact_time_s"] for s in rtm_report["steps"] if s["leg"] == "left"]
-    every = [s["contact_time_s"] for s in rtm_report["steps"]]
+    # (a stance cut off by the end of the clip has no toe-off and no contact time)
+    timed = [s for s in rtm_report["steps"] if s["contact_time_s"] is not None]
+    near = [s["contact_time_s"] for s in timed if s["leg"] == "left"]
+    every = [s["contact_time_s"] for s in timed]
     # Literature band 180-320 ms; the annotators' near-leg contact is 8.1 frames (270 ms).
     assert 0.180 <= np.median(near) <= 0.320
     assert 0.180 <= np.median(every) <= 0.320
@@ -73,7 +75,9 @@ def test_clip_hip_is_over_or_ahead_of_the_ankle_at_midstance(rtm_report, contact
     # The annotators saw the hip "slightly AHEAD of ankle" at every near-leg midstance.
     calls = [e["note"] for e in contacts["events"] if e["type"] == "ms"]
     assert all("AHEAD" in c for c in calls)
-    near = [s["hip_ankle_offset"] for s in rtm_report["steps"] if s["leg"] == "left"]
+    judged = [s for s in rtm_report["steps"] if s["verdict"] is not None]
+    near = [s["hip_ankle_offset"] for s in judged if s["leg"] == "left"]
+    assert len(near) >= 15  # of 17 near contacts (the last one cut off by the clip's end)
     assert -0.05 <= np.median(near) <= 0.15
     assert all(offset > 0 for offset in near)
     # The same runner, the same stride: read off a line through the whole stance (core.fit),
@@ -96,6 +100,7 @@ def test_live_and_offline_give_identical_steps(rtm, rtm_report, tmp_path):
         update = live.push(t, xy if present else None, vis if present else None)
         steps += [s.as_dict() for s in update.steps]
         leds.append(update.led)
+    steps += [s.as_dict() for s in live.finish()]  # the end of the input: open stances
     offline = analyze_trace(trace)["steps"]
     assert steps == offline
     assert [s["contact_t"] for s in offline] == [s["contact_t"] for s in rtm_report["steps"]]
@@ -176,6 +181,7 @@ def test_frame_rate_learnt_from_timestamps_gives_the_same_run(rtm, rtm_report):
     steps = []
     for t, xy, vis in zip(rtm.t, rtm.xy, rtm.vis, strict=True):
         steps += analyzer.push(t, xy, vis).steps
+    steps += analyzer.finish()
     assert analyzer.fps == pytest.approx(30.0)
     assert abs(len(steps) - len(rtm_report["steps"])) <= 1
     assert abs(analyzer.cadence_spm - CADENCE_GT) <= 3

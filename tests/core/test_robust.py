@@ -157,7 +157,8 @@ def test_any_frame_rate_from_10_to_240(rtm, fps):
     tolerance = 4.0 if fps < 15 else 1.5  # 10 fps: each contact time is +/- 50 ms
     assert abs(report["cadence_spm"] - GT) <= tolerance, report["cadence_spm"]
     assert 24 <= len(report["steps"]) <= 34
-    contact = [s["contact_time_s"] for s in report["steps"]]
+    # (a stance cut off by the end of the input has no toe-off, so no contact time)
+    contact = [s["contact_time_s"] for s in report["steps"] if s["toe_off_t"] is not None]
     if fps < 25:
         assert all(c is None for c in contact)
         assert any("contact time not measured" in w for w in report["warnings"])

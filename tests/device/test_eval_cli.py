@@ -15,7 +15,7 @@ from core.trace import retime, write_trace
 from device.cli import main
 from tests.core.convert import rtmpose_trace
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 TRUTH = DATA / "treadmill_side_30fps.contacts.json"
 
 
