@@ -96,6 +96,8 @@ DROP_STANCE = 0.2
 NOT_RUNNING_S = 4.0
 #: Pelvis x positions kept for the camera-movement check, seconds.
 DRIFT_S = 2.0
+#: How often the per-frame view checks run, per second.
+CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
 SURE_STEPS = 8
 
@@ -218,6 +220,7 @@ class RunAnalyzer:
         self._stance_span: dict[str, tuple[float, float]] = {}
         self._seen_avg = 0.0
         self._reliable = False
+        self._check_every, self._check_n = 1, 0
         self._judge = CaptureJudge(self.fps or 30.0)
         self._judge_fps = self.fps
         self._feet = FootTracker()
@@ -250,8 +253,12 @@ class RunAnalyzer:
         # Shape alone decides the facing only when motion has not, for ~3 s.
         self._vote.shape_only_after = max(self._vote.min_frames, round(3.0 * fps))
         self._vote.min_motion = max(6, round(0.2 * fps))
-        if self._judge_fps != fps:  # the judge's windows are sized in frames
-            self._judge, self._judge_fps = CaptureJudge(fps), fps
+        # The view changes slowly: its per-frame checks run CHECK_HZ times a second, which
+        # is evidence enough and keeps the core's cost per frame flat at any frame rate.
+        self._check_every = max(1, round(fps / CHECK_HZ))
+        rate = fps / self._check_every
+        if self._judge_fps != rate:  # the judge's windows are sized in checked frames
+            self._judge, self._judge_fps = CaptureJudge(rate), rate
 
     @property
     def facing(self) -> str | None:
@@ -352,7 +359,7 @@ class RunAnalyzer:
         self._reliable = self._seen_avg >= (0.3 if self._reliable else 0.6)
         reliable = self._reliable
         running = self._last_step_t is not None and t - self._last_step_t <= RUNNING_S
-        if self._levels is not None:
+        if self._levels is not None and self._check_n == 0:  # at the view checks' rate
             # No steps is "not running" only when no view problem explains it.
             others = [c for c in self._judge.codes if c != "not_running"]
             self._judge.see(
@@ -362,6 +369,7 @@ class RunAnalyzer:
                 else t - self._first_seen >= NOT_RUNNING_S
                 and (self._last_step_t is None or t - self._last_step_t > NOT_RUNNING_S),
             )
+        if self._levels is not None:
             self._judge.tick()
         problems = self._judge.in_force
         for step in steps:
@@ -404,29 +412,32 @@ class RunAnalyzer:
     def _frame(self, t: float, p: list, v: list) -> list[Step]:
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
-        level, leg_px = self._measure(t, p, v)
+        level, leg_px, ok, feet = self._measure(t, p, v)
         s = sign(self.facing)
-        feet_known = all(
-            level[1 + j] == level[1 + j] or level[2 + j] == level[2 + j] for j in (0, 2)
-        )
-        ready = feet_known and self._judge.checked
-        learning = self._warmup and t - self._warmup[0][0] < WARMUP_WAIT_S and not ready
+        learning = False
+        if self._warmup and t - self._warmup[0][0] < WARMUP_WAIT_S:
+            feet_known = all(
+                level[1 + j] == level[1 + j] or level[2 + j] == level[2 + j] for j in (0, 2)
+            )
+            learning = not (feet_known and self._judge.checked)
         if leg_px is None or not s or learning:
             # Still learning the body, the belt, the facing and whether the view can be
             # trusted: keep the frames and replay them once known, so the first strides are
             # timed and judged like the rest. (A foot that stays hidden has no belt level:
             # then wait no longer than WARMUP_WAIT_S for it.)
-            self._warmup.append((t, p, v))
+            self._warmup.append((t, p, v, ok, feet))
             while self._warmup and t - self._warmup[0][0] > WARMUP_S:
                 self._warmup.popleft()
             return []
         steps: list[Step] = []
         while self._warmup:
             steps += self._events(*self._warmup.popleft(), level, leg_px, s)
-        return steps + self._events(t, p, v, level, leg_px, s)
+        return steps + self._events(t, p, v, ok, feet, level, leg_px, s)
 
-    def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None]:
-        """Per-frame learning: leg length, belt levels, facing, near side and the view checks."""
+    def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
+        """Per-frame learning: leg length, belt levels, facing, near side and the view checks.
+        Returns the levels, the leg length (px, None before it is known), which points are
+        seen and the feet's heights (:func:`_feet_y`)."""
         levels = self._levels
         assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
@@ -446,10 +457,15 @@ class RunAnalyzer:
         self._side_frames += 1
         self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
         self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
-        self._check_feet(p, v)
         if leg_px is not None:
-            self._check_view(t, p, v, ok, level, leg_px)
-        return level, leg_px
+            self._count_swaps(p, ok, leg_px)
+        self._check_n += 1
+        if self._check_n >= self._check_every:
+            self._check_n = 0
+            self._check_feet(p, v)
+            if leg_px is not None:
+                self._check_view(t, p, v, ok, level, leg_px)
+        return level, leg_px, ok, feet
 
     def _vote_facing(self, t, p, v, ok, feet, level, leg_px) -> None:
         """Facing evidence of one frame. The strongest is motion: the belt carries the stance
@@ -544,21 +560,23 @@ class RunAnalyzer:
                 self.far_above = far_above
                 judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
                 judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
-        # Left/right label swaps: a frame where each foot is nearer the other's last position.
-        feet_xy = [p[o + ANKLE] if ok[o + ANKLE] else None for o in (0, 6)]
-        prev, self._prev_feet = self._prev_feet, feet_xy
-        if prev and None not in prev and None not in feet_xy:
-            same = math.dist(feet_xy[0], prev[0]) + math.dist(feet_xy[1], prev[1])
-            swap = math.dist(feet_xy[0], prev[1]) + math.dist(feet_xy[1], prev[0])
-            if same > 0.3 * leg_px and swap < 0.5 * same:
+
+    def _count_swaps(self, p, ok, leg_px) -> None:
+        """Left/right label swaps: a frame where each foot is nearer the other's last position
+        (every frame: a swap lasts one frame)."""
+        a, b = (p[ANKLE] if ok[ANKLE] else None), (p[6 + ANKLE] if ok[6 + ANKLE] else None)
+        prev, self._prev_feet = self._prev_feet, (a, b)
+        if prev and a is not None and b is not None and None not in prev:
+            pa, pb = prev
+            same = math.dist(a, pa) + math.dist(b, pb)
+            if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
                 self._swaps += 1
 
     def _events(
-        self, t: float, p: list, v: list, level: list[float], leg_px: float, s: int
-    ) -> list[Step]:
+        self, t: float, p: list, v: list, ok: list, feet: tuple, level: list[float],
+        leg_px: float, s: int,
+    ) -> list[Step]:  # fmt: skip
         """Gait events of one frame, both legs; the steps that ended."""
-        ok = [vi >= MIN_VIS for vi in v]
-        feet = _feet_y(p, ok)
         # Pelvis height for midstance and bounce: the hips seen, averaged.
         if ok[HIP] and ok[6 + HIP]:
             hip_y = (p[HIP][1] + p[6 + HIP][1]) / 2
@@ -687,16 +705,23 @@ class RunAnalyzer:
         # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
         # belt backward): read it at midstance off a straight line through every stance
         # frame's offset, rather than off the one nearest frame (see core.fit).
-        def at_midstance(metric) -> float:
-            # Anything measured from the stance ankle changes steadily through the stance (the
-            # ankle rides the belt backward, ~3 deg of lean per frame at 30 fps): read it at
-            # midstance off a straight line through every stance frame (see core.fit).
-            times = [fr.t for fr in st.frames]
-            return line_at(times, [float(metric(fr.pose)) for fr in st.frames], st.midstance_t)
+        # Anything measured from the stance ankle changes steadily through the stance (the
+        # ankle rides the belt backward, ~3 deg of lean per frame at 30 fps): read it at
+        # midstance off a straight line through every stance frame (see core.fit). The points
+        # of each frame are read once for the three metrics.
+        times, offsets, leans, bends = [], [], [], []
+        for fr in st.frames:
+            q = fr.pose
+            ankle, hip_q, sh = point(q, o + ANKLE), hip(q), shoulders(q)
+            times.append(fr.t)
+            offsets.append(float(hip_ankle_offset(hip_q, ankle, s, leg_px)))
+            leans.append(float(lean_deg(ankle, sh, s)))
+            bends.append(float(hip_bend_deg(ankle, hip_q, sh, s)))
 
-        offset_at_midstance = at_midstance(
-            lambda q: hip_ankle_offset(hip(q), point(q, o + ANKLE), s, leg_px)
-        )
+        def at_midstance(values: list[float]) -> float:
+            return line_at(times, values, st.midstance_t)
+
+        offset_at_midstance = at_midstance(offsets)
         ic = st.ic
         contact = st.toe_off_t - st.contact_t
         # The step time for naming comes from each foot track's own strides (a physical foot,
@@ -736,13 +761,11 @@ class RunAnalyzer:
             midstance_t=round(st.midstance_t, 4),
             toe_off_t=round(st.toe_off_t, 4) if st.complete else None,
             hip_ankle_offset=_num(offset_at_midstance, 4),
-            lean_deg=_num(
-                at_midstance(lambda q: lean_deg(point(q, o + ANKLE), shoulders(q), s)), 2
-            ),
+            lean_deg=_num(at_midstance(leans), 2),
             lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
             trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
             hip_bend_deg=_num(
-                at_midstance(lambda q: hip_bend_deg(point(q, o + ANKLE), hip(q), shoulders(q), s)),
+                at_midstance(bends),
                 2,
             ),
             overstride=_num(overstride(hip(ic), point(ic, o + ANKLE), s, leg_px), 4),

@@ -203,6 +203,8 @@ class CaptureJudge:
     @property
     def codes(self) -> tuple[str, ...]:
         """The codes in force now, in :data:`PROBLEMS` order."""
+        if not self._on:  # the usual case, asked every frame
+            return ()
         return tuple(code for code in PROBLEMS if code in self._on)
 
     @property

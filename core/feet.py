@@ -58,11 +58,16 @@ class FootTracker:
         self.merged = 0  # frames with both labels on one foot
 
     def _centre(self, p: list, v: list, slot: int) -> tuple[float, float] | None:
-        pts = [p[slot + i] for i in self.foot if v[slot + i] >= self.min_vis]
-        pts = [q for q in pts if q[0] == q[0] and q[1] == q[1]]
-        if not pts:
-            return None
-        return (sum(q[0] for q in pts) / len(pts), sum(q[1] for q in pts) / len(pts))
+        # plain loop: it runs twice a frame, where comprehensions and sum() cost more
+        n = sx = sy = 0.0
+        for i in self.foot:
+            if v[slot + i] >= self.min_vis:
+                x, y = p[slot + i]
+                if x == x and y == y:
+                    n += 1.0
+                    sx += x
+                    sy += y
+        return (sx / n, sy / n) if n else None
 
     def _predict(self, k: int, t: float, on_belt: bool) -> tuple[float, float] | None:
         pos, seen = self._pos[k], self._seen_t[k]

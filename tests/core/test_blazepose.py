@@ -5,10 +5,12 @@ Needs the model files that `make test` provisions (`make models`); fails loudly 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.analysis import analyze_trace
@@ -50,3 +52,24 @@ def test_blazepose_near_leg_events_match_the_annotation(blazepose_report, contac
     for step in steps:  # every contact found is a real one (either foot, +/- 3 frames: eval's
         f = round(step["contact_t"] * 30)  # tolerance; a far foot hidden at landing is late)
         assert min(abs(f - r) for r in ic_frames) <= 3, step
+
+
+def test_blazepose_metrics_match_the_joints_marked_by_eye(blazepose_report):
+    # The near (left) leg's joint centres marked by eye at every near midstance and contact
+    # (treadmill_side_30fps.joints.json, no pose model): our medians over the judged near steps
+    # within 0.04 L (hip-ankle offset, overstride), 2 deg (lean) and 4 deg (knee at contact).
+    joints = json.loads((shared_data() / f"{CLIP}.joints.json").read_text())["derived"]
+    eye = {
+        "hip_ankle_offset": joints["summary"]["hip_ankle_offset_ms"]["median"],
+        "overstride": joints["summary"]["overstride_ic"]["median"],
+        "lean_deg": joints["summary"]["lean_deg_ms"]["median"],
+        "knee_flexion_ic_deg": joints["knee_flexion_ic_deg"]["median"],
+    }
+    near = [s for s in blazepose_report["steps"] if s["leg"] == "left" and s["verdict"]]
+    assert len(near) >= 14
+    ours = {k: float(np.median([s[k] for s in near if s[k] is not None])) for k in eye}
+    print("near-leg medians, ours vs by eye:", ours, eye)
+    assert abs(ours["hip_ankle_offset"] - eye["hip_ankle_offset"]) <= 0.04
+    assert abs(ours["overstride"] - eye["overstride"]) <= 0.04
+    assert abs(ours["lean_deg"] - eye["lean_deg"]) <= 2.0
+    assert abs(ours["knee_flexion_ic_deg"] - eye["knee_flexion_ic_deg"]) <= 4.0
