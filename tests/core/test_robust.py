@@ -102,6 +102,10 @@ def test_standing_still_gives_no_steps():
         steps, leds = run(trace, facing=facing)
         assert steps == []
         assert leds[-1] == "not_judging"  # somebody is there, nothing to judge
+    report = analyze_trace(trace)
+    assert report["steps"] == []
+    assert [p["code"] for p in report["capture"]["problems"]] == ["not_running"]
+    assert any("no running steps found" in w for w in report["warnings"])
 
 
 def synthetic_gait(duty: float, cadence: float, fps: float = 30.0, seconds: float = 12.0):

@@ -124,8 +124,11 @@ def test_analyze_capture_fps_gives_the_original_cadence(slow, clip, tmp_path, ca
     assert reports["slow"]["cadence_spm"] == pytest.approx(reports["clip"]["cadence_spm"], abs=0.05)
     assert reports["slow"]["fps"] == 30.0
     assert len(reports["slow"]["steps"]) == len(reports["clip"]["steps"])
-    # the export read at face value is the silent half cadence the option exists for
-    assert reports["raw"]["cadence_spm"] is None or reports["raw"]["cadence_spm"] < 100
+    # the export read at face value is the half cadence the option exists for: never silent
+    raw = reports["raw"]
+    assert raw["cadence_spm"] is None or raw["cadence_spm"] < 100
+    assert "slow_motion" in [p["code"] for p in raw["capture"]["problems"]]
+    assert any("--capture-fps" in w for w in raw["warnings"])
 
 
 @pytest.mark.parametrize("value", ["0", "-30", "nan", "inf", "2400", "fast"])
