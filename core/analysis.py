@@ -752,9 +752,13 @@ class RunAnalyzer:
             if contact > 0:
                 self._belt_speeds.append(st.travel / contact)
             if len(self._belt_speeds) >= 4:
-                mean = sum(self._belt_speeds) / len(self._belt_speeds)
-                var = sum((b - mean) ** 2 for b in self._belt_speeds) / len(self._belt_speeds)
-                self._belt_unsteady = math.sqrt(var) > capture.BELT_CV * mean
+                # Spread about the median, the largest deviation left out: one stance garbled
+                # by the pose model (or a looped file's seam) is no moving camera.
+                speeds = sorted(self._belt_speeds)
+                mid = speeds[len(speeds) // 2]
+                devs = sorted(abs(b - mid) for b in speeds)[:-1]
+                spread = sum(devs) / len(devs)
+                self._belt_unsteady = spread > capture.BELT_SPREAD * mid
         step = Step(
             leg=leg,
             contact_t=round(st.contact_t, 4),
