@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from core import snapshot
 from core.store import Store
@@ -56,6 +57,16 @@ def real_steps() -> list[dict]:
             "verdict": verdicts[n % len(verdicts)],
         })  # fmt: skip
     return steps
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's; Playwright never downloads one)."""
+    assert Path(CHROMIUM).exists(), "run `make browser` (scripts/ensure-chromium.sh)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture

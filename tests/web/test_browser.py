@@ -6,25 +6,14 @@ import json
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PIN, REPO, Served, write_live
+from tests.web.conftest import PIN, REPO, Served, write_live
 from web import create_app
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (Debian's; Playwright never downloads one)."""
-    assert Path(CHROMIUM).exists(), "run `make browser` (scripts/ensure-chromium.sh)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Console:

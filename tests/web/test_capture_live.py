@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from core import landmarks, snapshot
 from core.analysis import RunAnalyzer, Update
@@ -33,7 +33,7 @@ from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory
 from device.runtime import Sense
 from tests.core.convert import rtmpose_trace
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Served
+from tests.web.conftest import Served
 
 TRACE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 TRACE = TRACE / "treadmill_side_30fps.rtmpose26.json"
@@ -217,16 +217,6 @@ def test_feet_out_of_frame_through_the_real_runtime_and_judge(tmp_path, app_dirs
 
 
 # -- the pages ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (Debian's; Playwright never downloads one)."""
-    assert Path(CHROMIUM).exists(), "run `make browser` (scripts/ensure-chromium.sh)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
