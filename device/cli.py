@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from core.errors import MidstanceError
@@ -41,9 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    # `kill` stops an offline command as Ctrl-C does, so its half-written outputs are cleaned
+    # up; `sense` and `demo` install their own handler that ends the session
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return int(args.run(args) or 0)
     except MidstanceError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.analysis import analyze_trace
 from core.errors import InputError
 from core.trace import Trace, is_trace_header, read_trace, retime
-from device.commands import refuse_input_as_output
+from device.commands import atomic_output, refuse_input_as_output
 
 HELP = "judge every step of a recorded run (a landmark trace) and print or save the report"
 
@@ -124,12 +124,7 @@ def run(args) -> int:
     trace = load_input(args.input, args, capture_fps=capture_fps)
     report = analyze_trace(trace, facing=args.facing)
     if args.json:
-        out = Path(args.json)
-        try:
-            tmp = out.with_name(out.name + ".tmp")
-            tmp.write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
-            os.replace(tmp, out)
-        except OSError as exc:
-            raise InputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+        with atomic_output(args.json, "report") as tmp:
+            tmp.write_text(json.dumps(report, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     print("\n".join(summary_lines(report)))
     return 0

@@ -16,15 +16,14 @@ why; the others are still scored), 2 for a usage error.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 
 from core import evaluate
 from core.analysis import analyze_trace
 from core.errors import InputError, MidstanceError
+from device.commands import atomic_output
 
 HELP = "score the analysis of every annotated video or trace in a folder against its truth"
 
@@ -188,14 +187,8 @@ def table_lines(result: dict) -> list[str]:
 
 
 def _write_json(out: Path, result: dict) -> None:
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_output(out, "results") as tmp:
         tmp.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-        os.replace(tmp, out)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise InputError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
 
 def run(args) -> int:

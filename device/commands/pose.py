@@ -19,7 +19,7 @@ import numpy as np
 from core import landmarks
 from core.errors import InputError
 from core.trace import Trace, TraceWriter, retime
-from device.commands import refuse_input_as_output
+from device.commands import atomic_output, refuse_input_as_output
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
 from device.video import VideoReader, prefetched
@@ -103,7 +103,7 @@ def trace_from_video(
         # gets the real times here; the same scaling as core.trace.retime below
         scale = video.fps / capture_fps if capture_fps else 1.0
         out_fps = capture_fps or video.fps
-        writer = _open_writer(out, out_fps, video, path) if out else None
+        writer = TraceWriter(out, out_fps, video.width, video.height, str(path)) if out else None
         try:
             for t, rgb in prefetched(video.frames()):
                 # real times for the estimator too: its one-euro filter is tuned to a runner's
@@ -135,13 +135,6 @@ def trace_from_video(
         return retime(trace, capture_fps) if capture_fps else trace
 
 
-def _open_writer(out, fps: float, video: VideoReader, path) -> TraceWriter:
-    try:
-        return TraceWriter(out, fps, video.width, video.height, str(path))
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write the trace ({exc.strerror or exc})") from None
-
-
 def run(args) -> int:
     """Run the command; returns the exit code (2 with a warning when nobody was found or the
     video ended early; the trace is written either way)."""
@@ -150,9 +143,12 @@ def run(args) -> int:
         raise InputError(f"{out}: is a directory; --out needs a file name")
     refuse_input_as_output(out, args.video, "--out")
     capture_fps = check_capture_fps(args.capture_fps)
-    trace = trace_from_video(
-        args.video, args.model, args.threads, args.models_dir, out, capture_fps=capture_fps
-    )
+    # written beside the output and renamed at the end: a stopped or failed run leaves any
+    # earlier trace at --out whole
+    with atomic_output(out, "trace") as tmp:
+        trace = trace_from_video(
+            args.video, args.model, args.threads, args.models_dir, tmp, capture_fps=capture_fps
+        )
     found = int(np.isfinite(trace.xy).any(axis=(1, 2)).sum())
     print(f"midstance pose: {found} of {len(trace)} frames with a person -> {out}")
     for w in trace.warnings:
