@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import MidstanceError
+from core.errors import InputError, MidstanceError
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,13 @@ class CameraError(MidstanceError):
 
 
 class EndOfSource(Exception):
-    """A video file ended (never raised by a camera or a looping file)."""
+    """A video file ended (never raised by a camera or a looping file).
+
+    ``damage`` is None at the file's real end, else the one-line reason it could not go on."""
+
+    def __init__(self, path: str, damage: str | None = None):
+        super().__init__(damage or path)
+        self.damage = damage
 
 
 class FrameSource:
@@ -94,6 +100,10 @@ class VideoFileSource(FrameSource):
         """Open the file (raises InputError for a missing or unreadable file)."""
         from device.video import VideoReader
 
+        if self._last_t >= 0 and not self.loop:
+            # Opened again after a failure: a file is not a camera that comes back, and
+            # replaying it would store the same steps again on the session's clock.
+            raise EndOfSource(str(self.path), f"{self.path}: stopped after a read error")
         self.close()
         self._reader = VideoReader(self.path)
         self.fps = float(self._reader.fps)
@@ -108,7 +118,12 @@ class VideoFileSource(FrameSource):
         """The next frame (waits until its time when real-time); EndOfSource at the end."""
         if self._frames is None:
             raise CameraError(f"{self.path}: the video source is not started")
-        item = next(self._frames, None)
+        try:
+            item = next(self._frames, None)
+        except InputError as exc:  # damaged part-way: the file ends here, looped or not
+            if not self.loop or self._last_t < 0:
+                raise EndOfSource(str(self.path), str(exc)) from None
+            item = None
         if item is None:
             if not self.loop or self._last_t < 0:
                 raise EndOfSource(str(self.path))
@@ -343,6 +358,8 @@ class Capture:
         self.backoff_max_s = backoff_max_s
         self.error: str | None = None
         self.ended = False
+        #: why a file source stopped before its end (a damaged video), else None
+        self.damage: str | None = None
         self.dropped = 0
         self.frames = 0
         self._slot: Frame | None = None
@@ -375,7 +392,9 @@ class Capture:
                     self.source.start()
                     started = True
                 frame = self.source.read(timeout=0.5)
-            except EndOfSource:
+            except EndOfSource as end:
+                # after a failed read the failure itself says more than "stopped"
+                self.damage = (self.error or end.damage) if end.damage else None
                 self.ended = True
                 with self._cond:
                     self._cond.notify_all()

@@ -243,7 +243,8 @@ class Sense:
     def run(self, max_frames: int | None = None, duration_s: float | None = None) -> dict:
         """Run until stopped, the source ends, ``max_frames`` or ``duration_s`` (wall time).
 
-        Returns figures of the run: frames, steps, fps, dropped frames, LED latencies.
+        Returns figures of the run: frames, steps, fps, dropped frames, LED latencies, and
+        ``damage``: why a file source stopped early (a damaged video), else None.
         """
         try:
             self.writer.store.close_interrupted()
@@ -281,6 +282,7 @@ class Sense:
             "seconds": elapsed,
             "fps": self.frames / elapsed if elapsed > 0 else 0.0,
             "dropped": self.capture.dropped,
+            "damage": self.capture.damage,
             "latencies_ms": list(self.latencies_ms),
             "decide_ms": list(self.decide_ms),
         }

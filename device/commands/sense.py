@@ -209,4 +209,8 @@ def run(args) -> int:
         f" {result['fps']:.1f} frames/s",
         file=sys.stderr,
     )
+    if result["damage"]:
+        # the steps up to the damage are stored; the file was not replayed
+        print(f"midstance sense: error: {result['damage']}", file=sys.stderr)
+        return 2
     return 0

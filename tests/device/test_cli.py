@@ -236,3 +236,42 @@ def test_no_camera_shows_a_fault_and_keeps_running(tmp_path, models_dir):
     assert proc.returncode == 0
     assert err.count("fault: camera: picamera2 is not installed") == 1  # said once, not per try
     assert "Traceback" not in err
+
+
+def damaged_copy(clip: Path, out: Path) -> Path:
+    """The sample clip with its index at the front (as phones write it) and its middle third
+    overwritten with zeros: a file that opens and plays 118 frames (3.9 s), then cannot go on."""
+    import av
+
+    fast = out.with_suffix(".whole.mp4")
+    faststart = {"movflags": "faststart"}
+    with av.open(str(clip)) as src, av.open(str(fast), "w", options=faststart) as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    data = fast.read_bytes()
+    third = len(data) // 3
+    out.write_bytes(data[:third] + bytes(third) + data[2 * third :])
+    return out
+
+
+def test_a_damaged_video_ends_the_run_and_is_not_replayed(tmp_path, clip, models_dir):
+    """Without --loop a file source ends at an unrecoverable error: one line, exit 2, the steps
+    of the 3.9 s before the damage stored once (replaying it stored 69 s of steps, forever)."""
+    video = damaged_copy(clip, tmp_path / "damaged.mp4")
+    proc = run("sense", "--source", video, "--fast", "--led", "mock",
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r", timeout=240)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "damaged video, decoding stopped after frame 118" in errors[0]
+    assert "midstance sense: 118 frames" in proc.stderr
+    store = Store.in_dir(tmp_path / "s", readonly=True)
+    try:
+        sessions = store.sessions()
+        steps = [s for session in sessions for s in store.steps(session["id"])]
+    finally:
+        store.close()
+    # 169 steps/min: at most 11 steps in 3.9 s, all in one session
+    assert len(sessions) == 1 and 0 < len(steps) <= 11
