@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
+import warnings
+from pathlib import Path
 
 from core.errors import MidstanceError
 
@@ -86,9 +87,14 @@ def check_camera(cfg) -> str:
 
 def check_gpio(cfg, led: str) -> str:
     """The LED pins (and the staff button pin) can be opened."""
+    from gpiozero.exc import PinFactoryFallback
+
     from device.indicator import make_indicator, mock_pin_factory
 
-    indicator = make_indicator(led, cfg["led"], stream=open(os.devnull, "w"))  # noqa: SIM115
+    with warnings.catch_warnings():
+        # gpiozero warns once per pin library it tries; the one FAIL line says it all
+        warnings.simplefilter("ignore", PinFactoryFallback)
+        indicator = make_indicator(led, cfg["led"], stream=open(os.devnull, "w"))  # noqa: SIM115
     indicator.close()
     text = f"LED {led} ({cfg['led']['kind']})"
     if cfg["button"]["pin"] >= 0 and led in ("gpio", "mock"):
@@ -101,24 +107,30 @@ def check_gpio(cfg, led: str) -> str:
 
 
 def check_dir(path: str, what: str) -> str:
-    """The directory exists (or can be made) and this user can write in it."""
-    from device.commands.sense import prepare_dir
-
-    directory = prepare_dir(path, what)
-    try:
-        with tempfile.NamedTemporaryFile(dir=directory):
-            pass
-    except OSError as exc:
-        raise MidstanceError(f"{directory}: cannot write: {exc.strerror}") from None
+    """The directory exists and this user can write in it (a check changes nothing: a missing
+    directory is reported, not made)."""
+    directory = Path(path)
+    if not directory.exists():
+        raise MidstanceError(
+            f"{directory}: missing (the {what}; `make install` makes it, `sense` and `web` make"
+            " it when they can)"
+        )
+    if not directory.is_dir():
+        raise MidstanceError(f"{directory}: not a directory (the {what})")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise MidstanceError(f"{directory}: this user cannot write in it (the {what})")
     return f"{directory} writable"
 
 
 def check_store(state_dir: str) -> str:
-    """The session store opens and passes SQLite's integrity check."""
-    from core.store import Store, StoreError
+    """The session store opens read-only and passes SQLite's integrity check."""
+    from core.store import FILENAME, Store, StoreError
 
+    path = Path(state_dir) / FILENAME
+    if not path.exists():
+        return f"{path}: none yet (`sense` makes it on its first run)"
     try:
-        store = Store.in_dir(state_dir)
+        store = Store(path, readonly=True)
         result = store.integrity_check()
         pin = store.has_pin()
         store.close()

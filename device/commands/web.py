@@ -32,6 +32,8 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535, got {args.port}")
+    if args.threads is not None and not 1 <= args.threads <= 1000:
+        raise ConfigError(f"--threads must be 1..1000, got {args.threads}")
     try:
         os.makedirs(args.run_dir, exist_ok=True)
     except OSError as exc:
@@ -43,7 +45,12 @@ def run(args) -> int:
     try:
         srv = make_server(app, args.host, args.port, args.threads)
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
-    print(f"midstance web: serving on http://{srv.host}:{srv.port}/", flush=True)
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except ValueError:  # waitress: a name that resolves to nothing, an address like 999.1.1.1
+        raise ConfigError(
+            f"--host {args.host}: not an address of this machine (e.g. 0.0.0.0 or 127.0.0.1)"
+        ) from None
+    host = f"[{srv.host}]" if ":" in srv.host else srv.host  # an IPv6 address in a URL
+    print(f"midstance web: serving on http://{host}:{srv.port}/", flush=True)
     serve(srv)
     return 0

@@ -154,6 +154,9 @@ def test_set_pin(tmp_path):
 
 
 def test_doctor(tmp_path, clip, models_dir):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "r").mkdir()
+    Store.in_dir(tmp_path / "s").close()  # as after the first run of sense
     ok = run("doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
              "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
     assert ok.returncode == 0, ok.stdout
@@ -173,6 +176,33 @@ def test_doctor(tmp_path, clip, models_dir):
     assert "FAIL  models: " in out and "FAIL  camera: " in out and "FAIL  gpio: " in out
     assert "ok    store" in out and "check(s) failed" in out
     assert "Traceback" not in bad.stdout + bad.stderr
+    # one line per failure: no gpiozero warnings about each pin library it tried
+    assert bad.stderr == "" and "PinFactoryFallback" not in out
+
+
+def test_doctor_changes_nothing(tmp_path, clip, models_dir):
+    """A check must not change the system: missing directories are reported with what to do,
+    not made, and no store is created."""
+    state, rundir = tmp_path / "s", tmp_path / "r"
+    out = run("doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
+              "--state-dir", state, "--run-dir", rundir)  # fmt: skip
+    assert out.returncode == 1 and out.stderr == ""
+    assert f"FAIL  state dir: {state}: missing" in out.stdout
+    assert f"FAIL  run dir: {rundir}: missing" in out.stdout
+    assert "`make install` makes it" in out.stdout
+    assert "none yet" in out.stdout and "2 check(s) failed" in out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    # and on an installed machine its store is opened read-only: not a byte of it changes
+    state.mkdir()
+    rundir.mkdir()
+    Store.in_dir(state).close()
+    db = state / "midstance.sqlite3"
+    before = db.read_bytes()
+    out = run("doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
+              "--state-dir", state, "--run-dir", rundir)  # fmt: skip
+    assert out.returncode == 0, out.stdout
+    assert db.read_bytes() == before  # (SQLite's own -shm index may appear beside it)
+    assert list(rundir.iterdir()) == []
 
 
 def free_port():
@@ -275,3 +305,20 @@ def test_a_damaged_video_ends_the_run_and_is_not_replayed(tmp_path, clip, models
         store.close()
     # 169 steps/min: at most 11 steps in 3.9 s, all in one session
     assert len(sessions) == 1 and 0 < len(steps) <= 11
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--host", "999.1.1.1"], "--host 999.1.1.1: not an address of this machine"),
+        (["--host", "no-such-host.invalid"], "--host no-such-host.invalid: not an address"),
+        (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:0: Cannot assign requested address"),
+        (["--threads", "0"], "--threads must be 1..1000, got 0"),
+        (["--port", "70000"], "--port must be 0..65535, got 70000"),
+    ],
+)
+def test_web_bad_listen_options_are_one_line(tmp_path, option, message):
+    proc = run("web", "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r",
+               "--port", "0", *option, timeout=30)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr

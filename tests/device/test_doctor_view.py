@@ -23,6 +23,7 @@ def doctor(tmp_path, clip, models_dir):
 
 def test_doctor_prints_the_capture_problems_of_a_running_sense(tmp_path, clip, models_dir):
     (tmp_path / "r").mkdir()
+    (tmp_path / "s").mkdir()
     p = problem("feet_out_of_frame", 0.9, " at the bottom")
     snap = snapshot.blank("not_judging", "not_judging")
     snap["capture"] = {"ok": False, "problems": [p.as_dict()]}
