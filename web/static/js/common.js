@@ -61,7 +61,7 @@ const ms = {
   // after a growing, jittered wait, so a full kiosk never freezes the page.
   // onConnection gets "live", "reconnecting" or "polling".
   follow(path, onLive, onConnection) {
-    const POLL_MS = 2000, FIRST_RETRY_MS = 1000, MAX_RETRY_MS = 10000;
+    const POLL_MS = 2000, FIRST_RETRY_MS = 1000, MAX_RETRY_MS = 5000;
     const pollPath = path.replace("/api/live/stream", "/api/live");
     const tell = (state) => onConnection && onConnection(state);
     let delay = FIRST_RETRY_MS, pollTimer = null;
