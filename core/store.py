@@ -25,7 +25,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -377,16 +377,23 @@ class Store:
 
     def settings(self) -> dict[str, Any]:
         """Settings saved by staff (they override the config file's values)."""
-        return {
-            r["key"]: json.loads(r["value_json"])
-            for r in self.db.execute("SELECT key, value_json FROM settings")
-        }
+        return self._saved_settings(self.db)
 
     def save_settings(self, values: Mapping[str, Any]) -> None:
         """Save (merge) staff settings; ``None`` removes a key."""
+        self.change_settings(lambda saved: values)
+
+    def change_settings(self, plan: Callable[[dict[str, Any]], Mapping[str, Any]]) -> dict:
+        """Save what ``plan(saved settings)`` returns, in one transaction with the read.
+
+        Two staff saving at once cannot interleave between check and write, so each save is
+        checked against what is really stored; an exception from ``plan`` saves nothing.
+        Returns the changes saved (``None`` = removed).
+        """
 
         def tx(db):
-            for key, value in values.items():
+            writes = dict(plan(self._saved_settings(db)))
+            for key, value in writes.items():
                 if value is None:
                     db.execute("DELETE FROM settings WHERE key = ?", (key,))
                 else:
@@ -395,8 +402,16 @@ class Store:
                         " DO UPDATE SET value_json = excluded.value_json",
                         (key, json.dumps(value, allow_nan=False)),
                     )
+            return writes
 
-        self._write(tx)
+        return self._write(tx)
+
+    @staticmethod
+    def _saved_settings(db: sqlite3.Connection) -> dict[str, Any]:
+        return {
+            r["key"]: json.loads(r["value_json"])
+            for r in db.execute("SELECT key, value_json FROM settings")
+        }
 
     # -- staff PIN -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from core import settings
 from core.errors import ConfigError
 
 DEFAULT_PATH = Path("/etc/midstance/config.toml")
@@ -79,6 +80,24 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) else "must be a string"
 
 
+def _setting(name: str) -> tuple[Any, Check]:
+    """A staff setting's (default, check) from :mod:`core.settings`, so the file and the page
+    agree on its default and limits."""
+    s = settings.SETTINGS[name]
+
+    def check(value: Any) -> str | None:
+        why = s.problem(value)
+        if why is None:
+            return None
+        return (
+            f"must be one of {', '.join(s.choices)}"
+            if s.choices
+            else f"must be a number {s.min:g}-{s.max:g}"
+        )
+
+    return s.default, check
+
+
 def _thresholds(value: Any) -> str | None:
     from core.verdict import Thresholds
 
@@ -114,7 +133,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Check]]] = {
         "blue_pin": (22, _gpio),
         "bar_pins": ([5, 6, 13, 19, 26], _gpio_list),
         "active_high": (True, _boolean),
-        "brightness": (0.8, _number(0.05, 1)),
+        "brightness": _setting("led_brightness"),
         "no_runner": ("off", _choice("off", "breathe")),
     },
     "button": {
@@ -140,7 +159,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Check]]] = {
         "threads": (2, _integer(1, 8)),
     },
     "analysis": {
-        "facing": ("auto", _choice("auto", "left", "right")),
+        "facing": _setting("facing"),
         "thresholds": ({}, _thresholds),
     },
     "paths": {

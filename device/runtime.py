@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from core import snapshot
-from core.errors import ConfigError, MidstanceError
+from core.errors import MidstanceError
 from core.store import Store, StoreError
 from device.camera import Capture, FrameSource
 from device.indicator import Indicator
@@ -189,6 +189,8 @@ class Sense:
         self._recent: collections.deque[dict] = collections.deque(maxlen=RECENT_STEPS)
         self._t0: float | None = None  # frame time the session counts from
         self._facing_saved = False
+        self._settings_ignored: set[str] = set()
+        self.settings: dict[str, Any] = {}  # the staff settings in force (core.settings)
         self._t = 0.0
         self._frame_size: tuple[int, int] | None = None
         self._last_frame_wall: float | None = None
@@ -480,31 +482,30 @@ class Sense:
     # -- settings ------------------------------------------------------------------------
 
     def _apply_settings(self) -> None:
-        """Staff settings from the store over the config: the thresholds (flat keys, as the
-        page saves them), ``facing`` and ``led_brightness``. A removed key reverts to the
-        config; a bad saved value is reported and the config's value kept."""
+        """The staff settings in force (:func:`core.settings.effective`: saved overrides over
+        the config, as the page shows them): the thresholds, ``facing`` and ``led_brightness``.
+        A removed override reverts to the config; a wrong saved value is reported and left out."""
+        from core import settings
         from core.verdict import Thresholds
 
         try:
-            settings = self.store.settings()
+            saved = self.store.settings()
         except StoreError as exc:
             self.writer.error = str(exc)
             return
-        names = set(Thresholds().as_dict())
-        saved = {k: v for k, v in settings.items() if k in names}
-        try:
-            self.thresholds = Thresholds.from_dict({**self.cfg["analysis"]["thresholds"], **saved})
-        except ConfigError as exc:
-            print(f"midstance sense: ignoring saved thresholds: {exc}", file=self.log)
-            self.thresholds = Thresholds.from_dict(self.cfg["analysis"]["thresholds"])
+        now = settings.effective(saved, settings.from_config(self.cfg))
+        for why in now.ignored:
+            if why not in self._settings_ignored:
+                print(f"midstance sense: ignoring a saved setting: {why}", file=self.log)
+        self._settings_ignored = set(now.ignored)
+        values = now.values
+        self.thresholds = Thresholds.from_dict({k: values[k] for k in settings.THRESHOLDS})
         self.analyzer.thresholds = self.thresholds
-        facing = settings.get("facing", self.cfg["analysis"]["facing"])
-        if facing in ("auto", "left", "right") and facing != self.facing:
-            self.facing = facing
+        if values["facing"] != self.facing:
+            self.facing = values["facing"]
             self.analyzer = self._new_analyzer()
-        brightness = settings.get("led_brightness", self.cfg["led"]["brightness"])
-        if isinstance(brightness, int | float) and not isinstance(brightness, bool):
-            self.indicator.brightness = brightness
+        self.indicator.brightness = values["led_brightness"]
+        self.settings = values
 
     # -- the live snapshot ---------------------------------------------------------------
 

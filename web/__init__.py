@@ -35,8 +35,12 @@ DEFAULTS: dict[str, Any] = {
     "SSE_KEEPALIVE_S": 5.0,  # a comment line this often also frees threads of gone clients
     "SSE_MAX_AGE_S": 120.0,  # then the stream ends and EventSource reconnects
     "SSE_MAX_CLIENTS": 80,  # beyond this, 503: keep worker threads for the API
+    "SSE_MAX_PER_CLIENT": 4,  # streams one address may hold (tabs), so no one device fills all
     "LOGIN_MAX_FAILURES": 5,  # wrong PINs per client ...
     "LOGIN_WINDOW_S": 300.0,  # ... per this many seconds, then HTTP 429
+    # The config file as device.config loads it ({section: {key: value}}): the staff settings'
+    # values when no override is saved (None = the built-in defaults).
+    "MIDSTANCE_CONFIG": None,
     "KIOSK_URL": None,  # the URL printed on the QR sticker; guessed from the LAN address
 }
 
@@ -73,7 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_S"]
         ),
         "metrics": metrics.Metrics(),
-        "streams": threading.BoundedSemaphore(app.config["SSE_MAX_CLIENTS"]),
+        "streams": live.StreamSlots(
+            app.config["SSE_MAX_CLIENTS"], app.config["SSE_MAX_PER_CLIENT"]
+        ),
         "feed": live.LiveFeed(app.config["RUN_DIR"], app.config["SSE_INTERVAL_S"]),
         "summaries": summaries.SessionSummaries(store),
     }

@@ -12,9 +12,11 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from core import snapshot
+from web import security
 from web.args import flag_arg
 
 bp = Blueprint("live", __name__)
@@ -37,11 +39,23 @@ DEFAULT_CUES = {
     "off": "The kiosk is starting.",
 }
 OFFLINE_CUE = "The kiosk is not sensing right now."
+
+#: What anyone sees of a fault (``sense`` words it for the installer: staff get it in full
+#: as ``fault_detail``, and ``midstance doctor`` says how to fix it).
+PUBLIC_FAULTS = {
+    "camera": "The camera is not working right now: please tell the staff.",
+    "store": "The kiosk cannot save sessions right now: please tell the staff.",
+}
+PUBLIC_FAULT = "The kiosk has a problem: please tell the staff."
 FIRST_STEPS_CUE = "Judging your first steps…"
 
+#: Seconds a client refused a stream is told to wait (``Retry-After``).
+RETRY_AFTER_S = 5
 
-def live_payload(run_dir: str, *, skeleton: bool = False) -> dict[str, Any]:
-    """The live state as the API shows it; with ``skeleton``, the landmarks for the setup view."""
+
+def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -> dict[str, Any]:
+    """The live state as the API shows it; with ``skeleton``, the landmarks for the setup view;
+    with ``staff``, ``fault_detail``: the fault in ``sense``'s own words."""
     snap = snapshot.read(run_dir)
     live = {key: snap.get(key) for key in LIVE_FIELDS}
     live["recent_steps"] = [
@@ -50,6 +64,7 @@ def live_payload(run_dir: str, *, skeleton: bool = False) -> dict[str, Any]:
         if isinstance(step, dict)
     ]
     live["steps"] = live["steps"] or 0
+    live["fault"] = public_fault(live["fault"])
     live["capture"] = capture_of(snap)
     if not live["cue"]:
         offline = live["state"] == "offline"
@@ -64,7 +79,18 @@ def live_payload(run_dir: str, *, skeleton: bool = False) -> dict[str, Any]:
             live["cue"] = DEFAULT_CUES.get(live["led"], "")
     if skeleton:
         live["skeleton"] = snap.get("skeleton")
+    if staff:
+        live["fault_detail"] = str(snap["fault"]) if snap.get("fault") else None
     return live
+
+
+def public_fault(detail: Any) -> str | None:
+    """The runners' words for a fault ``sense`` reported (None when there is none): which
+    part failed, never the internal message (module names, commands, paths)."""
+    if not detail:
+        return None
+    parts = {p.split(":", 1)[0].strip() for p in str(detail).split(";")}
+    return PUBLIC_FAULTS.get(parts.pop(), PUBLIC_FAULT) if len(parts) == 1 else PUBLIC_FAULT
 
 
 def capture_of(snap: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +113,41 @@ def capture_of(snap: dict[str, Any]) -> dict[str, Any]:
 def not_judging_cue(problems: list[dict[str, Any]]) -> str:
     """The cue while capture problems are in force: what to change, in words."""
     return "Not judging: " + "; ".join(p["message"] for p in problems)
+
+
+class StreamSlots:
+    """The open live streams: at most ``total``, and at most ``per_client`` from one address,
+    so one device holding many streams cannot lock every phone out."""
+
+    def __init__(self, total: int, per_client: int):
+        self.total = total
+        self.per_client = per_client
+        self._lock = threading.Lock()
+        self._open: dict[str, int] = {}
+
+    def acquire(self, client: str) -> str | None:
+        """Take a slot for ``client``: None, or why not (``"client"`` or ``"total"``)."""
+        with self._lock:
+            if self._open.get(client, 0) >= self.per_client:
+                return "client"
+            if sum(self._open.values()) >= self.total:
+                return "total"
+            self._open[client] = self._open.get(client, 0) + 1
+            return None
+
+    def release(self, client: str) -> None:
+        """Give back a slot taken by :meth:`acquire`."""
+        with self._lock:
+            left = self._open.get(client, 0) - 1
+            if left > 0:
+                self._open[client] = left
+            else:
+                self._open.pop(client, None)
+
+    def count(self) -> int:
+        """Streams open now."""
+        with self._lock:
+            return sum(self._open.values())
 
 
 class LiveFeed:
@@ -118,9 +179,10 @@ class LiveFeed:
 
 @bp.get("/api/live")
 def live():
-    """The live numbers, one JSON object."""
+    """The live numbers, one JSON object; for a staff session also ``fault_detail``."""
     skeleton = flag_arg("skeleton", False)
-    return jsonify(live_payload(current_app.config["RUN_DIR"], skeleton=skeleton))
+    run_dir = current_app.config["RUN_DIR"]
+    return jsonify(live_payload(run_dir, skeleton=skeleton, staff=security.is_staff()))
 
 
 @bp.get("/api/live/stream")
@@ -132,8 +194,18 @@ def stream():
     itself (``retry`` tells it how soon), so no client holds a worker thread for ever.
     """
     ext = current_app.extensions["midstance"]
-    if not ext["streams"].acquire(blocking=False):
-        abort(503, description="too many live streams, try again shortly")
+    client = security.client_id()
+    refused = ext["streams"].acquire(client)
+    # The page falls back to polling /api/live and retries the stream with backoff.
+    if refused == "client":
+        raise TooManyRequests(
+            description="too many live streams from this device: close some tabs",
+            retry_after=RETRY_AFTER_S,
+        )
+    if refused:
+        raise ServiceUnavailable(
+            description="too many live streams, try again shortly", retry_after=RETRY_AFTER_S
+        )
     cfg = current_app.config
     skeleton = flag_arg("skeleton", False)
     feed, stopping, metrics = ext["feed"], ext["stopping"], ext["metrics"]
@@ -161,7 +233,7 @@ def stream():
 
     def release():
         metrics.streams.dec()
-        ext["streams"].release()
+        ext["streams"].release(client)
 
     metrics.streams.inc()
     response = Response(events(), mimetype="text/event-stream")

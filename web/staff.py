@@ -11,21 +11,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from werkzeug.exceptions import TooManyRequests
 
+from core import settings
 from core.errors import ConfigError
 from core.verdict import Thresholds
 from web import security
 
 bp = Blueprint("staff", __name__)
-
-FACINGS = ("auto", "left", "right")
-
-#: Settings that are not thresholds: name -> description for the settings form.
-OTHER_SETTINGS: dict[str, dict[str, Any]] = {
-    "facing": {"default": "auto", "choices": list(FACINGS),
-               "help": "which way the runner faces in the image (auto = detect)"},
-    "led_brightness": {"default": 1.0, "unit": "0..1", "min": 0.0, "max": 1.0,
-                       "help": "brightness of the LED strip"},
-}  # fmt: skip
 
 
 def _ext() -> dict[str, Any]:
@@ -98,56 +89,57 @@ def reset():
 
 @bp.get("/api/settings")
 def get_settings():
-    """The settings in force (saved values over defaults) and how to edit them."""
-    return jsonify(values=current_settings(), fields=settings_fields())
+    """The settings in force (saved override, else config file, else default), where each
+    comes from, what ``null`` would restore, and how to edit them."""
+    now = current_settings()
+    return jsonify(
+        values=now.values, sources=now.sources, config=config_settings(),
+        ignored=now.ignored, fields=settings_fields(),
+    )  # fmt: skip
 
 
 @bp.put("/api/settings")
 @security.staff_required
 def put_settings():
-    """Change settings (``{"name": value}``; null restores the default) and tell ``sense``."""
+    """Change settings (``{"name": value}``; null restores the config value) and tell ``sense``.
+
+    Only what differs from the value in force is stored; a wrong value is a 400 naming it and
+    nothing is saved.
+    """
     changes = json_object()
     store = _ext()["store"]
-    saved = store.settings()
-    fields = settings_fields()
-    merged = {k: v for k, v in {**saved, **changes}.items() if v is not None and k in fields}
+    base = config_settings()
     try:
-        for key in changes:
-            if key not in fields:
-                raise ConfigError(f"unknown setting {key!r} (known: {', '.join(fields)})")
-        validate_settings(merged)
+        saved = store.change_settings(lambda now: validate_settings(changes, now, base))
     except ConfigError as exc:
         abort(400, description=str(exc))
-    store.save_settings(changes)
     command_id = store.post_command("settings")
-    return jsonify(values=current_settings(), command_id=command_id)
+    now = current_settings()
+    return jsonify(values=now.values, sources=now.sources, saved=saved, command_id=command_id)
 
 
 def settings_fields() -> dict[str, dict[str, Any]]:
-    """Every setting: the thresholds' descriptions plus facing and LED brightness."""
-    return {**Thresholds.describe(), **OTHER_SETTINGS}
+    """Every setting's description for the form (see :mod:`core.settings`)."""
+    return settings.describe()
 
 
-def current_settings() -> dict[str, Any]:
-    """Saved settings over the defaults."""
-    values = {name: field["default"] for name, field in settings_fields().items()}
-    values.update(_ext()["store"].settings())
-    return values
+def config_settings() -> dict[str, Any]:
+    """The config file's value of every setting (what ``null`` restores)."""
+    return settings.from_config(current_app.config.get("MIDSTANCE_CONFIG") or {})
 
 
-def validate_settings(values: dict[str, Any]) -> None:
-    """Raise ConfigError naming the first bad key of a complete settings dict."""
-    fields = settings_fields()
-    for key, value in values.items():
-        if key not in fields:
-            raise ConfigError(f"unknown setting {key!r}")
-        if key == "facing":
-            if value not in FACINGS:
-                raise ConfigError(f"setting 'facing' must be one of {', '.join(FACINGS)}")
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise ConfigError(f"setting {key!r} must be a number, got {value!r}")
-        lo, hi = fields[key]["min"], fields[key]["max"]
-        if not lo <= value <= hi:
-            raise ConfigError(f"setting {key!r} must be in {lo}..{hi}, got {value}")
-    Thresholds.from_dict({k: v for k, v in values.items() if k not in OTHER_SETTINGS})
+def current_settings() -> settings.Effective:
+    """The settings in force: saved overrides over the config file's values."""
+    return settings.effective(_ext()["store"].settings(), config_settings())
+
+
+def validate_settings(
+    changes: dict[str, Any], saved: dict[str, Any], base: dict[str, Any]
+) -> dict[str, Any]:
+    """What to store for ``changes``; ConfigError (one line) names the first bad key."""
+    writes = settings.plan_changes(changes, saved, base)
+    after = {k: v for k, v in {**saved, **writes}.items() if v is not None}
+    now = settings.effective(after, base).values
+    # The thresholds' own check too, so the page never saves what ``sense`` would refuse.
+    Thresholds.from_dict({k: now[k] for k in settings.THRESHOLDS})
+    return writes

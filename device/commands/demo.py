@@ -53,9 +53,10 @@ def run(args) -> int:
     cfg = load_config_from_args(args, button={"pin": -1})
     sense = build_sense(cfg, "terminal", realtime=True, loop=True)
     try:
-        app = create_app(
-            {"STATE_DIR": cfg["paths"]["state_dir"], "RUN_DIR": cfg["paths"]["run_dir"]}
-        )
+        app = create_app({
+            "STATE_DIR": cfg["paths"]["state_dir"], "RUN_DIR": cfg["paths"]["run_dir"],
+            "MIDSTANCE_CONFIG": cfg,
+        })  # fmt: skip
         srv = make_server(app, args.host, args.port)
     except OSError as exc:
         close_sense(sense)

@@ -23,10 +23,16 @@ def add_arguments(parser):
     parser.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
     parser.add_argument("--threads", type=int, default=None, help="worker threads (default: 96)")
     parser.add_argument("--kiosk-url", default=None, help="URL printed on the QR sticker")
+    parser.add_argument(
+        "--config", default=None,
+        help="the TOML config file, for the staff settings' values when none is saved "
+        "(default: /etc/midstance/config.toml when it exists)",
+    )  # fmt: skip
 
 
 def run(args) -> int:
     """Serve until interrupted; returns the exit code."""
+    from device.config import load_config
     from web import create_app
     from web.server import make_server, serve
 
@@ -38,7 +44,9 @@ def run(args) -> int:
         os.makedirs(args.run_dir, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"--run-dir {args.run_dir}: {exc.strerror}") from None
-    config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir}
+    # The page shows the settings in force, so it reads the same file as `sense`.
+    cfg = load_config(args.config)
+    config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir, "MIDSTANCE_CONFIG": cfg}
     if args.kiosk_url:
         config["KIOSK_URL"] = args.kiosk_url
     app = create_app(config)

@@ -27,9 +27,13 @@ def counts(pid: int) -> tuple[int, int]:
     return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def one_stream(port: int, drop_early: bool) -> bool:
-    """Open the live stream, read its first live event (or only the headers), hang up."""
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+def one_stream(port: int, drop_early: bool, n: int = 0) -> bool:
+    """Open the live stream, read its first live event (or only the headers), hang up.
+
+    Cycle ``n`` comes from its own loopback address (127.0.x.y), as phones do: the server
+    caps the streams of one device."""
+    source = (f"127.0.{1 + n // 250}.{2 + n % 250}", 0)
+    with socket.create_connection(("127.0.0.1", port), timeout=20, source_address=source) as s:
         s.sendall(
             b"GET /api/live/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
         )
@@ -64,7 +68,7 @@ def test_sse_connect_disconnect_leaks_nothing(tmp_path, procs):
         web, base = start_web(procs, tmp_path / "state", run, tmp_path / "web.log")
         port = int(base.rsplit(":", 1)[1])
         with ThreadPoolExecutor(AT_ONCE) as pool:  # warm up: every worker thread exists
-            assert all(pool.map(lambda i: one_stream(port, False), range(2 * AT_ONCE)))
+            assert all(pool.map(lambda i: one_stream(port, False, i), range(2 * AT_ONCE)))
 
         def settled():
             # Streams of gone clients are noticed within a keepalive or so; wait for quiet.
@@ -74,7 +78,7 @@ def test_sse_connect_disconnect_leaks_nothing(tmp_path, procs):
 
         before = wait_for(settled, 30, "a quiet server")
         with ThreadPoolExecutor(AT_ONCE) as pool:
-            ok = list(pool.map(lambda i: one_stream(port, i % 4 == 3), range(CYCLES)))
+            ok = list(pool.map(lambda i: one_stream(port, i % 4 == 3, i), range(CYCLES)))
         assert all(ok), f"{ok.count(False)} streams failed"
         during = counts(web.pid)
 

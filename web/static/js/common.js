@@ -55,12 +55,52 @@ const ms = {
     return data;
   },
 
-  // Follow the live event stream; EventSource reconnects by itself when it drops.
+  // Follow the live event stream. EventSource retries by itself when a stream drops, but
+  // gives up for good on an error status (503 when the kiosk has too many streams, 429 when
+  // this device has): then poll the same state from /api/live meanwhile and reopen the stream
+  // after a growing, jittered wait, so a full kiosk never freezes the page.
+  // onConnection gets "live", "reconnecting" or "polling".
   follow(path, onLive, onConnection) {
-    const source = new EventSource(path);
-    source.addEventListener("live", (event) => onLive(JSON.parse(event.data)));
-    source.addEventListener("open", () => onConnection && onConnection(true));
-    source.addEventListener("error", () => onConnection && onConnection(false));
-    return source;
+    const POLL_MS = 2000, FIRST_RETRY_MS = 1000, MAX_RETRY_MS = 5000;
+    const pollPath = path.replace("/api/live/stream", "/api/live");
+    const tell = (state) => onConnection && onConnection(state);
+    let delay = FIRST_RETRY_MS, pollTimer = null;
+
+    async function poll() {
+      try {
+        onLive(await ms.api("GET", pollPath));
+      } catch (error) {
+        // The kiosk is unreachable too: keep trying at the same pace.
+      }
+      if (pollTimer !== null) pollTimer = setTimeout(poll, POLL_MS);
+    }
+
+    function open() {
+      const source = new EventSource(path);
+      source.addEventListener("live", (event) => onLive(JSON.parse(event.data)));
+      source.addEventListener("open", () => {
+        delay = FIRST_RETRY_MS;
+        clearTimeout(pollTimer);
+        pollTimer = null;
+        tell("live");
+      });
+      source.addEventListener("error", () => {
+        if (source.readyState !== EventSource.CLOSED) {
+          tell("reconnecting"); // the browser retries by itself
+          return;
+        }
+        source.close();
+        if (pollTimer === null) {
+          pollTimer = 0;
+          poll();
+        }
+        tell("polling");
+        // Jitter, so the phones refused together do not all come back at the same moment.
+        setTimeout(open, delay * (0.5 + Math.random()));
+        delay = Math.min(delay * 2, MAX_RETRY_MS);
+      });
+    }
+
+    open();
   },
 };

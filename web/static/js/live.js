@@ -48,7 +48,13 @@
     }));
   }
 
-  ms.follow("/api/live/stream", show, (up) => {
-    $("conn").textContent = up ? "live" : "reconnecting";
+  const CONNECTION = {
+    live: "live",
+    reconnecting: "reconnecting",
+    polling: "reconnecting · updating every 2 s",
+  };
+  ms.follow("/api/live/stream", show, (state) => {
+    $("conn").textContent = CONNECTION[state];
+    $("conn").dataset.state = state;
   });
 })();

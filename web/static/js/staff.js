@@ -13,7 +13,10 @@
   function showStaff(on) {
     $("login-card").hidden = on;
     $("staff-card").hidden = !on;
-    if (on) loadSettings();
+    if (on) {
+      loadSettings().catch((error) => say("settings-message", error.message, true));
+      showFault().catch(() => {});
+    }
   }
 
   async function check() {
@@ -53,14 +56,19 @@
     showStaff(false);
   });
 
+  // The values the form was filled with: only fields that differ from them are saved.
+  let shown = {};
+
   async function loadSettings() {
     const data = await ms.api("GET", "/api/settings");
     const form = $("settings");
+    form.noValidate = true; // the server checks every value and says what is wrong in one line
     form.replaceChildren();
+    shown = {};
     for (const [name, field] of Object.entries(data.fields)) {
       const label = document.createElement("label");
       label.htmlFor = "set-" + name;
-      label.textContent = name.replaceAll("_", " ") + (field.unit ? ` (${field.unit})` : "");
+      label.textContent = (field.label || name.replaceAll("_", " ")) + (field.unit ? ` (${field.unit})` : "");
       let input;
       if (field.choices) {
         input = document.createElement("select");
@@ -74,31 +82,63 @@
       }
       input.id = "set-" + name;
       input.name = name;
-      input.value = data.values[name];
+      input.value = String(data.values[name]);
+      shown[name] = input.value;
       const help = document.createElement("span");
       help.className = "help";
-      help.textContent = field.help || "";
+      const saved = data.sources[name] === "saved";
+      help.textContent = (field.help || "") +
+        (saved ? ` · changed here (config file: ${data.config[name]})` : " · from the config file");
       form.append(label, input, help);
+      if (saved) {
+        const restore = document.createElement("button");
+        restore.type = "button";
+        restore.className = "restore";
+        restore.dataset.name = name;
+        restore.textContent = "Use the config value";
+        restore.addEventListener("click", () => save({ [name]: null }));
+        help.append(" ", restore);
+      }
     }
-    const save = document.createElement("button");
-    save.type = "submit";
-    save.textContent = "Save settings";
-    form.append(save);
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = "Save settings";
+    form.append(submit);
+  }
+
+  async function save(values) {
+    try {
+      await ms.api("PUT", "/api/settings", values, csrf);
+      await loadSettings();
+      say("settings-message", "Saved; the kiosk applies them within a second.");
+    } catch (error) {
+      say("settings-message", error.message, true);
+    }
   }
 
   $("settings").addEventListener("submit", async (event) => {
     event.preventDefault();
     const values = {};
     for (const input of $("settings").querySelectorAll("input, select")) {
-      values[input.name] = input.type === "number" ? Number(input.value) : input.value;
+      if (input.value === shown[input.name]) continue;
+      const number = Number(input.value);
+      // An emptied or unreadable field goes as typed, so the server names it (never 0 or null).
+      values[input.name] = input.type === "number" && input.value.trim() !== "" && isFinite(number)
+        ? number : input.value;
     }
-    try {
-      await ms.api("PUT", "/api/settings", values, csrf);
-      say("settings-message", "Saved; the kiosk applies them within a second.");
-    } catch (error) {
-      say("settings-message", error.message, true);
+    if (!Object.keys(values).length) {
+      say("settings-message", "Nothing changed.");
+      return;
     }
+    await save(values);
   });
+
+  // A kiosk fault in full (runners only see that staff have been told).
+  async function showFault() {
+    const live = await ms.api("GET", "/api/live");
+    $("fault-detail").hidden = !live.fault_detail;
+    $("fault-detail").textContent = live.fault_detail ? "Kiosk fault: " + live.fault_detail : "";
+  }
 
   check().catch((error) => say("login-message", error.message, true));
 })();
