@@ -191,8 +191,8 @@ def test_video_file_fast_and_looping(clip):
     once.close()
 
 
-def test_video_file_reopened_keeps_time_running(clip):
-    src = VideoFileSource(clip, realtime=False)
+def test_looped_video_file_reopened_keeps_time_running(clip):
+    src = VideoFileSource(clip, realtime=False, loop=True)
     src.start()
     times = [src.read().t for _ in range(10)]
     src.close()
@@ -201,6 +201,18 @@ def test_video_file_reopened_keeps_time_running(clip):
     src.close()
     assert np.all(np.diff(times) > 0)
     assert times[10] == pytest.approx(10 / 30, abs=1e-3)
+
+
+def test_video_file_is_not_replayed_after_a_failure(clip):
+    """Without loop a file is not a camera that comes back: reopened after a failure it ends
+    (replaying it would store the same steps again on the session's clock)."""
+    src = VideoFileSource(clip, realtime=False)
+    src.start()
+    [src.read() for _ in range(10)]
+    src.close()
+    with pytest.raises(EndOfSource) as end:
+        src.start()  # as the capture thread does after a failure
+    assert end.value.damage and "stopped after a read error" in end.value.damage
 
 
 def test_video_file_realtime_pacing(clip):
