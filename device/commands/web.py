@@ -23,6 +23,11 @@ def add_arguments(parser):
     parser.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
     parser.add_argument("--threads", type=int, default=None, help="worker threads (default: 96)")
     parser.add_argument("--kiosk-url", default=None, help="URL printed on the QR sticker")
+    parser.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name to serve besides localhost and the kiosk's own addresses and name"
+        " (repeatable; other names get 400, against DNS rebinding)",
+    )  # fmt: skip
 
 
 def run(args) -> int:
@@ -39,6 +44,7 @@ def run(args) -> int:
     config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir}
     if args.kiosk_url:
         config["KIOSK_URL"] = args.kiosk_url
+    config["ALLOWED_HOSTS"] = args.allowed_host
     app = create_app(config)
     try:
         srv = make_server(app, args.host, args.port, args.threads)
