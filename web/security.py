@@ -29,6 +29,7 @@ from flask import Flask, Response, abort, after_this_request, current_app, g, re
 from flask_limiter import Limiter
 
 from core.errors import ConfigError
+from web import errors
 
 SECRET_KEY_FILE = "web-secret-key"
 
@@ -280,20 +281,29 @@ def is_own_address(name: str) -> bool:
     return True
 
 
-def check_host() -> None:
-    """400 unless the request's ``Host`` is one this kiosk answers to."""
+def check_host() -> Response | None:
+    """400 with a one-line message unless the request's ``Host`` is one this kiosk answers to.
+
+    Pages get plain text: an error page would build links from the refused host.
+    """
     raw = request.headers.get("Host", "")
     try:
         name, _ = split_host(request.host)
     except ValueError:
-        abort(400, description=f"malformed Host header {raw[:100]!r}")
+        return _refuse(f"malformed Host header {raw[:100]!r}")
     allowed = current_app.extensions["midstance"]["allowed_hosts"]
     if name not in allowed and not is_own_address(name):
-        abort(
-            400,
-            description=f"unknown Host {name[:100]!r}: open the kiosk by its address, or add"
-            " the name with `midstance web --allowed-host NAME`",
+        return _refuse(
+            f"unknown Host {name[:100]!r}: open the kiosk by its address, or add the name"
+            " with `midstance web --allowed-host NAME`"
         )
+    return None
+
+
+def _refuse(message: str) -> Response:
+    if errors.wants_json():
+        abort(400, description=message)
+    return Response(message + "\n", 400, mimetype="text/plain")
 
 
 def init_app(app: Flask) -> None:
