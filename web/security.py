@@ -272,6 +272,8 @@ def is_own_address(name: str) -> bool:
         ip = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if ip.is_unspecified or ip.is_multicast:
+        return False  # 0.0.0.0 binds, but no page of this kiosk lives there
     family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as s:
