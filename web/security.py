@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import math
 import os
+import re
 import secrets
 import socket
 import time
@@ -208,6 +209,9 @@ def client_id() -> str:
     return request.remote_addr or "unknown"
 
 
+#: A DNS name: dot-separated labels of letters, digits and hyphens.
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+
 #: Names every kiosk answers to: its own loopback names.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -232,7 +236,7 @@ def split_host(host: str) -> tuple[str, int | None]:
     try:
         name = str(ipaddress.ip_address(name))
     except ValueError:
-        if ":" in name or host.startswith("["):
+        if host.startswith("[") or not _HOST_NAME.fullmatch(name):
             raise  # brackets hold an IPv6 address and nothing else
     return name, None if port is None else int(port)
 
@@ -288,7 +292,9 @@ def check_host() -> Response | None:
 
     Pages get plain text: an error page would build links from the refused host.
     """
-    raw = request.headers.get("Host", "")
+    raw = request.headers.get("Host")
+    if raw is None:  # HTTP/1.0 may leave it out; the server would put a made-up name there
+        return _refuse("the request has no Host header")
     try:
         name, _ = split_host(request.host)
     except ValueError:

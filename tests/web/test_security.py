@@ -10,6 +10,7 @@ import json
 import re
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench.metrics_flood import flood
-from tests.web.conftest import PIN, Served, set_pin
+from tests.web.conftest import MIDSTANCE, PIN, Served, free_port, set_pin, wait_http
 from web import create_app
 from web.pages import lan_address
 
@@ -317,8 +318,8 @@ def raw(served: Served, lines: list[str]) -> tuple[int, str]:
 @pytest.mark.parametrize(
     "host",
     ["evil.example", "evil.example:{port}", "localhost.evil.example", "127.0.0.1.nip.io",
-     "::1", "::1:{port}", "[::1", "[evil]:80", "8.8.8.8", "[2001:db8::1]:{port}", "0.0.0.0:{port}", "[::]", "",
-     "localhost:99999", "x" * 300],
+     "::1", "::1:{port}", "[::1", "[evil]:80", "8.8.8.8", "[2001:db8::1]:{port}",
+     "0.0.0.0:{port}", "[::]", "", "localhost:99999", "x" * 300],
 )  # fmt: skip
 def test_unknown_or_malformed_host_gets_a_one_line_400(served, host):
     host = host.format(port=served.srv.port)
@@ -327,6 +328,11 @@ def test_unknown_or_malformed_host_gets_a_one_line_400(served, host):
         assert status == 400, (host, path, body[:200])
         message = body.rstrip("\n") if path == "/staff/qr" else json.loads(body)["message"]
         assert "\n" not in message and "Host" in message and len(message) < 250
+
+
+def test_a_request_without_host_is_refused_in_one_line(served):
+    status, body = raw(served, ["GET /api/live HTTP/1.0"])
+    assert status == 400 and json.loads(body)["message"] == "the request has no Host header"
 
 
 @pytest.mark.parametrize(
@@ -412,3 +418,39 @@ def test_ipv6_server_is_served_by_its_bracketed_address(app):
     finally:
         srv.close()
         thread.join(10)
+
+
+def test_midstance_web_serves_the_names_given_with_allowed_host(dirs):
+    state, run = dirs
+    port = free_port()
+    proc = subprocess.Popen(
+        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--host",
+         "127.0.0.1", "--port", str(port), "--allowed-host", "kiosk.gym.lan",
+         "--allowed-host", "[fd00::5]:8080"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/live", timeout=30, proc=proc)
+        for host, status in [("kiosk.gym.lan", 200), (f"[fd00::5]:{port}", 200),
+                             ("evil.example", 400)]:  # fmt: skip
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/live", headers={"Host": host})
+            response = conn.getresponse()
+            assert response.status == status, (host, response.read())
+            conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+@pytest.mark.parametrize("bad", ["::1:80:x", "[evil]", "a b", "kiosk:0"])
+def test_midstance_web_refuses_a_malformed_allowed_host_in_one_line(dirs, bad):
+    state, run = dirs
+    done = subprocess.run(
+        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--port", "0",
+         "--allowed-host", bad],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("midstance web: error: ") and repr(bad) in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
