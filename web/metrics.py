@@ -5,7 +5,8 @@ never share counters). Live gauges are read from the snapshot at scrape time.
 
 Every label takes values from a fixed set, so no request can grow the registry: an unknown
 method or an unrouted path is counted as ``other``. The endpoint is public, so the staff login
-is counted without its result (``status="hidden"``): wrong PINs and throttling are not shown.
+is counted without its result (``status="hidden"``) or its time: wrong PINs and throttling are
+not shown.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def init_app(app: Flask) -> None:
             metrics.requests.labels(method, rule, status).inc()
             if response.status_code >= 400:
                 metrics.errors.labels(status).inc()
-        if not response.is_streamed and "started" in g:
+        # The login's time would tell a checked PIN (scrypt) from a throttled one.
+        if not response.is_streamed and "started" in g and rule not in PRIVATE_ENDPOINTS:
             metrics.latency.labels(rule).observe(time.perf_counter() - g.started)
         return response
 

@@ -298,6 +298,7 @@ def test_metrics_do_not_tell_login_results(kiosk):
     logins = [s for s in logins if s["endpoint"] == "/api/staff/login"]
     assert logins == [{"endpoint": "/api/staff/login", "method": "POST", "status": "hidden"}]
     assert "midstance_staff_logins" not in text
+    assert 'endpoint="/api/staff/login"' not in text.split("midstance_http_request_duration")[1]
     assert 'midstance_http_errors_total{status="401"}' not in text
 
 
