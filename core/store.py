@@ -98,6 +98,21 @@ CREATE TABLE IF NOT EXISTS staff (
 );
 """
 
+#: Staff sessions (see ``Store.open_staff_session``): ``id`` is the SHA-256 of the cookie's token.
+_STAFF_SESSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS staff_sessions (
+    id TEXT PRIMARY KEY,
+    csrf TEXT NOT NULL,
+    created_at REAL NOT NULL,  -- unix seconds of the login
+    seen_at REAL NOT NULL      -- unix seconds of the last use (to the minute)
+);
+"""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 # scrypt parameters (RFC 7914): n=2**14, r=8 takes ~50 ms and 16 MiB on a Pi 4, enough to
 # make offline guessing of a short PIN slow while a login stays instant for staff.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -121,6 +136,7 @@ class Store:
                 # executescript manages its own transaction (CREATE ... IF NOT EXISTS is
                 # idempotent, so a crash half-way is harmless).
                 self.db.executescript(_SCHEMA)
+                self.db.executescript(_STAFF_SESSIONS_SCHEMA)
                 with self._tx() as db:
                     db.execute(
                         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key)"
@@ -415,19 +431,26 @@ class Store:
 
     # -- staff PIN -----------------------------------------------------------------------
 
-    def set_pin(self, pin: str) -> None:
-        """Store the staff PIN, hashed with scrypt and a random salt. Never stored in clear."""
+    def set_pin(self, pin: str) -> int:
+        """Store the staff PIN, hashed with scrypt and a random salt. Never stored in clear.
+
+        Ends every staff session in the same transaction (a new PIN locks out whoever knew the
+        old one); returns how many were ended.
+        """
         check_pin_format(pin)
         salt = secrets.token_bytes(16)
         digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
         encoded = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
-        self._write(
-            lambda db: db.execute(
+
+        def tx(db):
+            db.execute(
                 "INSERT INTO staff VALUES (1, ?, ?) ON CONFLICT(id)"
                 " DO UPDATE SET pin_hash = excluded.pin_hash, updated_at = excluded.updated_at",
                 (encoded, time.time()),
             )
-        )
+            return db.execute("DELETE FROM staff_sessions").rowcount
+
+        return self._write(tx)
 
     def has_pin(self) -> bool:
         """True once ``midstance set-pin`` has been run (there is no default PIN)."""
@@ -442,6 +465,67 @@ class Store:
         params = dict(_SCRYPT, n=int(n), r=int(r), p=int(p))
         candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **params)
         return hmac.compare_digest(candidate.hex(), digest)
+
+    # -- staff sessions ----------------------------------------------------------------
+    # A staff login is a row here; the browser's cookie holds only its random token, and the
+    # table keeps the token's SHA-256, so reading the file gives no usable cookie. Ending a row
+    # ends the session at once (logout, a new PIN), which a signed cookie cannot do.
+
+    def open_staff_session(self, now: float | None = None) -> tuple[str, str]:
+        """Start a staff session; returns (token for the cookie, CSRF token)."""
+        now = time.time() if now is None else now
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+
+        def tx(db):
+            # Drop sessions nobody has used for a day, so the table stays small.
+            db.execute("DELETE FROM staff_sessions WHERE seen_at < ?", (now - 86400,))
+            db.execute(
+                "INSERT INTO staff_sessions VALUES (?, ?, ?, ?)",
+                (_token_hash(token), csrf, now, now),
+            )
+
+        self._write(tx)
+        return token, csrf
+
+    def staff_session(
+        self, token: str, idle_s: float, max_age_s: float, now: float | None = None
+    ) -> dict[str, Any] | None:
+        """The live staff session of ``token`` (``csrf``, ``created_at``, ``seen_at``), or None
+        when there is none, it was idle longer than ``idle_s`` or is older than ``max_age_s``.
+
+        Using a session keeps it alive (``seen_at`` is written at most once a minute, to spare
+        the SD card). An expired session is deleted.
+        """
+        if not isinstance(token, str) or not token or len(token) > 128:
+            return None
+        now = time.time() if now is None else now
+        key = _token_hash(token)
+        row = self.db.execute("SELECT * FROM staff_sessions WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        if now - row["seen_at"] > idle_s or now - row["created_at"] > max_age_s:
+            self.end_staff_session(token)
+            return None
+        if now - row["seen_at"] > 60:
+            self._write(
+                lambda db: db.execute(
+                    "UPDATE staff_sessions SET seen_at = ? WHERE id = ?", (now, key)
+                )
+            )
+        return {"csrf": row["csrf"], "created_at": row["created_at"], "seen_at": row["seen_at"]}
+
+    def end_staff_session(self, token: str) -> bool:
+        """End one staff session (logout); True if it existed."""
+        key = _token_hash(token)
+        return bool(
+            self._write(
+                lambda db: db.execute("DELETE FROM staff_sessions WHERE id = ?", (key,)).rowcount
+            )
+        )
+
+    def end_staff_sessions(self) -> int:
+        """End every staff session (a new PIN); returns how many there were."""
+        return self._write(lambda db: db.execute("DELETE FROM staff_sessions").rowcount)
 
     # -- upkeep --------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,27 @@ from core.store import Store, StoreError
 #: Defaults; any of them may be overridden by the mapping passed to :func:`create_app`.
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,  # the largest legitimate body (settings) is < 1 KiB
-    "SESSION_COOKIE_NAME": "midstance_staff",
+    # Flask's own signed-cookie session is unused (staff sessions live in the store); its
+    # cookie is named apart from the staff cookie so the two can never clash.
+    "SESSION_COOKIE_NAME": "midstance_flask",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),  # one staff shift
+    "STAFF_COOKIE_NAME": "midstance_staff",  # holds only the random token of a staff session
+    "STAFF_IDLE_S": 30 * 60.0,  # a staff session unused this long ends ...
+    "STAFF_MAX_AGE_S": 8 * 3600.0,  # ... and any ends after one staff shift
     "SSE_INTERVAL_S": 0.25,  # how often a stream looks at the snapshot (4 Hz)
     "SSE_KEEPALIVE_S": 5.0,  # a comment line this often also frees threads of gone clients
     "SSE_MAX_AGE_S": 120.0,  # then the stream ends and EventSource reconnects
     "SSE_MAX_CLIENTS": 80,  # beyond this, 503: keep worker threads for the API
     "SSE_MAX_PER_CLIENT": 4,  # streams one address may hold (tabs), so no one device fills all
     "LOGIN_MAX_FAILURES": 5,  # wrong PINs per client ...
+    "LOGIN_MAX_GLOBAL": 20,  # ... and from all clients together ...
     "LOGIN_WINDOW_S": 300.0,  # ... per this many seconds, then HTTP 429
     # The config file as device.config loads it ({section: {key: value}}): the staff settings'
     # values when no override is saved (None = the built-in defaults).
     "MIDSTANCE_CONFIG": None,
-    "KIOSK_URL": None,  # the URL printed on the QR sticker; guessed from the LAN address
+    "KIOSK_URL": None,  # the URL printed on the QR sticker; else this server's own address
+    "ALLOWED_HOSTS": (),  # Host names served besides loopback and the kiosk's own addresses
 }
 
 
@@ -73,9 +78,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "store": store,
         # set when the server shuts down, so open event streams end at once
         "stopping": threading.Event(),
-        "throttle": security.LoginThrottle(
-            app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_S"]
-        ),
         "metrics": metrics.Metrics(),
         "streams": live.StreamSlots(
             app.config["SSE_MAX_CLIENTS"], app.config["SSE_MAX_PER_CLIENT"]
@@ -88,4 +90,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for module in (live, sessions, staff, pages, metrics):
         app.register_blueprint(module.bp)
+    app.extensions["midstance"]["limiter"] = security.init_login_limits(app)
     return app

@@ -2,6 +2,11 @@
 
 Each app has its own ``CollectorRegistry`` (two apps in one process, as in tests or the demo,
 never share counters). Live gauges are read from the snapshot at scrape time.
+
+Every label takes values from a fixed set, so no request can grow the registry: an unknown
+method or an unrouted path is counted as ``other``. The endpoint is public, so the staff login
+is counted without its result (``status="hidden"``) or its time: wrong PINs and throttling are
+not shown.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ from prometheus_client import (
 from core import snapshot
 
 bp = Blueprint("metrics", __name__)
+
+#: Methods counted by name; any other method token a client sends is counted as ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+#: The label value of an unknown method and of a path no route matches.
+OTHER = "other"
+
+#: Endpoints whose answers would tell who logged in and how many PINs were wrong.
+PRIVATE_ENDPOINTS = frozenset({"/api/staff/login"})
 
 #: Live states, one gauge sample each (1 for the current one).
 STATES = ("running", "idle", "no_runner", "not_judging", "fault", "starting", "offline")
@@ -63,9 +77,6 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
-        self.logins = Counter(
-            "midstance_staff_logins", "Staff login attempts", ["result"], registry=r
-        )
         self.streams = Gauge("midstance_live_streams", "Open live event streams", registry=r)
         self.live = {
             field: Gauge(name, help_, registry=r) for field, (name, help_) in LIVE_GAUGES.items()
@@ -99,11 +110,17 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _count(response):
-        rule = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.requests.labels(request.method, rule, str(response.status_code)).inc()
-        if response.status_code >= 400:
-            metrics.errors.labels(str(response.status_code)).inc()
-        if not response.is_streamed and "started" in g:
+        rule = request.url_rule.rule if request.url_rule else OTHER
+        method = request.method if request.method in METHODS else OTHER
+        if rule in PRIVATE_ENDPOINTS:
+            metrics.requests.labels(method, rule, "hidden").inc()
+        else:
+            status = str(response.status_code)
+            metrics.requests.labels(method, rule, status).inc()
+            if response.status_code >= 400:
+                metrics.errors.labels(status).inc()
+        # The login's time would tell a checked PIN (scrypt) from a throttled one.
+        if not response.is_streamed and "started" in g and rule not in PRIVATE_ENDPOINTS:
             metrics.latency.labels(rule).observe(time.perf_counter() - g.started)
         return response
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import json
 import socket
-from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
 
 from core.landmarks import EDGES
+from web import security
 
 bp = Blueprint("pages", __name__)
 
@@ -70,17 +70,24 @@ def openapi():
 
 
 def kiosk_url() -> str:
-    """The address phones should open: ``KIOSK_URL`` if set, else this request's host with a
-    loopback name replaced by the kiosk's LAN address (a phone cannot open "localhost")."""
+    """The address phones should open: ``KIOSK_URL`` if set, else this server's own address.
+
+    The request's host name is used only after :func:`web.security.check_host` accepted it (a
+    name of this kiosk or one of its addresses), a loopback name is replaced by the kiosk's LAN
+    address (a phone cannot open "localhost"), and the port is the one the server listens on,
+    never the one the request named.
+    """
     configured = current_app.config.get("KIOSK_URL")
     if configured:
         return configured
-    parts = urlsplit(request.host_url)
-    host = parts.hostname or "localhost"
-    if host in ("localhost", "127.0.0.1", "::1"):
+    host, _ = security.split_host(request.host)
+    if host in security.LOOPBACK_NAMES:
         host = lan_address() or host
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/"
+    if ":" in host:
+        host = f"[{host}]"
+    port = request.environ.get("SERVER_PORT", "")
+    default = {"http": "80", "https": "443"}.get(request.scheme)
+    return f"{request.scheme}://{host}{'' if port in ('', default) else ':' + port}/"
 
 
 def lan_address() -> str | None:

@@ -1,24 +1,36 @@
-"""The security model: persisted secret key, staff login throttling, CSRF, response headers.
+"""The security model: persisted secret key, staff login throttling, CSRF, response headers,
+and the ``Host`` check.
 
 Runners use the page without logging in; only staff actions (reset, settings) need the PIN.
-A staff login gives a signed session cookie (HttpOnly, SameSite=Strict) holding a random CSRF
-token; every staff action must send that token back in the ``X-CSRF-Token`` header.
+A staff login opens a session kept in the store; the cookie (HttpOnly, SameSite=Strict) holds
+only its random token, so logout and ``midstance set-pin`` end it for good, and it expires
+after ``STAFF_IDLE_S`` unused or ``STAFF_MAX_AGE_S`` in all. Every staff action must send the
+session's CSRF token back in the ``X-CSRF-Token`` header.
+
+Only known ``Host`` names are served (a page of a stranger's domain resolving to the kiosk,
+DNS rebinding, gets 400): loopback names, this machine's own addresses and names, the host of
+``KIOSK_URL`` and the names in ``ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
+import math
 import os
+import re
 import secrets
-import threading
+import socket
 import time
-from collections import deque
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, Response, abort, after_this_request, current_app, g, request
+from flask_limiter import Limiter
 
 from core.errors import ConfigError
+from web import errors
 
 SECRET_KEY_FILE = "web-secret-key"
 
@@ -67,55 +79,110 @@ def _read_secret_key(path: Path) -> bytes:
     return key
 
 
-class LoginThrottle:
-    """Counts wrong PINs per client; more than ``max_failures`` in ``window_s`` blocks it."""
+def init_login_limits(app: Flask) -> Limiter:
+    """Throttle ``POST /api/staff/login`` with Flask-Limiter (in-memory, moving window).
 
-    def __init__(self, max_failures: int, window_s: float, max_clients: int = 10_000):
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.max_clients = max_clients
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str, now: float | None = None) -> float:
-        """Seconds until ``client`` may try again (0 when not blocked)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._recent(client, now)
-            if len(times) < self.max_failures:
-                return 0.0
-            return max(times[0] + self.window_s - now, 1.0)
-
-    def failed(self, client: str, now: float | None = None) -> None:
-        """Record a wrong PIN from ``client``."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if len(self._failures) >= self.max_clients:
-                # Forget the quietest clients first, so memory stays bounded under a flood.
-                for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
-                    del self._failures[key]
-            self._failures.setdefault(client, deque(maxlen=self.max_failures)).append(now)
-
-    def succeeded(self, client: str) -> None:
-        """Forget ``client``'s failures after a right PIN."""
-        with self._lock:
-            self._failures.pop(client, None)
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.get(client, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
+    Every attempt is counted before its PIN is checked, in one step under the storage's lock,
+    so parallel guesses cannot slip through between a check and a count: at most
+    ``LOGIN_MAX_FAILURES`` PINs per client and ``LOGIN_MAX_GLOBAL`` from all clients together
+    are checked per ``LOGIN_WINDOW_S``; then 429 with ``Retry-After``. A right PIN gives the
+    client's attempts back (:func:`forgive_client`); the global count keeps them, so a flood
+    from many addresses locks the login for one window (staff still have the kiosk's button).
+    """
+    cfg = app.config
+    window = max(1, math.ceil(cfg["LOGIN_WINDOW_S"]))
+    limiter = Limiter(
+        key_func=client_id,
+        app=app,
+        storage_uri="memory://",
+        strategy="moving-window",
+        headers_enabled=True,  # Retry-After on 429
+        default_limits=[],
+        application_limits=[],
+    )
+    view = app.view_functions["staff.login"]
+    per_client = limiter.limit(
+        f"{cfg['LOGIN_MAX_FAILURES']} per {window} seconds",
+        key_func=client_id,
+        error_message=_too_many_pins,
+    )
+    everyone = limiter.shared_limit(
+        f"{cfg['LOGIN_MAX_GLOBAL']} per {window} seconds",
+        scope="staff-login-everyone",
+        key_func=lambda: "everyone",
+        error_message=_too_many_pins,
+    )
+    app.view_functions["staff.login"] = everyone(per_client(view))
+    return limiter
 
 
-def new_csrf_token() -> str:
-    """A fresh random CSRF token."""
-    return secrets.token_urlsafe(32)
+def _too_many_pins() -> str:
+    limit = current_app.extensions["midstance"]["limiter"].current_limit
+    wait = max(1, int(limit.reset_at - time.time())) if limit else 1
+    return f"too many wrong PINs: try again in {wait} s"
+
+
+def forgive_client() -> None:
+    """Give this client its login attempts back (after a right PIN)."""
+    limiter: Limiter = current_app.extensions["midstance"]["limiter"]
+    for limit in limiter.current_limits:
+        if not limit.shared:
+            limiter.limiter.clear(limit.limit, *limit.request_args)
+
+
+def staff_session() -> dict | None:
+    """This request's staff session (see :meth:`core.store.Store.staff_session`), or None
+    without a cookie of a live one. Looked up once per request."""
+    if "staff_session" not in g:
+        cfg = current_app.config
+        token = request.cookies.get(cfg["STAFF_COOKIE_NAME"], "")
+        store = current_app.extensions["midstance"]["store"]
+        g.staff_session = (
+            store.staff_session(token, cfg["STAFF_IDLE_S"], cfg["STAFF_MAX_AGE_S"])
+            if token
+            else None
+        )
+    return g.staff_session
 
 
 def is_staff() -> bool:
-    """True when the request carries a valid staff session cookie."""
-    return bool(session.get("staff")) and bool(session.get("csrf"))
+    """True when the request carries the cookie of a live staff session."""
+    return staff_session() is not None
+
+
+def start_staff_session() -> str:
+    """Open a staff session (ending this browser's previous one) and set its cookie on the
+    response; returns its CSRF token."""
+    cfg = current_app.config
+    store = current_app.extensions["midstance"]["store"]
+    old = request.cookies.get(cfg["STAFF_COOKIE_NAME"])
+    if old:
+        store.end_staff_session(old)
+    token, csrf = store.open_staff_session()
+
+    @after_this_request
+    def _cookie(response: Response) -> Response:
+        response.set_cookie(
+            cfg["STAFF_COOKIE_NAME"], token, max_age=int(cfg["STAFF_MAX_AGE_S"]), path="/",
+            httponly=True, samesite="Strict",
+        )  # fmt: skip
+        return response
+
+    return csrf
+
+
+def end_staff_session() -> None:
+    """End this request's staff session (if any) in the store and clear its cookie."""
+    name = current_app.config["STAFF_COOKIE_NAME"]
+    token = request.cookies.get(name)
+    if token:
+        current_app.extensions["midstance"]["store"].end_staff_session(token)
+    g.staff_session = None
+
+    @after_this_request
+    def _cookie(response: Response) -> Response:
+        response.delete_cookie(name, path="/", httponly=True, samesite="Strict")
+        return response
 
 
 def staff_required(view):
@@ -126,10 +193,11 @@ def staff_required(view):
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if not is_staff():
+        live = staff_session()
+        if live is None:
             abort(401, description="staff login required")
         sent = request.headers.get("X-CSRF-Token", "")
-        if not hmac.compare_digest(sent.encode(), str(session["csrf"]).encode()):
+        if not hmac.compare_digest(sent.encode(), live["csrf"].encode()):
             abort(403, description="missing or wrong X-CSRF-Token header")
         return view(*args, **kwargs)
 
@@ -141,8 +209,116 @@ def client_id() -> str:
     return request.remote_addr or "unknown"
 
 
+#: A DNS name: dot-separated labels of letters, digits and hyphens.
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+
+#: Names every kiosk answers to: its own loopback names.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def split_host(host: str) -> tuple[str, int | None]:
+    """``"name:port"`` or ``"[v6]:port"`` -> (lower-case name, port or None); an IP address
+    comes back in its standard form without brackets.
+
+    Raises ValueError for a malformed value (e.g. an IPv6 address without brackets).
+    """
+    name, port = host, None
+    if host.startswith("["):
+        name, sep, rest = host[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(host)
+        port = rest[1:] or None
+    elif ":" in host:
+        name, _, port = host.partition(":")
+    if not name or (port is not None and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ValueError(host)
+    name = name.lower().removesuffix(".")
+    try:
+        name = str(ipaddress.ip_address(name))
+    except ValueError:
+        if host.startswith("[") or not _HOST_NAME.fullmatch(name):
+            raise  # brackets hold an IPv6 address and nothing else
+    return name, None if port is None else int(port)
+
+
+def host_name(entry: str) -> str:
+    """A configured host (``name``, ``name:port``, ``1.2.3.4``, ``fd00::5`` or ``[fd00::5]``)
+    as :func:`split_host` names it; ConfigError when it is not one."""
+    try:
+        return str(ipaddress.ip_address(entry))  # a bare IPv6 address
+    except ValueError:
+        pass
+    try:
+        return split_host(entry)[0]
+    except ValueError:
+        raise ConfigError(f"web: {entry!r} is not a host name or address") from None
+
+
+def allowed_hosts(app: Flask) -> frozenset[str]:
+    """The names this app answers to besides its own addresses (see the module docstring)."""
+    names = {host_name(n) for n in LOOPBACK_NAMES}
+    hostname = socket.gethostname().lower()
+    names.update({hostname, f"{hostname}.local"})  # what mDNS (avahi) publishes on the Pi
+    kiosk = app.config.get("KIOSK_URL")
+    if kiosk:
+        names.add(host_name(urlsplit(kiosk).netloc.rpartition("@")[2]))
+    names.update(host_name(n) for n in app.config.get("ALLOWED_HOSTS") or ())
+    return frozenset(names)
+
+
+def is_own_address(name: str) -> bool:
+    """True when ``name`` is an IP address of this machine (binding to it succeeds).
+
+    Covers the address the server is bound to and, when it listens on all interfaces, every
+    address a phone can reach it by, without a list to keep up to date as DHCP changes it.
+    """
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if ip.is_unspecified or ip.is_multicast:
+        return False  # 0.0.0.0 binds, but no page of this kiosk lives there
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as s:
+            s.bind((str(ip), 0))
+    except OSError:
+        return False
+    return True
+
+
+def check_host() -> Response | None:
+    """400 with a one-line message unless the request's ``Host`` is one this kiosk answers to.
+
+    Pages get plain text: an error page would build links from the refused host.
+    """
+    raw = request.headers.get("Host")
+    if raw is None:  # HTTP/1.0 may leave it out; the server would put a made-up name there
+        return _refuse("the request has no Host header")
+    try:
+        name, _ = split_host(request.host)
+    except ValueError:
+        return _refuse(f"malformed Host header {raw[:100]!r}")
+    allowed = current_app.extensions["midstance"]["allowed_hosts"]
+    if name not in allowed and not is_own_address(name):
+        return _refuse(
+            f"unknown Host {name[:100]!r}: open the kiosk by its address, or add the name"
+            " with `midstance web --allowed-host NAME`"
+        )
+    return None
+
+
+def _refuse(message: str) -> Response:
+    if errors.wants_json():
+        abort(400, description=message)
+    return Response(message + "\n", 400, mimetype="text/plain")
+
+
 def init_app(app: Flask) -> None:
-    """Add the security headers and no-store caching of API answers to every response."""
+    """Check the ``Host`` of every request; add the security headers and no-store caching of
+    API answers to every response."""
+    app.extensions["midstance"]["allowed_hosts"] = allowed_hosts(app)
+    app.before_request(check_host)
 
     @app.after_request
     def _headers(response):
@@ -151,8 +327,3 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") or request.path == "/metrics":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def throttle() -> LoginThrottle:
-    """The app's login throttle."""
-    return current_app.extensions["midstance"]["throttle"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, session
-from werkzeug.exceptions import TooManyRequests
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from core import settings
 from core.errors import ConfigError
@@ -33,46 +32,35 @@ def json_object() -> dict[str, Any]:
 
 @bp.post("/api/staff/login")
 def login():
-    """``{"pin": "1234"}`` -> ``{"csrf_token": ...}`` and the staff session cookie."""
-    store, throttle, metrics = _ext()["store"], _ext()["throttle"], _ext()["metrics"]
-    client = security.client_id()
-    wait = throttle.retry_after(client)
-    if wait:
-        metrics.logins.labels("throttled").inc()
-        raise TooManyRequests(
-            description=f"too many wrong PINs: try again in {int(wait)} s", retry_after=int(wait)
-        )
+    """``{"pin": "1234"}`` -> ``{"csrf_token": ...}`` and the staff session cookie.
+
+    Throttled per client and for everyone (:func:`web.security.init_login_limits`).
+    """
+    store = _ext()["store"]
     pin = json_object().get("pin")
     if not isinstance(pin, str) or not pin:
         abort(400, description='the body must be {"pin": "<digits>"}')
     if not store.has_pin():
         abort(409, description="no staff PIN is set: run `midstance set-pin` on the kiosk")
     if not store.check_pin(pin):
-        throttle.failed(client)
-        metrics.logins.labels("wrong").inc()
         abort(401, description="wrong PIN")
-    throttle.succeeded(client)
-    metrics.logins.labels("ok").inc()
-    session.clear()
-    session.permanent = True
-    session["staff"] = True
-    session["csrf"] = security.new_csrf_token()
-    return jsonify(csrf_token=session["csrf"])
+    security.forgive_client()
+    return jsonify(csrf_token=security.start_staff_session())
 
 
 @bp.post("/api/staff/logout")
 def logout():
-    """End the staff session."""
-    session.clear()
+    """End the staff session: its cookie no longer works, even if saved and sent again."""
+    security.end_staff_session()
     return jsonify(staff=False)
 
 
 @bp.get("/api/staff/me")
 def me():
     """Whether this browser is logged in as staff, with its CSRF token (same origin only)."""
-    staff = security.is_staff()
+    live = security.staff_session()
     return jsonify(
-        staff=staff, csrf_token=session["csrf"] if staff else None,
+        staff=live is not None, csrf_token=live["csrf"] if live else None,
         pin_set=_ext()["store"].has_pin(),
     )  # fmt: skip
 

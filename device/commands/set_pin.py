@@ -1,4 +1,7 @@
-"""`midstance set-pin`: set the staff PIN (read from standard input, stored hashed)."""
+"""`midstance set-pin`: set the staff PIN (read from standard input, stored hashed).
+
+Every staff session ends with it: a cookie saved under the old PIN no longer works.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ import sys
 from core.errors import InputError, MidstanceError
 from core.store import Store, StoreError, check_pin_format
 
-HELP = "set the staff PIN (4-12 digits, read from standard input; stored hashed)"
+HELP = (
+    "set the staff PIN (4-12 digits, read from standard input; stored hashed);"
+    " logs every staff session out"
+)
 
 
 def add_arguments(parser):
@@ -36,9 +42,9 @@ def run(args) -> int:
         raise InputError(f"{exc}; nothing changed") from None
     try:
         store = Store.in_dir(args.state_dir)
-        store.set_pin(pin)
+        ended = store.set_pin(pin)
         store.close()
     except StoreError as exc:
         raise MidstanceError(str(exc)) from None
-    print(f"midstance set-pin: staff PIN saved in {store.path}")
+    print(f"midstance set-pin: staff PIN saved in {store.path}; {ended} staff session(s) ended")
     return 0

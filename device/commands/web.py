@@ -28,6 +28,11 @@ def add_arguments(parser):
         help="the TOML config file, for the staff settings' values when none is saved "
         "(default: /etc/midstance/config.toml when it exists)",
     )  # fmt: skip
+    parser.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name to serve besides localhost and the kiosk's own addresses and name"
+        " (repeatable; other names get 400, against DNS rebinding)",
+    )  # fmt: skip
 
 
 def run(args) -> int:
@@ -49,6 +54,7 @@ def run(args) -> int:
     config = {"STATE_DIR": args.state_dir, "RUN_DIR": args.run_dir, "MIDSTANCE_CONFIG": cfg}
     if args.kiosk_url:
         config["KIOSK_URL"] = args.kiosk_url
+    config["ALLOWED_HOSTS"] = args.allowed_host
     app = create_app(config)
     try:
         srv = make_server(app, args.host, args.port, args.threads)

@@ -49,7 +49,7 @@ def app(tmp_path_factory):
     # Streams end quickly here, so a fuzzed GET of the live stream returns.
     return create_app(
         {"STATE_DIR": str(state), "RUN_DIR": str(run), "SSE_MAX_AGE_S": 0.3,
-         "LOGIN_MAX_FAILURES": 10_000}
+         "LOGIN_MAX_FAILURES": 10_000, "LOGIN_MAX_GLOBAL": 10_000}
     )  # fmt: skip
 
 
