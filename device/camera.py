@@ -47,7 +47,7 @@ class EndOfSource(Exception):
 
     ``damage`` is None at the file's real end, else the one-line reason it could not go on."""
 
-    def __init__(self, path: str, damage: str | None = None):
+    def __init__(self, path: str = "", damage: str | None = None):
         super().__init__(damage or path)
         self.damage = damage
 

@@ -83,8 +83,8 @@ def test_analyze_json_spelled_differently_is_still_the_input(trace, tmp_path):
 
 
 def test_a_failed_pose_run_leaves_the_earlier_trace_whole(tmp_path, models_dir):
-    """A damaged video fails part-way through; the trace from an earlier run at --out is the old
-    file, byte for byte, and no temporary file is left behind."""
+    """A video that cannot be read fails the run; the trace from an earlier run at --out is the
+    old file, byte for byte, and no temporary file is left behind."""
     out = tmp_path / "run.jsonl"
     out.write_text('{"format": "midstance-trace/1", "earlier": true}\n')
     before = digest(out)
