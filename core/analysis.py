@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from core import capture, landmarks
+from core import capture, landmarks, midstance
 from core.capture import CaptureJudge, Problem, problem
 from core.facing import FacingVote, sign
 from core.feet import FootTracker
@@ -105,6 +105,7 @@ STEP_FIELDS = (
     "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
     "lean_to_deg", "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
     "contact_time_s", "cadence_spm", "stance_travel", "verdict", "reasons", "problems",
+    "midstance_pose",
 )  # fmt: skip
 
 
@@ -118,7 +119,8 @@ class Step:
     from contact to toe-off (leg lengths); None for anything the landmarks did not allow.
     ``verdict`` is None when the step was timed but not judged: ``problems`` then names why
     (:mod:`core.capture` codes, or ``landmarks_unreliable`` when the step's own hip or ankle
-    was not seen).
+    was not seen). ``midstance_pose`` is the runner's 33 landmarks at midstance, normalised
+    (:mod:`core.midstance`: leg lengths, stance ankle at the origin, x forward, y up).
     """
 
     leg: str
@@ -139,6 +141,7 @@ class Step:
     verdict: str | None = "good"
     reasons: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    midstance_pose: dict | None = None
 
     @property
     def cue(self) -> str | None:
@@ -350,7 +353,10 @@ class RunAnalyzer:
             self._xy = xy
         self._vis = vis
         v = vis.take(_IDX).tolist()
-        steps = self._frame(t, p, v) if self._levels is not None else []
+        # The whole pose rides along with each frame for the step's midstance figure; copied,
+        # as a camera pipeline may reuse its arrays.
+        full = (xy.copy(), vis.copy())
+        steps = self._frame(t, p, v, full) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
         # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
         near = _SIDE[self.near_side or "left"]
@@ -409,7 +415,7 @@ class RunAnalyzer:
         if self.fps:
             self._setup(self.fps)
 
-    def _frame(self, t: float, p: list, v: list) -> list[Step]:
+    def _frame(self, t: float, p: list, v: list, full: tuple) -> list[Step]:
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
         level, leg_px, ok, feet = self._measure(t, p, v)
@@ -425,14 +431,14 @@ class RunAnalyzer:
             # trusted: keep the frames and replay them once known, so the first strides are
             # timed and judged like the rest. (A foot that stays hidden has no belt level:
             # then wait no longer than WARMUP_WAIT_S for it.)
-            self._warmup.append((t, p, v, ok, feet))
+            self._warmup.append((t, p, v, ok, feet, full))
             while self._warmup and t - self._warmup[0][0] > WARMUP_S:
                 self._warmup.popleft()
             return []
         steps: list[Step] = []
         while self._warmup:
             steps += self._events(*self._warmup.popleft(), level, leg_px, s)
-        return steps + self._events(t, p, v, ok, feet, level, leg_px, s)
+        return steps + self._events(t, p, v, ok, feet, full, level, leg_px, s)
 
     def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
         """Per-frame learning: leg length, belt levels, facing, near side and the view checks.
@@ -573,8 +579,8 @@ class RunAnalyzer:
                 self._swaps += 1
 
     def _events(
-        self, t: float, p: list, v: list, ok: list, feet: tuple, level: list[float],
-        leg_px: float, s: int,
+        self, t: float, p: list, v: list, ok: list, feet: tuple, full: tuple,
+        level: list[float], leg_px: float, s: int,
     ) -> list[Step]:  # fmt: skip
         """Gait events of one frame, both legs; the steps that ended."""
         # Pelvis height for midstance and bounce: the hips seen, averaged.
@@ -592,7 +598,13 @@ class RunAnalyzer:
             ankle_ok = ok[o + ANKLE]
             foot_x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ankle_ok else math.nan
             frame = FootFrame(
-                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (ok[o + HEEL] or ok[o + TOE]), (p, v)
+                t,
+                heel_y,
+                toe_y,
+                foot_x,
+                hip_y,
+                ankle_ok and (ok[o + HEEL] or ok[o + TOE]),
+                (p, v, full),
             )
             events = self._legs[leg]
             stance = events.push(frame, s, leg_px, heel_level, toe_level)
@@ -683,7 +695,7 @@ class RunAnalyzer:
         # Points are (x, y) tuples of floats, NaN when not seen: a step's metrics are a few
         # dozen scalar operations, where building numpy arrays would cost more than the maths.
         def point(pose, i: int) -> tuple[float, float]:
-            p, v = pose
+            p, v = pose[0], pose[1]
             return tuple(p[i]) if v[i] >= MIN_VIS else _MISSING
 
         def hip(pose) -> tuple[float, float]:
@@ -692,7 +704,7 @@ class RunAnalyzer:
             return h if math.isfinite(h[0] + h[1]) else point(pose, 6 - near + HIP)
 
         def shoulders(pose) -> tuple[float, float]:
-            p, v = pose
+            p, v = pose[0], pose[1]
             seen = [p[k + SH] for k in (0, 6) if v[k + SH] >= MIN_VIS]
             seen = [q for q in seen if math.isfinite(q[0] + q[1])]
             if len(seen) == 2:
@@ -784,6 +796,7 @@ class RunAnalyzer:
             ),
             cadence_spm=self.cadence_spm,
             stance_travel=_num(st.travel, 3),
+            midstance_pose=_midstance_pose(ms, o, s, leg_px),
         )
         # Per-step view checks, then the verdict only where the view and landmarks support it.
         judge_ = self._judge
@@ -812,6 +825,20 @@ class RunAnalyzer:
         self._last_step_t = st.toe_off_t
         self._steps_seen += 1
         return step
+
+
+def _midstance_pose(pose: tuple, o: int, s: int, leg_px: float) -> dict | None:
+    """The step's 33 landmarks at midstance, normalised (:func:`core.midstance.normalise`).
+
+    The feet as the tracker untangled them (the stance foot is the one the metrics used)
+    replace the pose model's labels, so the origin is the stance ankle of this step.
+    """
+    p, v, (xy, vis) = pose
+    xy, vis = xy.tolist(), vis.tolist()
+    for k, i in enumerate(_IDX[:12].tolist()):
+        xy[i], vis[i] = p[k], v[k]
+    ankle = p[o + ANKLE] if v[o + ANKLE] >= MIN_VIS else _MISSING
+    return midstance.normalise(xy, vis, ankle, s, leg_px)
 
 
 def _rough_leg(p: list, v: list) -> float:

@@ -29,11 +29,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from core.midstance import is_pose
+
 FILENAME = "midstance.sqlite3"
 #: The schema's version, kept in ``PRAGMA user_version`` (and, for readers, in ``meta``).
 #: 1: the first schema (``verdict`` NOT NULL). 2: unjudged steps (``verdict`` may be null,
-#: ``problems`` per step, ``unjudged`` per session); see :func:`_migrate`.
-SCHEMA_VERSION = 2
+#: ``problems`` per step, ``unjudged`` per session). 3: ``steps.midstance_pose``, the step's
+#: normalised landmarks at midstance (null for older rows); see :func:`_migrate`.
+SCHEMA_VERSION = 3
 
 VERDICTS = ("good", "warn", "bad")
 
@@ -53,6 +56,11 @@ _STEP_COLUMNS: dict[str, str] = {
 }  # fmt: skip
 STEP_FIELDS: tuple[str, ...] = tuple(_STEP_COLUMNS)
 
+#: The step's pose at midstance (:mod:`core.midstance`), JSON ``{"xy", "vis"}``: a column of
+#: its own, not a step field, so the CSV and the step lists stay numbers; read it with
+#: :meth:`Store.midstance_poses`. Keypoints only, never image bytes.
+POSE_COLUMN = "midstance_pose"
+
 #: Why a session ended.
 END_REASONS = ("timeout", "reset", "shutdown", "interrupted")
 
@@ -61,8 +69,8 @@ _STEPS_TABLE = (
     "    id INTEGER PRIMARY KEY,\n"
     "    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
     "    at REAL NOT NULL,  -- unix seconds when the step was decided\n"
-    + "".join(f"    {name} {sql},\n" for name, sql in _STEP_COLUMNS.items()).rstrip(",\n")
-    + "\n);"
+    + "".join(f"    {name} {sql},\n" for name, sql in _STEP_COLUMNS.items())
+    + f"    {POSE_COLUMN} TEXT  -- JSON, see POSE_COLUMN\n);"
 )
 
 _SCHEMA = f"""
@@ -246,13 +254,14 @@ class Store:
                     f"step verdict must be one of {VERDICTS} or None (not judged): {verdict!r}"
                 )
             at = float(step.get("at") or time.time())
-            rows.append((session_id, at, *(_column(k, step.get(k)) for k in STEP_FIELDS)))
+            pose = _pose_json(step.get(POSE_COLUMN))
+            rows.append((session_id, at, *(_column(k, step.get(k)) for k in STEP_FIELDS), pose))
             counts[verdict] += 1
             last_at = at if last_at is None else max(last_at, at)
         if not rows:
             return 0
-        cols = ", ".join(("session_id", "at", *STEP_FIELDS))
-        marks = ", ".join("?" * (2 + len(STEP_FIELDS)))
+        cols = ", ".join(("session_id", "at", *STEP_FIELDS, POSE_COLUMN))
+        marks = ", ".join("?" * (3 + len(STEP_FIELDS)))
 
         def tx(db):
             db.executemany(f"INSERT INTO steps ({cols}) VALUES ({marks})", rows)
@@ -327,11 +336,30 @@ class Store:
     def steps(self, session_id: int, after_id: int = 0, limit: int = 1_000_000) -> list[dict]:
         """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_FIELDS``
         (``problems`` as a list of codes)."""
+        cols = ", ".join(("id", "at", *STEP_FIELDS))
         rows = self.db.execute(
-            "SELECT * FROM steps WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
+            f"SELECT {cols} FROM steps WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
             (session_id, after_id, limit),
         ).fetchall()
         return [_step_dict(r) for r in rows]
+
+    def midstance_poses(self, session_id: int) -> list[dict[str, Any]]:
+        """The judged steps of a session that kept a midstance pose, in order: dicts with
+        ``id``, ``leg``, ``contact_t``, ``hip_ankle_offset``, ``lean_deg``, ``verdict`` and
+        ``pose`` (``{"xy", "vis"}``, :mod:`core.midstance`). Steps stored before poses were
+        kept (schema 2) and unjudged steps are left out."""
+        rows = self.db.execute(
+            "SELECT id, leg, contact_t, hip_ankle_offset, lean_deg, verdict,"
+            f" {POSE_COLUMN} AS pose FROM steps WHERE session_id = ? AND verdict IS NOT NULL"
+            f" AND {POSE_COLUMN} IS NOT NULL AND hip_ankle_offset IS NOT NULL ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["pose"] = json.loads(d["pose"])
+            out.append(d)
+        return out
 
     def step_arrays(self, session_id: int, fields: Iterable[str]) -> dict[str, list]:
         """Columns of a session's steps, for charts and statistics without per-row dicts."""
@@ -607,6 +635,16 @@ def _column(name: str, value: Any) -> Any:
     return _plain(value)
 
 
+def _pose_json(pose: Any) -> str | None:
+    """A step's midstance pose as stored: compact JSON, or None when missing or malformed
+    (a broken pose must not cost the step its numbers)."""
+    if not is_pose(pose):
+        return None
+    return json.dumps(
+        {"xy": pose["xy"], "vis": pose["vis"]}, separators=(",", ":"), allow_nan=False
+    )
+
+
 def _problems(raw: str | None) -> list[str]:
     return raw.split(",") if raw else []
 
@@ -631,10 +669,11 @@ def _session_dict(row: sqlite3.Row) -> dict[str, Any]:
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a store written by an older version up to :data:`SCHEMA_VERSION`, keeping every row.
 
-    Version 1 -> 2: ``steps.verdict`` may be null and ``steps.problems`` is new. SQLite cannot
-    change a CHECK constraint in place, so the table is rebuilt (create the new one, copy,
-    drop, rename: https://www.sqlite.org/lang_altertable.html#otheralter) in one transaction,
-    with foreign keys off meanwhile so the copy does not cascade; ``sessions`` gains
+    Version 2 -> 3: ``steps`` gains the ``midstance_pose`` column (null for old rows), added
+    in place. Version 1 -> 2: ``steps.verdict`` may be null and ``steps.problems`` is new.
+    SQLite cannot change a CHECK constraint in place, so the table is rebuilt (create the new
+    one, copy, drop, rename: https://www.sqlite.org/lang_altertable.html#otheralter) in one
+    transaction, with foreign keys off meanwhile so the copy does not cascade; ``sessions`` gains
     ``unjudged`` (0 for old rows). ``PRAGMA user_version`` guards it: a second process opening
     the file at the same time waits for the lock, then sees the new version and does nothing.
     A crash half-way rolls back to the old file, which the next open migrates again.
@@ -647,14 +686,16 @@ def _migrate(db: sqlite3.Connection) -> None:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if version < SCHEMA_VERSION and "steps" in tables:
-                old = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
+            old = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
+            if version < 2 and "steps" in tables:
                 keep = ", ".join(c for c in ("id", "session_id", "at", *STEP_FIELDS) if c in old)
                 db.execute(_STEPS_TABLE.format(name="steps_new", exists=""))
                 db.execute(f"INSERT INTO steps_new ({keep}) SELECT {keep} FROM steps")
                 db.execute("DROP TABLE steps")
                 db.execute("ALTER TABLE steps_new RENAME TO steps")
                 db.execute("CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id)")
+            elif "steps" in tables and POSE_COLUMN not in old:
+                db.execute(f"ALTER TABLE steps ADD COLUMN {POSE_COLUMN} TEXT")
             if "sessions" in tables:
                 cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
                 if "unjudged" not in cols:

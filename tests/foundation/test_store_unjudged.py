@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core.store import SCHEMA_VERSION, STEP_FIELDS, Store
+from core.store import POSE_COLUMN, SCHEMA_VERSION, STEP_FIELDS, Store
 
 #: The schema of version 1 exactly as it shipped (core/store.py before unjudged steps).
 OLD_DDL = """
@@ -144,8 +144,8 @@ def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
 
     store = Store(path)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
     # every old row is there, column for column (new columns appended with their defaults)
     for table, rows in before.items():
         after = db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
@@ -196,6 +196,6 @@ def test_a_new_store_has_the_new_schema(tmp_path):
     db = sqlite3.connect(tmp_path / "midstance.sqlite3")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
-    assert columns == ["id", "session_id", "at", *STEP_FIELDS]
+    assert columns == ["id", "session_id", "at", *STEP_FIELDS, POSE_COLUMN]
     db.close()
     store.close()

@@ -1,0 +1,106 @@
+"""The runner's pose at midstance, normalised, and the typical one of a session.
+
+A step keeps its midstance pose as ``{"xy": [[x, y] | None] x 33, "vis": [v] x 33}`` in
+BlazePose order (:mod:`core.landmarks`): lengths in leg lengths, the stance ankle at the origin,
+x positive in the running direction, y up. So poses of different runners, camera distances and
+facings line up, and a median over the steps is the session's typical midstance. Keypoints
+only: no image is ever kept.
+
+Example::
+
+    pose = normalise(xy33, vis33, ankle=(412.0, 610.5), s=-1, leg_px=230.0)
+    figure = typical([pose, ...])          # {"xy", "vis"} per-landmark median
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from core import landmarks
+
+#: Decimals kept per coordinate: 0.001 leg lengths is about 1 mm, far below the model's error.
+DIGITS = 3
+#: A landmark below this visibility is stored as None (it would only mislead the drawing).
+MIN_VIS = 0.3
+
+
+def normalise(
+    xy: Sequence[Sequence[float]],
+    vis: Sequence[float],
+    ankle: Sequence[float],
+    s: int,
+    leg_px: float,
+) -> dict[str, list] | None:
+    """The pose ``xy`` (33 image points, pixels, y down) relative to the stance ``ankle``.
+
+    ``s`` is the facing sign (+1: the runner faces +x in the image), ``leg_px`` the leg length in
+    pixels. Returns None when the ankle or the leg length is unknown.
+    """
+    ax, ay = float(ankle[0]), float(ankle[1])
+    if not (math.isfinite(ax + ay) and s and leg_px and math.isfinite(leg_px) and leg_px > 0):
+        return None
+    points: list[list[float] | None] = []
+    seen: list[float] = []
+    for (x, y), v in zip(xy, vis, strict=True):
+        x, y, v = float(x), float(y), float(v)
+        v = v if math.isfinite(v) else 0.0
+        if v < MIN_VIS or not math.isfinite(x + y):
+            points.append(None)
+        else:
+            points.append(
+                [round(s * (x - ax) / leg_px, DIGITS) + 0.0, round((ay - y) / leg_px, DIGITS) + 0.0]
+            )
+        seen.append(round(v, 2))
+    return {"xy": points, "vis": seen}
+
+
+def is_pose(value: Any) -> bool:
+    """True for a well-formed pose dict (33 points of None or two finite numbers, 33 vis)."""
+    if not isinstance(value, Mapping):
+        return False
+    xy, vis = value.get("xy"), value.get("vis")
+    if not (isinstance(xy, list) and isinstance(vis, list)):
+        return False
+    if len(xy) != landmarks.COUNT or len(vis) != landmarks.COUNT:
+        return False
+    return all(
+        p is None or (isinstance(p, list) and len(p) == 2 and all(_finite(c) for c in p))
+        for p in xy
+    ) and all(_finite(v) for v in vis)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def typical(poses: Iterable[Mapping[str, list]]) -> dict[str, list]:
+    """Per-landmark median of ``poses`` (x and y separately, over the poses where it was seen).
+
+    A landmark seen in fewer than half of the poses is None: a median of a few stray points
+    would draw a limb the runner did not show. ``vis`` is the median visibility.
+    """
+    poses = list(poses)
+    xy: list[list[float] | None] = []
+    vis: list[float] = []
+    for i in range(landmarks.COUNT):
+        seen = [p["xy"][i] for p in poses if p["xy"][i] is not None]
+        if poses and len(seen) * 2 >= len(poses):
+            xy.append([round(_median([q[0] for q in seen]), DIGITS) + 0.0,
+                       round(_median([q[1] for q in seen]), DIGITS) + 0.0])  # fmt: skip
+        else:
+            xy.append(None)
+        vis.append(round(_median([p["vis"][i] for p in poses]), 2) if poses else 0.0)
+    return {"xy": xy, "vis": vis}
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def empty() -> dict[str, list]:
+    """The pose of nothing seen: 33 None points, zero visibility."""
+    return {"xy": [None] * landmarks.COUNT, "vis": [0.0] * landmarks.COUNT}
