@@ -14,11 +14,15 @@ Format ``midstance-live/1`` (all keys always present, values may be null)::
      "facing": "left|right"|null,
      "skeleton": {"width", "height", "xy": [[x, y]|null x33], "vis": [x33]}|null,
      "recent_steps": [{"leg", "t", "verdict", "lean_deg", "hip_ankle_offset", "problems"}, ...],
+     "midstance": {"xy": [[x, y]|null x33], "vis": [x33], "hip_ankle_offset", "lean_deg",
+                   "steps": 1, "leg", "t", "verdict"}|null,
      "capture": {"ok": bool, "problems": [{"code", "message", "share"}, ...]}}
 
 A recent step's ``verdict`` is null when it was timed but not judged; its ``problems`` are the
 capture problem codes (:mod:`core.capture`) then in force. ``capture`` holds the problems in
 force now: while any is, the LED shows ``not_judging`` and the pages say what to change.
+``midstance`` is the latest judged step's pose at midstance (:mod:`core.midstance`: leg
+lengths, stance ankle at the origin, x forward, y up), null before the first.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ STALE_AFTER_S = 3.0
 FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "fault", "cue", "facing", "skeleton",
-    "recent_steps", "capture",
+    "recent_steps", "capture", "midstance",
 )  # fmt: skip
 
 

@@ -566,9 +566,27 @@ class Sense:
                 for s in self._recent
             ],
             capture=capture,
+            midstance=self._latest_midstance() if self.life.active else None,
         )
         snap["seq"] = self._seq
         return snap
+
+    def _latest_midstance(self) -> dict[str, Any] | None:
+        """The snapshot's ``midstance``: the latest judged step's figure, None before one."""
+        for s in reversed(self._recent):
+            pose = s.get("midstance_pose")
+            if s.get("verdict") is not None and pose and s.get("hip_ankle_offset") is not None:
+                return {
+                    "xy": pose["xy"],
+                    "vis": pose["vis"],
+                    "hip_ankle_offset": _round(s.get("hip_ankle_offset"), 4),
+                    "lean_deg": _round(s.get("lean_deg"), 2),
+                    "steps": 1,
+                    "leg": s.get("leg"),
+                    "t": _round(s.get("contact_t"), 3),
+                    "verdict": s.get("verdict"),
+                }
+        return None
 
     def _capture(self) -> dict[str, Any]:
         """The snapshot's ``capture``: the problems in force at the latest frame."""

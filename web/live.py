@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from core import snapshot
+from core import midstance, snapshot
 from web import security
 from web.args import flag_arg
 
@@ -25,7 +25,7 @@ bp = Blueprint("live", __name__)
 LIVE_FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "cue", "fault", "facing", "recent_steps",
-    "written_at", "capture",
+    "written_at", "capture", "midstance",
 )  # fmt: skip
 
 #: Plain-language cues by LED state, for when ``sense`` gives none.
@@ -66,6 +66,7 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
     live["steps"] = live["steps"] or 0
     live["fault"] = public_fault(live["fault"])
     live["capture"] = capture_of(snap)
+    live["midstance"] = live["midstance"] if midstance_ok(live["midstance"]) else None
     if not live["cue"]:
         offline = live["state"] == "offline"
         problems = live["capture"]["problems"]
@@ -91,6 +92,11 @@ def public_fault(detail: Any) -> str | None:
         return None
     parts = {p.split(":", 1)[0].strip() for p in str(detail).split(";")}
     return PUBLIC_FAULTS.get(parts.pop(), PUBLIC_FAULT) if len(parts) == 1 else PUBLIC_FAULT
+
+
+def midstance_ok(figure: Any) -> bool:
+    """True for a latest-step figure the page can draw (a damaged snapshot gives none)."""
+    return isinstance(figure, dict) and midstance.is_pose(figure)
 
 
 def capture_of(snap: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 import socket
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from core.landmarks import EDGES
 from web import security
@@ -21,8 +21,8 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def live():
-    """Live: big numbers, the LED mirror and the cue."""
-    return render_template("live.html", page="live")
+    """Live: big numbers, the LED mirror, the cue and the latest step's midstance figure."""
+    return render_template("live.html", page="live", edges=json.dumps(EDGES))
 
 
 @bp.get("/history")
@@ -33,8 +33,15 @@ def history():
 
 @bp.get("/sessions/<int:session_id>")
 def session(session_id: int):
-    """Session summary: charts over time, verdicts and downloads."""
-    return render_template("session.html", page="history", session_id=session_id)
+    """Session summary: the midstance figures, charts over time, verdicts and downloads.
+
+    An unknown id is a real 404 page (no empty charts, no downloads that would fail)."""
+    store = current_app.extensions["midstance"]["store"]
+    if not 0 < session_id < 2**62 or store.session(session_id) is None:
+        abort(404, description=f"There is no session {session_id}: it may have been deleted.")
+    return render_template(
+        "session.html", page="history", session_id=session_id, edges=json.dumps(EDGES)
+    )
 
 
 @bp.get("/staff")

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify
 
+from core import midstance
 from core.store import STEP_FIELDS
 from web.args import flag_arg, int_arg
 from web.jsonout import clean
@@ -65,6 +66,58 @@ def one_session(session_id: int):
     """Summary, verdict counts, chart series and (unless ``?steps=0``) every step."""
     with_steps = flag_arg("steps", True)
     return jsonify(session_report(session_id, with_steps=with_steps))
+
+
+@bp.get("/<int:session_id>/midstance")
+def session_midstance(session_id: int):
+    """The session's midstance, to draw: the typical one beside the best and the worst step.
+
+    Each is ``{"xy": [[x, y] | null] x 33, "vis": [v] x 33, "hip_ankle_offset", "lean_deg",
+    "steps"}``, landmarks in leg lengths with the stance ankle at the origin, x forward, y up
+    (:mod:`core.midstance`). Typical: the per-landmark median over the judged steps, with the
+    medians of their offset and lean. Best: the judged step whose hip is furthest ahead of the
+    ankle (the largest ``hip_ankle_offset``: sitting back, the hip behind the ankle, is the
+    fault the figure shows); worst: the smallest. ``steps`` is how many steps each stands for.
+    A session without judged steps (or stored before poses were kept) answers ``steps: 0``
+    with every point null; best and worst are null then.
+    """
+    _session_or_404(session_id)
+    rows = _store().midstance_poses(session_id)
+    if not rows:
+        return jsonify(_figure(midstance.empty(), None, None, 0) | {"best": None, "worst": None})
+    typical = _figure(
+        midstance.typical(r["pose"] for r in rows),
+        _median([r["hip_ankle_offset"] for r in rows]),
+        _median([r["lean_deg"] for r in rows if r["lean_deg"] is not None]),
+        len(rows),
+    )
+    best = max(rows, key=lambda r: r["hip_ankle_offset"])
+    worst = min(rows, key=lambda r: r["hip_ankle_offset"])
+    return jsonify(typical | {"best": _step_figure(best), "worst": _step_figure(worst)})
+
+
+def _figure(pose: dict, offset: float | None, lean: float | None, steps: int) -> dict:
+    return {
+        "xy": pose["xy"],
+        "vis": pose["vis"],
+        "hip_ankle_offset": None if offset is None else round(offset, 4),
+        "lean_deg": None if lean is None else round(lean, 2),
+        "steps": steps,
+    }
+
+
+def _step_figure(row: dict) -> dict:
+    """One step's figure, with which step it is (store id, leg, contact time, verdict)."""
+    figure = _figure(row["pose"], row["hip_ankle_offset"], row["lean_deg"], 1)
+    return figure | {k: row[k] for k in ("id", "leg", "contact_t", "verdict")}
+
+
+def _median(values: list[float]) -> float | None:
+    values = sorted(values)
+    n = len(values)
+    if not n:
+        return None
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 @bp.get("/<int:session_id>.json")

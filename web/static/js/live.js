@@ -8,7 +8,19 @@
     not_judging: "not judging", fault: "fault", off: "off",
   };
 
+  // The latest judged step's midstance, redrawn only when a new step arrives.
+  let figureKey = null;
+  function showFigure(fig) {
+    const key = fig ? `${fig.t}|${fig.leg}` : null;
+    if (key === figureKey) return;
+    figureKey = key;
+    const title = fig ? `Your last step (${fig.leg} foot)` : "";
+    msFigure.draw($("live_figure"), fig, title, fig ? `${title}: ${msFigure.gapWords(fig.hip_ankle_offset)}` : "",
+      "Your midstance is drawn here after the first judged step.");
+  }
+
   function show(live) {
+    showFigure(live.midstance || null);
     $("live").dataset.state = live.state || "offline";
     const led = live.led || "off";
     $("led").className = "led led-" + led;

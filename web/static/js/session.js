@@ -84,7 +84,27 @@
     for (const [elementId, key, label, colour] of CHARTS) {
       chart(elementId, key, label, colour, report.series || {});
     }
+    await figures();
     if (!s.ended_at) setTimeout(load, 5000);
+  }
+
+  // The typical midstance (median over the judged steps) beside the best and worst step.
+  async function figures() {
+    let m;
+    try {
+      m = await ms.api("GET", `/api/sessions/${id}/midstance`);
+    } catch (error) {
+      $("figure-typical").textContent = error.message;
+      return;
+    }
+    const none = "No judged step to draw yet.";
+    msFigure.draw($("figure-typical"), m, "Typical midstance",
+      `Typical: median of ${m.steps} judged steps`, none);
+    const step = (f) => f ? `${f.leg} foot at ${ms.num(f.contact_t, 1)} s` : "";
+    msFigure.draw($("figure-best"), m.best, "Best step",
+      `Best: hip furthest forward (${step(m.best)})`, "");
+    msFigure.draw($("figure-worst"), m.worst, "Worst step",
+      `Worst: hip least far forward (${step(m.worst)})`, "");
   }
 
   load();
