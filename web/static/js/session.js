@@ -104,7 +104,7 @@
     msFigure.draw($("figure-best"), m.best, "Best step",
       `Best: hip furthest forward (${step(m.best)})`, "");
     msFigure.draw($("figure-worst"), m.worst, "Worst step",
-      `Worst: hip least far forward (${step(m.worst)})`, "");
+      `Worst: hip ${m.worst && m.worst.hip_ankle_offset < 0 ? "furthest back" : "least far forward"} (${step(m.worst)})`, "");
   }
 
   load();
