@@ -63,6 +63,8 @@ _IDX = np.array(
     [landmarks.INDEX[f"{side}_{part}"] for side in landmarks.LEGS for part in _PARTS]
     + [landmarks.INDEX[n] for n in ("nose", "left_ear", "right_ear")]
 )
+#: Where the 12 leg points (shoulder to toe, both sides) sit among the 33 landmarks.
+_FEET_AND_LEGS = tuple(_IDX[:12].tolist())
 SH, HIP, KNEE, ANKLE, HEEL, TOE = range(6)
 NOSE, LEAR, REAR = 12, 13, 14
 _SIDE = {"left": 0, "right": 6}
@@ -320,7 +322,8 @@ class RunAnalyzer:
         """Feed one frame taken at ``t`` seconds; returns what it changed.
 
         ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None, None`` when no
-        person was found.
+        person was found. The arrays are kept, not copied, until the steps they belong to
+        end: hand over new ones each frame (the pose estimator does).
         """
         t = float(t)
         if self._last_t is not None and self.fps is None:
@@ -353,9 +356,9 @@ class RunAnalyzer:
             self._xy = xy
         self._vis = vis
         v = vis.take(_IDX).tolist()
-        # The whole pose rides along with each frame for the step's midstance figure; copied,
-        # as a camera pipeline may reuse its arrays.
-        full = (xy.copy(), vis.copy())
+        # The whole pose rides along with each frame for the step's midstance figure, by
+        # reference (as ``_xy`` is): callers hand over a new array per frame.
+        full = (xy, vis)
         steps = self._frame(t, p, v, full) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
         # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
@@ -835,7 +838,7 @@ def _midstance_pose(pose: tuple, o: int, s: int, leg_px: float) -> dict | None:
     """
     p, v, (xy, vis) = pose
     xy, vis = xy.tolist(), vis.tolist()
-    for k, i in enumerate(_IDX[:12].tolist()):
+    for k, i in enumerate(_FEET_AND_LEGS):
         xy[i], vis[i] = p[k], v[k]
     ankle = p[o + ANKLE] if v[o + ANKLE] >= MIN_VIS else _MISSING
     return midstance.normalise(xy, vis, ankle, s, leg_px)

@@ -41,18 +41,23 @@ def normalise(
     ax, ay = float(ankle[0]), float(ankle[1])
     if not (math.isfinite(ax + ay) and s and leg_px and math.isfinite(leg_px) and leg_px > 0):
         return None
+    # Plain floats in one pass, rounded by scaling (``round(x, n)`` is exact but costs ~20x
+    # more): this runs for every step, inside the core's per-frame budget.
+    k = 10.0**DIGITS
+    scale = k / leg_px
+    floor = math.floor
     points: list[list[float] | None] = []
     seen: list[float] = []
     for (x, y), v in zip(xy, vis, strict=True):
-        x, y, v = float(x), float(y), float(v)
-        v = v if math.isfinite(v) else 0.0
-        if v < MIN_VIS or not math.isfinite(x + y):
+        if not 0.0 <= v <= 1.0:  # NaN and out-of-range visibilities
+            v = 1.0 if v > 1.0 else 0.0
+        if v < MIN_VIS or x - x or y - y:  # x - x is 0.0 unless x is NaN or infinite
             points.append(None)
         else:
             points.append(
-                [round(s * (x - ax) / leg_px, DIGITS) + 0.0, round((ay - y) / leg_px, DIGITS) + 0.0]
+                [floor(s * (x - ax) * scale + 0.5) / k, floor((ay - y) * scale + 0.5) / k]
             )
-        seen.append(round(v, 2))
+        seen.append(floor(v * 100.0 + 0.5) / 100.0)
     return {"xy": points, "vis": seen}
 
 
