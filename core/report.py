@@ -25,7 +25,7 @@ from typing import Any
 
 from core.errors import InputError
 from core.stats import SessionStats
-from core.verdict import REASONS, VERDICTS, Thresholds, cue
+from core.verdict import VERDICTS, Thresholds, cue
 
 FORMAT = "midstance-report/1"
 
@@ -57,12 +57,9 @@ def build_report(
     for row in rows:
         stats.add(row)
     summary = stats.summary(duration_s)
-    reasons = Counter(r for row in rows for r in row.get("reasons") or [])
-    ordered = sorted(reasons, key=lambda r: (-reasons[r], REASONS.index(r)))
     by_leg = Counter(row["leg"] for row in rows)
     summary.update(
-        cue=cue(ordered[:1]),
-        reasons={r: reasons[r] for r in ordered},
+        cue=cue(list(summary["reasons"])[:1]),
         steps_by_leg={leg: by_leg.get(leg, 0) for leg in ("left", "right")},
         thresholds=(thresholds or Thresholds()).as_dict(),
     )

@@ -13,7 +13,8 @@ Format ``midstance-live/1`` (all keys always present, values may be null)::
      "fps": frames/s of the loop, "fault": str|null, "cue": str|null,
      "facing": "left|right"|null,
      "skeleton": {"width", "height", "xy": [[x, y]|null x33], "vis": [x33]}|null,
-     "recent_steps": [{"leg", "t", "verdict", "lean_deg", "hip_ankle_offset", "problems"}, ...],
+     "recent_steps": [{"leg", "t", "verdict", "lean_deg", "hip_ankle_offset", "problems",
+                       "reasons"}, ...],
      "midstance": {"xy": [[x, y]|null x33], "vis": [x33], "hip_ankle_offset", "lean_deg",
                    "steps": 1, "leg", "t", "verdict"}|null,
      "capture": {"ok": bool, "problems": [{"code", "message", "share"}, ...]}}

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from core.verdict import VERDICTS
+from core.verdict import REASONS, VERDICTS
 
 
 class _Quantiles:
@@ -91,6 +91,7 @@ class SessionStats:
         self.counts = dict.fromkeys(VERDICTS, 0)
         self.unjudged = 0  # steps timed but not judged (verdict None)
         self.unjudged_problems: dict[str, int] = {}  # capture problem code -> unjudged steps
+        self.reasons: dict[str, int] = {}  # verdict reason -> judged steps it warned
         self.first_t: float | None = None
         self.last_t: float | None = None
         self._lean = _Quantiles(-45.0, 45.0, 0.1)
@@ -119,6 +120,8 @@ class SessionStats:
         self.steps += 1
         if judged:
             self.counts[verdict] += 1
+            for reason in _field(step, "reasons") or ():
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
         else:
             self.unjudged += 1
             for code in _field(step, "problems") or ():
@@ -160,7 +163,8 @@ class SessionStats:
 
         ``steps`` counts every timed step, ``unjudged`` those not judged (with
         ``unjudged_problems``, how many steps each capture problem stopped); the shares are over
-        the judged steps (None when none was judged).
+        the judged steps (None when none was judged). ``reasons`` counts the judged steps each
+        verdict reason warned, most frequent first (ties in :data:`core.verdict.REASONS` order).
         """
         n = sum(self.counts.values())  # judged steps
 
@@ -186,6 +190,7 @@ class SessionStats:
             "unjudged_problems": dict(
                 sorted(self.unjudged_problems.items(), key=lambda kv: (-kv[1], kv[0]))
             ),
+            "reasons": {r: self.reasons[r] for r in sorted(self.reasons, key=self._reason_order)},
             "cadence_spm": None if cadence is None else round(cadence, 1),
             "lean_deg": lean,
             "hip_ankle_offset": offset,
@@ -193,6 +198,10 @@ class SessionStats:
             "offset_histogram": _histogram(self._offset, OFFSET_BINS),
             "duration_s": round(float(duration_s), 3),
         }
+
+    def _reason_order(self, reason: str) -> tuple[int, int, str]:
+        known = REASONS.index(reason) if reason in REASONS else len(REASONS)
+        return (-self.reasons[reason], known, reason)
 
     def series(self) -> dict[str, list]:
         """A time series for a chart: per bucket the mean time and values, at most max_points.

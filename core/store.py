@@ -35,8 +35,9 @@ FILENAME = "midstance.sqlite3"
 #: The schema's version, kept in ``PRAGMA user_version`` (and, for readers, in ``meta``).
 #: 1: the first schema (``verdict`` NOT NULL). 2: unjudged steps (``verdict`` may be null,
 #: ``problems`` per step, ``unjudged`` per session). 3: ``steps.midstance_pose``, the step's
-#: normalised landmarks at midstance (null for older rows); see :func:`_migrate`.
-SCHEMA_VERSION = 3
+#: normalised landmarks at midstance (null for older rows). 4: ``steps.reasons``, why a step
+#: warned (null for older rows); see :func:`_migrate`.
+SCHEMA_VERSION = 4
 
 VERDICTS = ("good", "warn", "bad")
 
@@ -44,7 +45,9 @@ VERDICTS = ("good", "warn", "bad")
 #: extras the store keeps. Times are seconds from the start of the session. The one list of
 #: step fields: the table, the inserts, the CSV download and the column reads all use it.
 #: ``verdict`` null = timed but not judged (the view did not support a verdict; ``problems``
-#: holds the capture problem codes then in force, stored comma-separated).
+#: holds the capture problem codes then in force, stored comma-separated). ``reasons`` are the
+#: verdict's reasons (:data:`core.verdict.REASONS`, most important first), stored the same way;
+#: new columns go last so the CSV keeps its column order.
 _STEP_COLUMNS: dict[str, str] = {
     "leg": "TEXT NOT NULL",
     "contact_t": "REAL", "midstance_t": "REAL", "toe_off_t": "REAL",
@@ -53,7 +56,10 @@ _STEP_COLUMNS: dict[str, str] = {
     "contact_time_s": "REAL", "cadence_spm": "REAL",
     "verdict": f"TEXT CHECK (verdict IS NULL OR verdict IN {VERDICTS!r})",
     "problems": "TEXT",
+    "reasons": "TEXT",
 }  # fmt: skip
+#: Step fields stored as comma-separated lists of codes and read back as lists.
+LIST_FIELDS = ("problems", "reasons")
 STEP_FIELDS: tuple[str, ...] = tuple(_STEP_COLUMNS)
 
 #: The step's pose at midstance (:mod:`core.midstance`), JSON ``{"xy", "vis"}``: a column of
@@ -372,7 +378,7 @@ class Store:
             (session_id,),
         ).fetchall()
         return {
-            f: [_problems(r[i]) if f == "problems" else r[i] for r in rows]
+            f: [_codes(r[i]) if f in LIST_FIELDS else r[i] for r in rows]
             for i, f in enumerate(fields)
         }
 
@@ -627,8 +633,8 @@ def _plain(value: Any) -> Any:
 
 
 def _column(name: str, value: Any) -> Any:
-    """A step field as stored: ``problems`` (a list of codes) comma-separated, else plain."""
-    if name == "problems":
+    """A step field as stored: lists of codes (:data:`LIST_FIELDS`) comma-separated, else plain."""
+    if name in LIST_FIELDS:
         if value is None or isinstance(value, str):
             return value or None
         return ",".join(str(code) for code in value) or None
@@ -645,13 +651,14 @@ def _pose_json(pose: Any) -> str | None:
     )
 
 
-def _problems(raw: str | None) -> list[str]:
+def _codes(raw: str | None) -> list[str]:
     return raw.split(",") if raw else []
 
 
 def _step_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
-    d["problems"] = _problems(d.get("problems"))
+    for name in LIST_FIELDS:
+        d[name] = _codes(d.get(name))
     return d
 
 
@@ -669,7 +676,8 @@ def _session_dict(row: sqlite3.Row) -> dict[str, Any]:
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a store written by an older version up to :data:`SCHEMA_VERSION`, keeping every row.
 
-    Version 2 -> 3: ``steps`` gains the ``midstance_pose`` column (null for old rows), added
+    Version 3 -> 4: ``steps`` gains ``reasons`` (null, read as ``[]``, for old rows), added in
+    place. Version 2 -> 3: ``steps`` gains the ``midstance_pose`` column (null for old rows), added
     in place. Version 1 -> 2: ``steps.verdict`` may be null and ``steps.problems`` is new.
     SQLite cannot change a CHECK constraint in place, so the table is rebuilt (create the new
     one, copy, drop, rename: https://www.sqlite.org/lang_altertable.html#otheralter) in one
@@ -694,8 +702,10 @@ def _migrate(db: sqlite3.Connection) -> None:
                 db.execute("DROP TABLE steps")
                 db.execute("ALTER TABLE steps_new RENAME TO steps")
                 db.execute("CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id)")
-            elif "steps" in tables and POSE_COLUMN not in old:
-                db.execute(f"ALTER TABLE steps ADD COLUMN {POSE_COLUMN} TEXT")
+            elif "steps" in tables:
+                for column in (POSE_COLUMN, "reasons"):
+                    if column not in old:
+                        db.execute(f"ALTER TABLE steps ADD COLUMN {column} TEXT")
             if "sessions" in tables:
                 cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
                 if "unjudged" not in cols:

@@ -562,6 +562,7 @@ class Sense:
                     "lean_deg": _round(s.get("lean_deg"), 2),
                     "hip_ankle_offset": _round(s.get("hip_ankle_offset"), 3),
                     "problems": list(s.get("problems") or []),
+                    "reasons": list(s.get("reasons") or []),
                 }
                 for s in self._recent
             ],

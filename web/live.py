@@ -59,7 +59,7 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
     snap = snapshot.read(run_dir)
     live = {key: snap.get(key) for key in LIVE_FIELDS}
     live["recent_steps"] = [
-        dict(step, problems=step.get("problems") or [])
+        dict(step, problems=_codes(step.get("problems")), reasons=_codes(step.get("reasons")))
         for step in live["recent_steps"] or []
         if isinstance(step, dict)
     ]
@@ -83,6 +83,13 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
     if staff:
         live["fault_detail"] = str(snap["fault"]) if snap.get("fault") else None
     return live
+
+
+def _codes(value: Any) -> list[str]:
+    """A recent step's list of codes (``problems``, ``reasons``); a damaged one reads empty."""
+    if not isinstance(value, list):
+        return []
+    return [code for code in value if isinstance(code, str)]
 
 
 def public_fault(detail: Any) -> str | None:

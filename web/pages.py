@@ -14,9 +14,15 @@ import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from core.landmarks import EDGES
-from web import security
+from web import explain, security
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def _texts() -> dict:
+    """Every page gets the explanations (``web.explain``) for its JSON data block."""
+    return {"texts": explain.texts()}
 
 
 @bp.get("/")

@@ -11,13 +11,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify
 
 from core import midstance
-from core.store import STEP_FIELDS
+from core.store import LIST_FIELDS, STEP_FIELDS
 from web.args import flag_arg, int_arg
 from web.jsonout import clean
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/sessions")
 
-#: Columns of the CSV download, in order.
+#: Columns of the CSV download, in order (new step fields are appended to the store's list, so
+#: existing columns keep their places).
 CSV_FIELDS: tuple[str, ...] = ("step", "at", *STEP_FIELDS)
 
 MAX_LIST = 200
@@ -135,7 +136,9 @@ def download_csv(session_id: int):
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for n, step in enumerate(_store().steps(session_id), start=1):
-        row = {"step": n, **step, "problems": " ".join(step.get("problems") or [])}
+        row = {"step": n, **step}
+        for name in LIST_FIELDS:  # codes separated by spaces: one cell each
+            row[name] = " ".join(step.get(name) or [])
         writer.writerow(["" if row.get(f) is None else row[f] for f in CSV_FIELDS])
     return _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
 

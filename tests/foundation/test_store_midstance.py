@@ -101,7 +101,7 @@ def test_a_version_2_store_gains_the_pose_column_in_place(tmp_path):
 
     store = Store(path)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     columns = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
     assert columns[-1] == POSE_COLUMN
     db.close()

@@ -144,8 +144,8 @@ def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
 
     store = Store(path)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
     # every old row is there, column for column (new columns appended with their defaults)
     for table, rows in before.items():
         after = db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
