@@ -87,6 +87,7 @@ def test_live_page_updates_by_itself_and_staff_reset_starts_a_new_session(page, 
     expect(page.locator("#staff-card")).to_be_visible()
     expect(page.locator("#settings input").first).to_be_visible()
     page.click("#reset")
+    page.click("#reset-confirm")  # the second, confirming click (tests/web/test_explain.py)
     expect(page.locator("#reset-message")).to_contain_text("Reset sent")
     page.goto(url + "/")
     # the page first shows "–", then the old session until sense has taken the command

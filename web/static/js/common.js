@@ -27,6 +27,80 @@ const ms = {
       ? (value > 0 ? "+" : "") + Math.round(value * 100) + "%" : "–";
   },
 
+  // The explanations (web/explain.py), read once from the page's JSON data block.
+  texts() {
+    if (!ms._texts) {
+      const block = document.getElementById("ms-texts");
+      ms._texts = block ? JSON.parse(block.textContent) : { metrics: {}, reasons: {} };
+    }
+    return ms._texts;
+  },
+
+  // A verdict reason in words ("hip behind the ankle").
+  reasonWords(code) {
+    return ms.texts().reasons[code] || String(code).replaceAll("_", " ");
+  },
+
+  // The reason that warned most of these steps (ties: the more important one, as the core
+  // orders each step's reasons): {code, n, judged}, or null when none warned.
+  mainReason(steps) {
+    const counts = new Map();
+    let judged = 0;
+    for (const step of steps) {
+      if (!step.verdict) continue;
+      judged += 1;
+      for (const code of step.reasons || []) counts.set(code, (counts.get(code) || 0) + 1);
+    }
+    const order = Object.keys(ms.texts().reasons);
+    const rank = (c) => (order.includes(c) ? order.indexOf(c) : order.length);
+    let best = null;
+    for (const [code, n] of counts) {
+      if (!best || n > best.n || (n === best.n && rank(code) < rank(best.code))) best = { code, n, judged };
+    }
+    return best;
+  },
+
+  // What a number means, one tap away: a <details> whose summary is a "?" (no script needed
+  // to open it, so it works under the strict CSP and with a screen reader).
+  explain(key) {
+    const m = ms.texts().metrics[key];
+    if (!m) return null;
+    const details = document.createElement("details");
+    details.className = "explain";
+    details.dataset.explain = key;
+    const summary = document.createElement("summary");
+    summary.textContent = "?";
+    summary.setAttribute("aria-label", `What does ${m.label} mean?`);
+    const text = document.createElement("p");
+    text.textContent = `${m.label} (${m.unit}): ${m.text}`;
+    details.append(summary, text);
+    return details;
+  },
+
+  // Add the "?" explanation to every element marked data-metric="<key>" that has none yet.
+  explainAll(root = document) {
+    for (const el of root.querySelectorAll("[data-metric]")) {
+      if (el.querySelector(":scope > details.explain")) continue;
+      const details = ms.explain(el.dataset.metric);
+      if (details) el.append(details);
+    }
+  },
+
+  // Every number explained, as a list of toggles (label and unit in the summary).
+  glossary(el) {
+    el.replaceChildren(...Object.entries(ms.texts().metrics).map(([key, m]) => {
+      const details = document.createElement("details");
+      details.className = "explain glossary-item";
+      details.dataset.explain = key;
+      const summary = document.createElement("summary");
+      summary.textContent = `${m.label} (${m.unit})`;
+      const text = document.createElement("p");
+      text.textContent = m.text;
+      details.append(summary, text);
+      return details;
+    }));
+  },
+
   when(unix) {
     return typeof unix === "number" ? new Date(unix * 1000).toLocaleString() : "–";
   },

@@ -39,15 +39,22 @@
     $("good_share").textContent = ms.percent(live.good_share);
     $("steps").textContent = ms.num(live.steps);
     $("duration_s").textContent = ms.duration(live.duration_s);
-    $("state").textContent = (live.state || "offline").replace("_", " ");
+    sensing = (live.state || "offline") !== "offline";
+    $("state").textContent = sensing ? live.state.replace("_", " ") : "kiosk not sensing";
+    // A session is named only while there is one; the stream state says "live" only while
+    // the kiosk senses (an open stream to an idle kiosk is "connected", nothing is live).
+    $("session_part").hidden = live.session_id == null;
     $("session_id").textContent = live.session_id == null ? "–" : live.session_id;
+    showConnection();
     $("session_link").href = live.session_id == null ? "/history" : "/sessions/" + live.session_id;
     const recent = $("recent");
-    recent.replaceChildren(...(live.recent_steps || []).slice(-12).map((step) => {
+    const shown = (live.recent_steps || []).slice(-12);
+    recent.replaceChildren(...shown.map((step) => {
       const dot = document.createElement("li");
       if (step.verdict) {
         dot.className = step.verdict;
-        dot.title = `${step.leg} foot: ${step.verdict}`;
+        const why = (step.reasons || []).map(ms.reasonWords).join(", ");
+        dot.title = `${step.leg} foot: ${step.verdict}` + (why ? ` (${why})` : "");
       } else {
         // Timed but not judged: a grey ring with a dash, and why in words.
         const why = (step.problems || []).map((c) => c.replaceAll("_", " ")).join(", ");
@@ -58,6 +65,11 @@
       dot.setAttribute("aria-label", dot.title);
       return dot;
     }));
+    // Beside the dots, in words: what warned most of them.
+    const main = ms.mainReason(shown);
+    $("recent_why").textContent = main
+      ? `Why: ${ms.reasonWords(main.code)} (${main.n} of the last ${main.judged} judged steps)` : "";
+    $("recent_why").dataset.reason = main ? main.code : "";
   }
 
   const CONNECTION = {
@@ -65,8 +77,15 @@
     reconnecting: "reconnecting",
     polling: "reconnecting · updating every 2 s",
   };
+  let sensing = false, connection = null;
+  function showConnection() {
+    if (!connection) return;
+    $("conn").textContent = connection === "live" && !sensing ? "connected" : CONNECTION[connection];
+    $("conn").dataset.state = connection;
+  }
+  ms.explainAll();
   ms.follow("/api/live/stream", show, (state) => {
-    $("conn").textContent = CONNECTION[state];
-    $("conn").dataset.state = state;
+    connection = state;
+    showConnection();
   });
 })();

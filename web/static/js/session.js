@@ -23,9 +23,10 @@
   // A summary value may be a number or {median, ...}; show the middle value.
   const central = (v) => (v && typeof v === "object" ? (v.median ?? v.mean ?? null) : v);
 
-  function figure(value, label) {
+  function figure(value, label, key) {
     const div = document.createElement("div");
     div.className = "num";
+    div.dataset.metric = key;
     const span = document.createElement("span");
     span.className = "value";
     span.textContent = value;
@@ -65,7 +66,8 @@
       (s.ended_at ? `ended (${s.end_reason})` : "running");
     const merged = { ...summary, steps: s.steps, good_share: s.good_share };
     $("summary").replaceChildren(...FIGURES.map(([key, label, show]) =>
-      figure(show(central(merged[key])), label)));
+      figure(show(central(merged[key])), label, key)));
+    ms.explainAll($("summary"));
     const v = report.verdicts, unjudged = s.unjudged || 0;
     const judged = v.good + v.warn + v.bad, total = judged + unjudged;
     for (const name of ["good", "warn", "bad", "unjudged"]) {
@@ -81,6 +83,12 @@
     $("unjudged-note").textContent = !unjudged ? "" :
       (judged ? `${unjudged} steps timed but not judged` : "No step judged: the camera view did not allow it") +
       (why.length ? ` (${why.join(", ")}).` : ".") + " The installer can check the view on the Setup page.";
+    // Why steps warned, in words: each reason with how many judged steps it warned.
+    const reasons = Object.entries(summary.reasons || {});
+    $("reasons-note").hidden = !reasons.length;
+    $("reasons-note").dataset.reason = reasons.length ? reasons[0][0] : "";
+    $("reasons-note").textContent = !reasons.length ? "" : "Why steps warned: " +
+      reasons.map(([code, n]) => `${ms.reasonWords(code)} (${n} of ${judged} judged steps)`).join("; ") + ".";
     for (const [elementId, key, label, colour] of CHARTS) {
       chart(elementId, key, label, colour, report.series || {});
     }
@@ -107,5 +115,6 @@
       `Worst: hip ${m.worst && m.worst.hip_ankle_offset < 0 ? "furthest back" : "least far forward"} (${step(m.worst)})`, "");
   }
 
+  ms.glossary($("glossary"));
   load();
 })();

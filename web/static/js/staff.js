@@ -39,7 +39,23 @@
     }
   });
 
-  $("reset").addEventListener("click", async () => {
+  // Reset takes two clicks: the first asks (in the page: the CSP-strict kiosk has no
+  // window.confirm dialogs to rely on), the second sends.
+  function asking(on) {
+    $("reset-ask").hidden = !on;
+    $("reset").hidden = on;
+    if (on) $("reset-cancel").focus();
+  }
+  $("reset").addEventListener("click", () => {
+    say("reset-message", "");
+    asking(true);
+  });
+  $("reset-cancel").addEventListener("click", () => {
+    asking(false);
+    say("reset-message", "Not reset.");
+  });
+  $("reset-confirm").addEventListener("click", async () => {
+    asking(false);
     try {
       const data = await ms.api("POST", "/api/sessions/reset", undefined, csrf);
       say("reset-message", data.session_id == null
