@@ -21,6 +21,16 @@ bp = Blueprint("sessions", __name__, url_prefix="/api/sessions")
 #: existing columns keep their places).
 CSV_FIELDS: tuple[str, ...] = ("step", "at", *STEP_FIELDS)
 
+#: Decimals each number of the CSV is rounded to: milliseconds for times, a millimetre-ish
+#: 0.001 leg length (about 1 mm for a 90 cm leg, below the pose's noise), a tenth of a degree
+#: and of a step per minute. The JSON keeps full precision.
+CSV_DIGITS: dict[str, int] = {
+    "at": 3, "contact_t": 3, "midstance_t": 3, "toe_off_t": 3, "contact_time_s": 3,
+    "hip_ankle_offset": 3, "overstride": 3, "bounce": 3,
+    "lean_deg": 1, "trunk_deg": 1, "hip_bend_deg": 1, "knee_flexion_ic_deg": 1,
+    "cadence_spm": 1,
+}  # fmt: skip
+
 MAX_LIST = 200
 
 
@@ -139,6 +149,9 @@ def download_csv(session_id: int):
         row = {"step": n, **step}
         for name in LIST_FIELDS:  # codes separated by spaces: one cell each
             row[name] = " ".join(step.get(name) or [])
+        for name, digits in CSV_DIGITS.items():
+            if isinstance(row.get(name), float):
+                row[name] = f"{round(row[name], digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
         writer.writerow(["" if row.get(f) is None else row[f] for f in CSV_FIELDS])
     return _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
 

@@ -20,7 +20,7 @@ from tests.web.conftest import PIN, REPO, write_live
 from tests.web.test_browser import Console
 from tests.web.test_midstance import PHONE, get, running  # noqa: F401 - a fixture
 from web.explain import METRICS, REASON_WORDS
-from web.sessions import CSV_FIELDS
+from web.sessions import CSV_DIGITS, CSV_FIELDS
 
 #: The CSV's columns before reasons were kept: they keep their places.
 OLD_CSV = [
@@ -107,6 +107,18 @@ def test_the_csv_keeps_its_columns_and_ends_with_the_reasons(warned):
         assert row[-1] == " ".join(steps[n]["reasons"]), (row, steps[n])
         assert row[OLD_CSV.index("verdict")] == (steps[n]["verdict"] or "")
     assert any(row[-1] for row in by_at.values())
+    # numbers rounded to sensible digits, and to the stored value
+    for name, digits in CSV_DIGITS.items():
+        col = OLD_CSV.index(name)
+        for n, row in enumerate(rows[1:]):
+            value = steps[n][name]
+            if value is None:
+                assert row[col] == ""
+                continue
+            assert row[col] == f"{round(value, digits) + 0.0:.{digits}f}", (name, row[col], value)
+            decimals = row[col].partition(".")[2]
+            assert len(decimals) == digits and "e" not in row[col]
+    assert any(len(str(s["lean_deg"]).partition(".")[2]) > 1 for s in steps if s["lean_deg"])
 
 
 def test_reasons_have_words_and_the_openapi_lists_them():
