@@ -188,8 +188,9 @@ def test_api_live_carries_capture_problems_from_the_runtime_snapshot(tmp_path, a
     assert report["session"]["unjudged"] == len(late)
     assert report["summary"]["unjudged"] == len(late)
     csv = urllib.request.urlopen(f"{app_dirs.url}/api/sessions/{session['id']}.csv").read()
-    assert csv.decode().splitlines()[0].endswith(",verdict,problems")
-    assert csv.decode().splitlines()[-1].endswith(",,feet_out_of_frame")
+    # the new column (the verdict's reasons, none for an unjudged step) comes last
+    assert csv.decode().splitlines()[0].endswith(",verdict,problems,reasons")
+    assert csv.decode().splitlines()[-1].endswith(",,feet_out_of_frame,")
 
     # after the run sense says it is idle: no stale problem is left on the page
     final = get(app_dirs.url + "/api/live")
