@@ -1,0 +1,55 @@
+"""Each step keeps its verdict's reasons (schema 4): stored, read back as lists, and added in
+place to a version 3 file without losing a row."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from core.store import SCHEMA_VERSION, STEP_FIELDS, Store
+
+
+def step(verdict, reasons=None, **kw):
+    return {"leg": "left", "contact_t": 1.0, "hip_ankle_offset": -0.08, "verdict": verdict,
+            "reasons": reasons, **kw}  # fmt: skip
+
+
+def test_reasons_are_stored_and_read_back_as_lists(tmp_path):
+    store = Store.in_dir(tmp_path)
+    sid = store.start_session(1.0)
+    store.add_steps(sid, [
+        step("bad", ["hip_behind", "overstride"]), step("good", []), step("good"),
+        step(None, problems=["feet_out_of_frame"]), step("warn", ("low_cadence",)),
+    ])  # fmt: skip
+    got = [s["reasons"] for s in store.steps(sid)]
+    assert got == [["hip_behind", "overstride"], [], [], [], ["low_cadence"]]
+    assert store.step_arrays(sid, ["reasons"])["reasons"] == got
+    assert STEP_FIELDS[-1] == "reasons"  # the newest field last: the CSV keeps its order
+    store.close()
+
+
+def test_a_version_3_store_gains_the_reasons_column_in_place(tmp_path):
+    path = tmp_path / "midstance.sqlite3"
+    store = Store(path)
+    sid = store.start_session(1.0)
+    store.add_steps(sid, [step("warn"), step("good")])
+    store.close()
+    db = sqlite3.connect(path)  # make it a version 3 file: no reasons column, as 3 shipped
+    db.execute("ALTER TABLE steps DROP COLUMN reasons")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert [r[1] for r in db.execute("PRAGMA table_info(steps)")][-1] == "reasons"
+    db.close()
+    old = store.steps(sid)
+    assert [s["verdict"] for s in old] == ["warn", "good"] and [s["reasons"] for s in old] == [
+        [],
+        [],
+    ]
+    store.add_steps(sid, [step("bad", ["hip_behind"])])
+    assert store.steps(sid)[-1]["reasons"] == ["hip_behind"]
+    assert store.integrity_check() == "ok" and store.session(sid)["steps"] == 3
+    store.close()
