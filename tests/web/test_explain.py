@@ -229,6 +229,11 @@ def test_the_live_status_never_contradicts_itself(page, served, dirs):
     expect(status).to_have_text("running · session 9 · live", timeout=10_000, use_inner_text=True)
     write_live(dirs[1], session_id=None, steps=0, state="no_runner", led="no_runner")
     expect(status).to_have_text("no runner · live", timeout=10_000, use_inner_text=True)
+    # sense stops: its last snapshot goes stale; the page names the session it last saw
+    write_live(dirs[1], session_id=9, steps=3, state="offline", led="off")
+    expect(status).to_have_text(
+        "kiosk not sensing · last session 9 · connected", timeout=10_000, use_inner_text=True
+    )
     assert page.console.errors == []
 
 

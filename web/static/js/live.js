@@ -44,6 +44,7 @@
     // A session is named only while there is one; the stream state says "live" only while
     // the kiosk senses (an open stream to an idle kiosk is "connected", nothing is live).
     $("session_part").hidden = live.session_id == null;
+    $("session_word").textContent = sensing ? "session" : "last session";
     $("session_id").textContent = live.session_id == null ? "–" : live.session_id;
     showConnection();
     $("session_link").href = live.session_id == null ? "/history" : "/sessions/" + live.session_id;
