@@ -43,7 +43,15 @@ if [[ ! -x $PREFIX/.venv/bin/python ]]; then
     python3 -m venv --system-site-packages "$PREFIX/.venv"
 fi
 "$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
-"$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q "$PREFIX"
+# The venv keeps apt's numpy (1.24 on Bookworm, 2.2 on Trixie): the Raspberry Pi archive builds
+# picamera2's simplejpeg against it, and a numpy of another major version from pip makes
+# `import picamera2` fail ("numpy.dtype size changed"). pip then picks the opencv and LiteRT
+# wheels that work with it.
+numpy_version=$(python3 -c 'import numpy; print(numpy.__version__)') \
+    || die "apt's python3-numpy does not import"
+echo "numpy==$numpy_version" >"$PREFIX/.venv/constraints.txt"
+"$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q \
+    -c "$PREFIX/.venv/constraints.txt" "$PREFIX"
 
 say "pose model files in $PREFIX/models"
 "$PREFIX/.venv/bin/midstance" models fetch --dir "$PREFIX/models"
