@@ -28,6 +28,10 @@ MIRROR=http://deb.debian.org/debian
 # (systemd as init, make for `make install`); install-pi.sh installs the rest itself.
 INCLUDE=systemd,systemd-sysv,make,ca-certificates
 HOST_PACKAGES=(debootstrap qemu-user-static binfmt-support apt-utils rsync)
+# A clean environment in the root, as root's login has on a Pi; pip told to use the system's
+# CA bundle (it holds the host's added CAs, see below)
+ROOT_ENV=(HOME=/root LANG=C.UTF-8 TERM=dumb PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+          PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'check-arm64: error: %s\n' "$*" >&2; exit 2; }
@@ -64,6 +68,9 @@ mkdir -p "$OUT/x86"
 CLIP=$SRC/device/sample/treadmill_side_30fps.mp4
 [[ -s $OUT/x86/clip90.mkv ]] || "$PY" "$SRC/scripts/check-arm64-compare.py" clip "$CLIP" "$OUT/x86/clip90.mkv"
 "$SRC/.venv/bin/midstance" pose "$OUT/x86/clip90.mkv" --out "$OUT/x86/clip90.trace.jsonl" --models-dir "$MODELS"
+"$PY" "$SRC/scripts/check-arm64-compare.py" frames "$OUT/x86/clip90.mkv" "$OUT/x86/clip90.rgb.npy"
+"$PY" "$SRC/scripts/check-arm64-compare.py" pose-frames "$OUT/x86/clip90.rgb.npy" \
+    "$OUT/x86/clip90.pixels.trace.jsonl" --models-dir "$MODELS"
 "$SRC/.venv/bin/midstance" pose "$CLIP" --out "$OUT/x86/clip.trace.jsonl" --models-dir "$MODELS"
 "$SRC/.venv/bin/midstance" analyze "$OUT/x86/clip.trace.jsonl" --json "$OUT/x86/clip.report.json" >/dev/null
 
@@ -121,6 +128,12 @@ for release in $RELEASES; do
     # pip's wheel cache outlives the copy, so a second run downloads nothing again
     bind "$CACHE/pip-$release" "$root/root/.cache/pip"
     cp /etc/resolv.conf "$root/etc/resolv.conf"
+    # the host's own added CA certificates (here a TLS-inspecting proxy's), so pip in the root
+    # reaches PyPI as the host's pip does
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+        cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+        chroot "$root" /usr/sbin/update-ca-certificates >/dev/null
+    fi
     # services are not started in a chroot (systemctl says so and goes on)
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
 
@@ -136,14 +149,13 @@ for release in $RELEASES; do
     # the models from the host's cache, where the installer keeps them: its fetch finds them verified
     mkdir -p "$root/opt/midstance/models"
     cp "$MODELS"/*.tflite "$root/opt/midstance/models/"
-    cp "$OUT/x86/clip90.mkv" "$OUT/x86/clip.trace.jsonl" "$SRC/scripts/check-arm64-inside.py" "$work/"
+    cp "$OUT/x86/clip90.mkv" "$OUT/x86/clip90.rgb.npy" "$OUT/x86/clip.trace.jsonl" \
+        "$SRC/scripts/check-arm64-inside.py" "$SRC/scripts/check-arm64-compare.py" "$work/"
 
     say "$release: make install (scripts/install-pi.sh) under emulation"
     t0=$SECONDS
     set +e
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        make -C /root/midstance install 2>&1 | tee "$results/install.log"
+    chroot "$root" /usr/bin/env -i "${ROOT_ENV[@]}" make -C /root/midstance install 2>&1 | tee "$results/install.log"
     install_rc=${PIPESTATUS[0]}
     set -e
     install_s=$((SECONDS - t0))
@@ -156,12 +168,10 @@ for release in $RELEASES; do
 
     say "$release: checks inside the root"
     set +e
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        /opt/midstance/.venv/bin/python /root/arm64-check/check-arm64-inside.py /root/arm64-check
+    chroot "$root" /usr/bin/env -i "${ROOT_ENV[@]}" /opt/midstance/.venv/bin/python /root/arm64-check/check-arm64-inside.py /root/arm64-check
     set -e
     cleanup
-    cp -a "$work/." "$results/"
+    rsync -a --exclude '*.npy' --exclude '*.mkv' "$work/" "$results/"
     if [[ ! -s $results/result.json ]]; then
         # the install failed before a venv existed: a row that says so
         "$PY" -c 'import json, sys; print(json.dumps({"release": sys.argv[1], "python": "?", "numpy": "?", "numpy_from": "?", "runtime": "?", "problems": json.load(open(sys.argv[2]))["problems"] or ["no result"]}))' \
