@@ -121,8 +121,9 @@ for release in $RELEASES; do
 
     chroot "$root" /bin/true || die "$release: cannot run arm64 binaries in $root"
     mkdir -p "$root/root/.cache/pip" "$CACHE/pip-$release"
+    # no /sys: under qemu-user it describes the x86 host's CPUs, and LiteRT's CPU probing
+    # (cpuinfo) then crashes the arm64 process as it loads a model; on a Pi it describes the Pi
     bind /proc "$root/proc"
-    bind /sys "$root/sys"
     bind /dev "$root/dev"
     bind /dev/pts "$root/dev/pts"
     # pip's wheel cache outlives the copy, so a second run downloads nothing again

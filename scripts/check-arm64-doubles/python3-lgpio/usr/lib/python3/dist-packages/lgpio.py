@@ -8,6 +8,12 @@ button themselves are checked on gpiozero's mock pins. Never ships.
 
 TEST_DOUBLE = True
 
+# lgpio's constants that gpiozero reads when it loads its lgpio pin factory (lgpio's values)
+SET_PULL_NONE = SET_BIAS_DISABLE = 128
+SET_PULL_DOWN = SET_BIAS_PULL_DOWN = 64
+SET_PULL_UP = SET_BIAS_PULL_UP = 32
+RISING_EDGE, FALLING_EDGE, BOTH_EDGES = 1, 2, 3
+
 
 class error(Exception):  # lgpio's own name
     """lgpio's exception."""
