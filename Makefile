@@ -5,6 +5,7 @@
 #   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
+#   make check-arm64 - make install and the pipeline in emulated arm64 Debian roots, vs x86
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -15,7 +16,7 @@ MODELS_DIR ?= $(HOME)/.cache/midstance/models
 export MIDSTANCE_MODELS_DIR := $(abspath $(MODELS_DIR))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: venv models refenv browser test demo bench eval lint install clean
+.PHONY: venv models refenv browser test demo bench eval lint install check-arm64 clean
 
 venv: $(VENV)/.installed
 
@@ -62,3 +63,7 @@ install:
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) build *.egg-info
+
+# Install and run on emulated arm64 Debian Bookworm and Trixie (root; slow; not part of `test`)
+check-arm64: venv models
+	bash scripts/check-arm64.sh

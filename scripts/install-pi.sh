@@ -16,6 +16,9 @@ UNIT_DIR=/etc/systemd/system
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'install-pi.sh: error: %s\n' "$*" >&2; exit 1; }
+# systemd is running (the check sd_booted() makes); not so in a chroot or an image build, where
+# the units are only enabled and start at the next boot
+booted() { [[ -d /run/systemd/system ]]; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root (sudo make install)"
 [[ -r /etc/os-release ]] || die "/etc/os-release missing: not Raspberry Pi OS / Debian"
@@ -43,7 +46,15 @@ if [[ ! -x $PREFIX/.venv/bin/python ]]; then
     python3 -m venv --system-site-packages "$PREFIX/.venv"
 fi
 "$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
-"$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q "$PREFIX"
+# The venv keeps apt's numpy (1.24 on Bookworm, 2.2 on Trixie): the Raspberry Pi archive builds
+# picamera2's simplejpeg against it, and a numpy of another major version from pip makes
+# `import picamera2` fail ("numpy.dtype size changed"). pip then picks the opencv and LiteRT
+# wheels that work with it.
+numpy_version=$(python3 -c 'import numpy; print(numpy.__version__)') \
+    || die "apt's python3-numpy does not import"
+echo "numpy==$numpy_version" >"$PREFIX/.venv/constraints.txt"
+"$PREFIX/.venv/bin/python" -m pip install --disable-pip-version-check -q \
+    -c "$PREFIX/.venv/constraints.txt" "$PREFIX"
 
 say "pose model files in $PREFIX/models"
 "$PREFIX/.venv/bin/midstance" models fetch --dir "$PREFIX/models"
@@ -62,12 +73,14 @@ say "systemd units"
 for unit in midstance.target midstance-sense.service midstance-web.service; do
     install -m 0644 "$SRC/systemd/$unit" "$UNIT_DIR/$unit"
 done
-systemctl daemon-reload
+booted && systemctl daemon-reload
 systemctl enable midstance.target midstance-sense.service midstance-web.service
 
 say "checks"
 # doctor opens the camera and the pins itself: a running sense would hold them
-systemctl stop midstance.target midstance-sense.service midstance-web.service 2>/dev/null || true
+if booted; then
+    systemctl stop midstance.target midstance-sense.service midstance-web.service 2>/dev/null || true
+fi
 runuser -u midstance -- "$PREFIX/.venv/bin/midstance" doctor \
     --config /etc/midstance/config.toml --state-dir /var/lib/midstance \
     --run-dir /run/midstance --models-dir "$PREFIX/models" \
@@ -84,5 +97,9 @@ PY
     echo "no staff PIN yet: sudo -u midstance $PREFIX/.venv/bin/midstance set-pin --state-dir /var/lib/midstance"
 fi
 
-systemctl restart midstance.target
-say "done: the page is on http://$(hostname -I 2>/dev/null | awk '{print $1}'):8080/"
+if booted; then
+    systemctl restart midstance.target
+    say "done: the page is on http://$(hostname -I 2>/dev/null | awk '{print $1}'):8080/"
+else
+    say "done: systemd is not running here; midstance.target starts at the next boot"
+fi
