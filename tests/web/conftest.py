@@ -195,3 +195,32 @@ def demo(tmp_path_factory):
             proc.kill()
             proc.wait(5)
         log.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+class Console:
+    """Collects console errors, failed requests and uncaught exceptions of a page (CSP
+    violations show up here too)."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request):
+        # An event stream torn down by navigation or a server restart is not an error.
+        if not request.url.endswith("/stream") and "stream?" not in request.url:
+            self.errors.append(f"request failed: {request.url}")
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page (390x844) whose console errors are collected in ``page.console``."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.console = Console(page)
+    yield page
+    context.close()

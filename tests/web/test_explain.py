@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from core.verdict import REASONS
-from tests.web.conftest import PIN, REPO, write_live
-from tests.web.test_browser import Console
-from tests.web.test_midstance import PHONE, get, running  # noqa: F401 - a fixture
+from tests.web.conftest import PHONE, PIN, REPO, Console, write_live
+from tests.web.test_midstance import get, running  # noqa: F401 - a fixture
 from web.explain import METRICS, REASON_WORDS
 from web.sessions import CSV_DIGITS, CSV_FIELDS
 

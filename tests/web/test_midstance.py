@@ -17,9 +17,7 @@ from playwright.sync_api import expect
 from core import landmarks
 from core.store import POSE_COLUMN
 from tests.web.conftest import REPO, write_live
-from tests.web.test_browser import Console
 
-PHONE = {"width": 390, "height": 844}
 IDX = landmarks.INDEX
 #: Judged steps to wait for before the figures are worth checking (about 5 s of running).
 MIN_STEPS = 10
@@ -44,15 +42,6 @@ def running(demo):
             return demo | {"sid": sid}
         time.sleep(0.5)
     raise AssertionError("no session with judged steps within 120 s")
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
-    page = context.new_page()
-    page.console = Console(page)
-    yield page
-    context.close()
 
 
 def side(fig: dict) -> str:
