@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.store import Store
+from common.store import Store
 from device.camera import Frame, FrameSource, VideoFileSource
 from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory

@@ -83,7 +83,7 @@ def main(count: int = 20_000) -> None:
         port = s.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="midstance-flood-") as tmp:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "device.cli", "web", "--host", "127.0.0.1", "--port",
+            [sys.executable, "-m", "midstance", "web", "--host", "127.0.0.1", "--port",
              str(port), "--state-dir", f"{tmp}/state", "--run-dir", f"{tmp}/run"],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

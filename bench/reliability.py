@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.appliance import ReplayEstimator
-from core.store import FILENAME, Store
+from common.store import FILENAME, Store
 from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from core import snapshot
+from common import snapshot
 
 MIDSTANCE = str(Path(sys.executable).with_name("midstance"))
 CLIP = Path(__file__).resolve().parents[1] / "device" / "sample" / "treadmill_side_30fps.mp4"

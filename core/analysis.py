@@ -31,7 +31,7 @@ import numpy as np
 
 from core import capture, landmarks, midstance
 from core.capture import CaptureJudge, Problem, problem
-from core.facing import FacingVote, sign
+from core.facing import FACING_CHOICES, FacingVote, sign
 from core.feet import FootTracker
 from core.filters import OneEuroFilter
 from core.fit import line_at
@@ -190,7 +190,7 @@ class RunAnalyzer:
         smooth: bool = True,
         frame_size: tuple[int, int] | None = None,
     ):
-        if facing not in ("auto", "left", "right"):
+        if facing not in FACING_CHOICES:
             raise ValueError(f"facing must be auto, left or right: {facing!r}")
         self.fps_setting = fps
         self.facing_setting = facing

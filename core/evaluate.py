@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import InputError
+from core.facing import FACINGS
+from core.verdict import VERDICTS
 
 FORMAT = "midstance-eval/1"
 
@@ -40,8 +42,7 @@ CADENCE_OUTLIER = 0.20
 
 LEGS = ("near", "far")
 EVENT_TYPES = ("ic", "to", "ms")
-SIDES = ("left", "right")
-VERDICTS = ("good", "warn", "bad")
+SIDES = FACINGS
 
 # a float rounding margin, so that "exactly 3 frames" is inside the tolerance
 _EPS = 1e-9

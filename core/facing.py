@@ -10,7 +10,10 @@ setting (``"left"``/``"right"``) skips the vote.
 
 from __future__ import annotations
 
+#: Which way the runner faces in the image.
 FACINGS = ("left", "right")
+#: A facing setting: one of the two, or "auto" (decided from the motion).
+FACING_CHOICES = ("auto", *FACINGS)
 _SIGN = {"right": 1, "left": -1}
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from core import settings
+from common import settings
 from core.errors import ConfigError
 
 DEFAULT_PATH = Path("/etc/midstance/config.toml")
@@ -81,7 +81,7 @@ def _text(value: Any) -> str | None:
 
 
 def _setting(name: str) -> tuple[Any, Check]:
-    """A staff setting's (default, check) from :mod:`core.settings`, so the file and the page
+    """A staff setting's (default, check) from :mod:`common.settings`, so the file and the page
     agree on its default and limits."""
     s = settings.SETTINGS[name]
 

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from core import snapshot
+from common import snapshot
+from common.store import Store, StoreError
+from common.vocabulary import FACINGS
 from core.errors import MidstanceError
-from core.store import Store, StoreError
 from device.camera import Capture, FrameSource
 from device.indicator import Indicator
 from device.lifecycle import Lifecycle
@@ -190,7 +191,7 @@ class Sense:
         self._t0: float | None = None  # frame time the session counts from
         self._facing_saved = False
         self._settings_ignored: set[str] = set()
-        self.settings: dict[str, Any] = {}  # the staff settings in force (core.settings)
+        self.settings: dict[str, Any] = {}  # the staff settings in force (common.settings)
         self._t = 0.0
         self._frame_size: tuple[int, int] | None = None
         self._last_frame_wall: float | None = None
@@ -340,7 +341,7 @@ class Sense:
             self._on_step(step)
         if self.life.active and not self._facing_saved:
             facing = getattr(self.analyzer, "facing", None)
-            if facing in ("left", "right"):
+            if facing in FACINGS:
                 self.writer.set_facing(facing)
                 self._facing_saved = True
         self.writer.flush()
@@ -431,7 +432,7 @@ class Sense:
         self._recent.clear()
         started_at = time.time() - (t - self._t0)
         facing = getattr(self.analyzer, "facing", None)
-        self._facing_saved = facing in ("left", "right")
+        self._facing_saved = facing in FACINGS
         self.writer.start(started_at, facing if self._facing_saved else None)
         print("midstance sense: session started", file=self.log, flush=True)
         for step in pre:
@@ -482,10 +483,10 @@ class Sense:
     # -- settings ------------------------------------------------------------------------
 
     def _apply_settings(self) -> None:
-        """The staff settings in force (:func:`core.settings.effective`: saved overrides over
+        """The staff settings in force (:func:`common.settings.effective`: saved overrides over
         the config, as the page shows them): the thresholds, ``facing`` and ``led_brightness``.
         A removed override reverts to the config; a wrong saved value is reported and left out."""
-        from core import settings
+        from common import settings
         from core.verdict import Thresholds
 
         try:
@@ -522,7 +523,7 @@ class Sense:
         return "idle" if self.frames else "starting"
 
     def snapshot(self) -> dict[str, Any]:
-        """The live snapshot dict (``core.snapshot`` format, every field filled)."""
+        """The live snapshot dict (``common.snapshot`` format, every field filled)."""
         snap = snapshot.blank()
         recent = list(self._recent)[-5:]
         duration = (self._t - self._t0) if self.life.active and self._t0 is not None else None

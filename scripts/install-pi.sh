@@ -90,7 +90,7 @@ runuser -u midstance -- "$PREFIX/.venv/bin/midstance" doctor \
 if [[ -z $(runuser -u midstance -- "$PREFIX/.venv/bin/python" - <<'PY'
 import sqlite3, sys
 sys.path.insert(0, "/opt/midstance")
-from core.store import Store
+from common.store import Store
 print("1" if Store.in_dir("/var/lib/midstance").has_pin() else "")
 PY
 ) ]]; then

@@ -13,15 +13,15 @@ the camera or GPIO. Build it with the application factory and serve it with
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from common.store import Store, StoreError
 from core.errors import ConfigError
-from core.store import Store, StoreError
+from web.parts import Parts, parts_of
 
 #: Defaults; any of them may be overridden by the mapping passed to :func:`create_app`.
 DEFAULTS: dict[str, Any] = {
@@ -74,21 +74,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = security.load_secret_key(state_dir)
 
-    app.extensions["midstance"] = {
-        "store": store,
-        # set when the server shuts down, so open event streams end at once
-        "stopping": threading.Event(),
-        "metrics": metrics.Metrics(),
-        "streams": live.StreamSlots(
-            app.config["SSE_MAX_CLIENTS"], app.config["SSE_MAX_PER_CLIENT"]
-        ),
-        "feed": live.LiveFeed(app.config["RUN_DIR"], app.config["SSE_INTERVAL_S"]),
-        "summaries": summaries.SessionSummaries(store),
-    }
+    app.extensions["midstance"] = Parts(
+        store=store,
+        feed=live.LiveFeed(app.config["RUN_DIR"], app.config["SSE_INTERVAL_S"]),
+        streams=live.StreamSlots(app.config["SSE_MAX_CLIENTS"], app.config["SSE_MAX_PER_CLIENT"]),
+        metrics=metrics.Metrics(),
+        summaries=summaries.SessionSummaries(store),
+    )
     security.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)
     for module in (live, sessions, staff, pages, metrics):
         app.register_blueprint(module.bp)
-    app.extensions["midstance"]["limiter"] = security.init_login_limits(app)
+    parts_of(app).limiter = security.init_login_limits(app)
     return app

@@ -1,6 +1,6 @@
 """What the runner sees right now: ``GET /api/live`` and its Server-Sent Events stream.
 
-Both read the live snapshot that ``sense`` rewrites several times a second (core.snapshot);
+Both read the live snapshot that ``sense`` rewrites several times a second (common.snapshot);
 neither touches the store, so a phone watching the run costs a file read, not a query.
 """
 
@@ -15,9 +15,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from core import midstance, snapshot
+from common import snapshot
+from core import midstance
 from web import security
 from web.args import flag_arg
+from web.parts import parts
 
 bp = Blueprint("live", __name__)
 
@@ -206,9 +208,9 @@ def stream():
     gone clients. The stream ends after ``SSE_MAX_AGE_S``; EventSource then reconnects by
     itself (``retry`` tells it how soon), so no client holds a worker thread for ever.
     """
-    ext = current_app.extensions["midstance"]
+    ext = parts()
     client = security.client_id()
-    refused = ext["streams"].acquire(client)
+    refused = ext.streams.acquire(client)
     # The page falls back to polling /api/live and retries the stream with backoff.
     if refused == "client":
         raise TooManyRequests(
@@ -221,7 +223,7 @@ def stream():
         )
     cfg = current_app.config
     skeleton = flag_arg("skeleton", False)
-    feed, stopping, metrics = ext["feed"], ext["stopping"], ext["metrics"]
+    feed, stopping, metrics = ext.feed, ext.stopping, ext.metrics
     interval, keepalive, max_age = (
         cfg["SSE_INTERVAL_S"], cfg["SSE_KEEPALIVE_S"], cfg["SSE_MAX_AGE_S"]
     )  # fmt: skip
@@ -246,7 +248,7 @@ def stream():
 
     def release():
         metrics.streams.dec()
-        ext["streams"].release(client)
+        ext.streams.release(client)
 
     metrics.streams.inc()
     response = Response(events(), mimetype="text/event-stream")

@@ -23,7 +23,9 @@ from prometheus_client import (
     generate_latest,
 )
 
-from core import snapshot
+from common import snapshot
+from common.vocabulary import LIVE_STATES
+from web.parts import parts, parts_of
 
 bp = Blueprint("metrics", __name__)
 
@@ -36,8 +38,6 @@ OTHER = "other"
 #: Endpoints whose answers would tell who logged in and how many PINs were wrong.
 PRIVATE_ENDPOINTS = frozenset({"/api/staff/login"})
 
-#: Live states, one gauge sample each (1 for the current one).
-STATES = ("running", "idle", "no_runner", "not_judging", "fault", "starting", "offline")
 
 #: Snapshot field -> (metric name, help).
 LIVE_GAUGES = {
@@ -94,7 +94,7 @@ class Metrics:
         for field, gauge in self.live.items():
             value = snap.get(field)
             gauge.set(float(value) if isinstance(value, int | float) else float("nan"))
-        for state in STATES:
+        for state in LIVE_STATES:
             self.state.labels(state).set(1.0 if snap.get("state") == state else 0.0)
         written = snap.get("written_at")
         self.snapshot_age.set(time.time() - written if written else float("nan"))
@@ -102,7 +102,7 @@ class Metrics:
 
 def init_app(app: Flask) -> None:
     """Count and time every request."""
-    metrics: Metrics = app.extensions["midstance"]["metrics"]
+    metrics: Metrics = parts_of(app).metrics
 
     @app.before_request
     def _start():
@@ -128,6 +128,6 @@ def init_app(app: Flask) -> None:
 @bp.get("/metrics")
 def scrape():
     """Prometheus text exposition of this app's registry."""
-    metrics: Metrics = current_app.extensions["midstance"]["metrics"]
+    metrics: Metrics = parts().metrics
     metrics.refresh(current_app.config["RUN_DIR"])
     return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from core.landmarks import EDGES
 from web import explain, security
+from web.parts import get_store
 
 bp = Blueprint("pages", __name__)
 
@@ -42,7 +43,7 @@ def session(session_id: int):
     """Session summary: the midstance figures, charts over time, verdicts and downloads.
 
     An unknown id is a real 404 page (no empty charts, no downloads that would fail)."""
-    store = current_app.extensions["midstance"]["store"]
+    store = get_store()
     if not 0 < session_id < 2**62 or store.session(session_id) is None:
         abort(404, description=f"There is no session {session_id}: it may have been deleted.")
     return render_template(

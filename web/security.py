@@ -31,6 +31,7 @@ from flask_limiter import Limiter
 
 from core.errors import ConfigError
 from web import errors
+from web.parts import get_store, parts, parts_of
 
 SECRET_KEY_FILE = "web-secret-key"
 
@@ -117,26 +118,26 @@ def init_login_limits(app: Flask) -> Limiter:
 
 
 def _too_many_pins() -> str:
-    limit = current_app.extensions["midstance"]["limiter"].current_limit
+    limit = parts().limiter.current_limit
     wait = max(1, int(limit.reset_at - time.time())) if limit else 1
     return f"too many wrong PINs: try again in {wait} s"
 
 
 def forgive_client() -> None:
     """Give this client its login attempts back (after a right PIN)."""
-    limiter: Limiter = current_app.extensions["midstance"]["limiter"]
+    limiter: Limiter = parts().limiter
     for limit in limiter.current_limits:
         if not limit.shared:
             limiter.limiter.clear(limit.limit, *limit.request_args)
 
 
 def staff_session() -> dict | None:
-    """This request's staff session (see :meth:`core.store.Store.staff_session`), or None
+    """This request's staff session (see :meth:`common.store.Store.staff_session`), or None
     without a cookie of a live one. Looked up once per request."""
     if "staff_session" not in g:
         cfg = current_app.config
         token = request.cookies.get(cfg["STAFF_COOKIE_NAME"], "")
-        store = current_app.extensions["midstance"]["store"]
+        store = get_store()
         g.staff_session = (
             store.staff_session(token, cfg["STAFF_IDLE_S"], cfg["STAFF_MAX_AGE_S"])
             if token
@@ -154,7 +155,7 @@ def start_staff_session() -> str:
     """Open a staff session (ending this browser's previous one) and set its cookie on the
     response; returns its CSRF token."""
     cfg = current_app.config
-    store = current_app.extensions["midstance"]["store"]
+    store = get_store()
     old = request.cookies.get(cfg["STAFF_COOKIE_NAME"])
     if old:
         store.end_staff_session(old)
@@ -176,7 +177,7 @@ def end_staff_session() -> None:
     name = current_app.config["STAFF_COOKIE_NAME"]
     token = request.cookies.get(name)
     if token:
-        current_app.extensions["midstance"]["store"].end_staff_session(token)
+        get_store().end_staff_session(token)
     g.staff_session = None
 
     @after_this_request
@@ -299,7 +300,7 @@ def check_host() -> Response | None:
         name, _ = split_host(request.host)
     except ValueError:
         return _refuse(f"malformed Host header {raw[:100]!r}")
-    allowed = current_app.extensions["midstance"]["allowed_hosts"]
+    allowed = parts().allowed_hosts
     if name not in allowed and not is_own_address(name):
         return _refuse(
             f"unknown Host {name[:100]!r}: open the kiosk by its address, or add the name"
@@ -317,7 +318,7 @@ def _refuse(message: str) -> Response:
 def init_app(app: Flask) -> None:
     """Check the ``Host`` of every request; add the security headers and no-store caching of
     API answers to every response."""
-    app.extensions["midstance"]["allowed_hosts"] = allowed_hosts(app)
+    parts_of(app).allowed_hosts = allowed_hosts(app)
     app.before_request(check_host)
 
     @app.after_request

@@ -24,6 +24,8 @@ import threading
 from flask import Flask
 from waitress import create_server, wasyncore
 
+from web.parts import parts_of
+
 #: Worker threads: SSE_MAX_CLIENTS streams (80 by default) plus 16 for the API.
 THREADS = 96
 
@@ -81,7 +83,7 @@ class Server:
 
         Safe to call more than once and from a signal handler (there with ``timeout=0``).
         """
-        self.app.extensions["midstance"]["stopping"].set()
+        parts_of(self.app).stopping.set()
         with self._lock:
             self._stop.set()
             running = self._running

@@ -8,18 +8,19 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify
+from flask import Blueprint, Response, abort, jsonify
 
+from common.store import LIST_FIELDS, STEP_COLUMNS
 from core import midstance
-from core.store import LIST_FIELDS, STEP_FIELDS
 from web.args import flag_arg, int_arg
 from web.jsonout import clean
+from web.parts import get_store, parts
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/sessions")
 
 #: Columns of the CSV download, in order (new step fields are appended to the store's list, so
 #: existing columns keep their places).
-CSV_FIELDS: tuple[str, ...] = ("step", "at", *STEP_FIELDS)
+CSV_FIELDS: tuple[str, ...] = ("step", "at", *STEP_COLUMNS)
 
 #: Decimals each number of the CSV is rounded to: milliseconds for times, a millimetre-ish
 #: 0.001 leg length (about 1 mm for a 90 cm leg, below the pose's noise), a tenth of a degree
@@ -34,12 +35,8 @@ CSV_DIGITS: dict[str, int] = {
 MAX_LIST = 200
 
 
-def _store():
-    return current_app.extensions["midstance"]["store"]
-
-
 def _session_or_404(session_id: int) -> dict[str, Any]:
-    session = _store().session(session_id) if 0 < session_id < 2**62 else None
+    session = get_store().session(session_id) if 0 < session_id < 2**62 else None
     if session is None:
         abort(404, description=f"no session {session_id}")
     return session
@@ -49,7 +46,7 @@ def session_report(session_id: int, *, with_steps: bool = True) -> dict[str, Any
     """Everything about one session: the stored row, statistics, chart series and steps."""
     session = _session_or_404(session_id)
     duration_s = max((session["ended_at"] or time.time()) - session["started_at"], 0.0)
-    summaries = current_app.extensions["midstance"]["summaries"]
+    summaries = parts().summaries
     summary, series = summaries.get(session, duration_s)
     report = {
         "session": session,
@@ -58,7 +55,7 @@ def session_report(session_id: int, *, with_steps: bool = True) -> dict[str, Any
         "series": series,
     }
     if with_steps:
-        report["steps"] = _store().steps(session_id)
+        report["steps"] = get_store().steps(session_id)
     return report
 
 
@@ -67,7 +64,7 @@ def list_sessions():
     """The newest sessions first; ``?limit=N&before=ID`` pages back through history."""
     limit = int_arg("limit", 50, 1, MAX_LIST)
     before = int_arg("before", None, 1, 2**62)
-    sessions = _store().sessions(limit=limit, before_id=before)
+    sessions = get_store().sessions(limit=limit, before_id=before)
     next_before = sessions[-1]["id"] if len(sessions) == limit else None
     return jsonify(sessions=sessions, next_before=next_before)
 
@@ -93,7 +90,7 @@ def session_midstance(session_id: int):
     with every point null; best and worst are null then.
     """
     _session_or_404(session_id)
-    rows = _store().midstance_poses(session_id)
+    rows = get_store().midstance_poses(session_id)
     if not rows:
         return jsonify(_figure(midstance.empty(), None, None, 0) | {"best": None, "worst": None})
     typical = _figure(
@@ -145,7 +142,7 @@ def download_csv(session_id: int):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    for n, step in enumerate(_store().steps(session_id), start=1):
+    for n, step in enumerate(get_store().steps(session_id), start=1):
         row = {"step": n, **step}
         for name in LIST_FIELDS:  # codes separated by spaces: one cell each
             row[name] = " ".join(step.get(name) or [])

@@ -10,16 +10,13 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from core import settings
+from common import settings
 from core.errors import ConfigError
 from core.verdict import Thresholds
 from web import security
+from web.parts import get_store
 
 bp = Blueprint("staff", __name__)
-
-
-def _ext() -> dict[str, Any]:
-    return current_app.extensions["midstance"]
 
 
 def json_object() -> dict[str, Any]:
@@ -36,7 +33,7 @@ def login():
 
     Throttled per client and for everyone (:func:`web.security.init_login_limits`).
     """
-    store = _ext()["store"]
+    store = get_store()
     pin = json_object().get("pin")
     if not isinstance(pin, str) or not pin:
         abort(400, description='the body must be {"pin": "<digits>"}')
@@ -61,7 +58,7 @@ def me():
     live = security.staff_session()
     return jsonify(
         staff=live is not None, csrf_token=live["csrf"] if live else None,
-        pin_set=_ext()["store"].has_pin(),
+        pin_set=get_store().has_pin(),
     )  # fmt: skip
 
 
@@ -69,7 +66,7 @@ def me():
 @security.staff_required
 def reset():
     """End the running session now; ``sense`` starts a new one when the runner runs again."""
-    store = _ext()["store"]
+    store = get_store()
     running = store.open_session()
     command_id = store.post_command("reset")
     return jsonify(command_id=command_id, session_id=running["id"] if running else None), 202
@@ -95,7 +92,7 @@ def put_settings():
     nothing is saved.
     """
     changes = json_object()
-    store = _ext()["store"]
+    store = get_store()
     base = config_settings()
     try:
         saved = store.change_settings(lambda now: validate_settings(changes, now, base))
@@ -107,7 +104,7 @@ def put_settings():
 
 
 def settings_fields() -> dict[str, dict[str, Any]]:
-    """Every setting's description for the form (see :mod:`core.settings`)."""
+    """Every setting's description for the form (see :mod:`common.settings`)."""
     return settings.describe()
 
 
@@ -118,7 +115,7 @@ def config_settings() -> dict[str, Any]:
 
 def current_settings() -> settings.Effective:
     """The settings in force: saved overrides over the config file's values."""
-    return settings.effective(_ext()["store"].settings(), config_settings())
+    return settings.effective(get_store().settings(), config_settings())
 
 
 def validate_settings(

@@ -12,8 +12,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from common.store import Store
 from core.stats import SessionStats
-from core.store import Store
 
 #: Points of the chart series (the page's charts are at most a few hundred pixels wide).
 SERIES_POINTS = 300

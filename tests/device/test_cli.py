@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from core import snapshot
-from core.store import Store
+from common import snapshot
+from common.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def midstance(*args, **kw):
-    return [sys.executable, "-m", "device.cli", *map(str, args)]
+    return [sys.executable, "-m", "midstance", *map(str, args)]
 
 
 def run(*args, input=None, timeout=120, env=None):

@@ -73,7 +73,7 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, clip):
     path = tmp_path / "config.toml"
     path.write_text('[led]\nred_pin = "x"\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "device.cli", "sense", "--config", str(path), "--source", str(clip),
+        [sys.executable, "-m", "midstance", "sense", "--config", str(path), "--source", str(clip),
          "--state-dir", str(tmp_path / "s"), "--run-dir", str(tmp_path / "r"), "--led", "mock"],
         capture_output=True, text=True, timeout=60, cwd=REPO,
     )  # fmt: skip

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core import snapshot
+from common import snapshot
 from core.capture import problem
 
 REPO = Path(__file__).resolve().parents[2]
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def doctor(tmp_path, clip, models_dir):
     return subprocess.run(
-        [sys.executable, "-m", "device.cli", "doctor", "--led", "mock", "--source", str(clip),
+        [sys.executable, "-m", "midstance", "doctor", "--led", "mock", "--source", str(clip),
          "--models-dir", str(models_dir), "--state-dir", str(tmp_path / "s"),
          "--run-dir", str(tmp_path / "r")],
         capture_output=True, text=True, timeout=120, cwd=REPO,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.trace import retime, write_trace
-from device.cli import main
+from midstance.cli import main
 from tests.core.convert import rtmpose_trace
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"

@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from core import snapshot
+from common import snapshot
+from common.store import Store
 from core.analysis import RunAnalyzer
-from core.store import Store
 from device.camera import CameraError, EndOfSource, Frame, FrameSource, VideoFileSource
 from device.config import load_config
 from device.indicator import COLOURS, RGBIndicator

@@ -1,10 +1,10 @@
-"""The staff settings schema (core.settings): one definition for the page, the config and sense."""
+"""The staff settings schema (common.settings): one definition for page, config and sense."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import settings
+from common import settings
 from core.errors import ConfigError
 from core.verdict import Thresholds
 from device.config import SCHEMA, load_config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.snapshot import blank, read, write
 from core.capture import problem
-from core.snapshot import blank, read, write
 from core.stats import SessionStats, summarize
 
 

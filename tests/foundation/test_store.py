@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from core.store import Store, StoreError
+from common.store import Store, StoreError
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from common.store import POSE_COLUMN, SCHEMA_VERSION, STEP_COLUMNS, Store
 from core import landmarks
 from core.midstance import normalise, typical
-from core.store import POSE_COLUMN, SCHEMA_VERSION, STEP_FIELDS, Store
 
 
 def pose(shift: float = 0.0) -> dict:
@@ -66,7 +66,7 @@ def test_poses_round_trip_through_a_real_store(tmp_path):
     # pose: the step list and the CSV stay numbers
     steps = again.steps(sid)
     assert len(steps) == 5 and [s["verdict"] for s in steps][2] == "bad"
-    assert set(steps[0]) == {"id", "at", *STEP_FIELDS}
+    assert set(steps[0]) == {"id", "at", *STEP_COLUMNS}
     raw = sqlite3.connect(tmp_path / "midstance.sqlite3").execute(
         f"SELECT {POSE_COLUMN} FROM steps ORDER BY id"
     )

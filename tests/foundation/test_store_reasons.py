@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from core.store import SCHEMA_VERSION, STEP_FIELDS, Store
+from common.store import SCHEMA_VERSION, STEP_COLUMNS, Store
 
 
 def step(verdict, reasons=None, **kw):
@@ -23,7 +23,7 @@ def test_reasons_are_stored_and_read_back_as_lists(tmp_path):
     got = [s["reasons"] for s in store.steps(sid)]
     assert got == [["hip_behind", "overstride"], [], [], [], ["low_cadence"]]
     assert store.step_arrays(sid, ["reasons"])["reasons"] == got
-    assert STEP_FIELDS[-1] == "reasons"  # the newest field last: the CSV keeps its order
+    assert STEP_COLUMNS[-1] == "reasons"  # the newest field last: the CSV keeps its order
     store.close()
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core.store import POSE_COLUMN, SCHEMA_VERSION, STEP_FIELDS, Store
+from common.store import POSE_COLUMN, SCHEMA_VERSION, STEP_COLUMNS, Store
 
 #: The schema of version 1 exactly as it shipped (core/store.py before unjudged steps).
 OLD_DDL = """
@@ -164,7 +164,7 @@ def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
     rows = store.steps(1)
     assert [r["verdict"] for r in rows] == ["good", "warn", "good"]
     assert rows[1]["hip_ankle_offset"] == -0.08 and rows[2]["toe_off_t"] is None
-    assert all(r["problems"] == [] for r in rows) and set(STEP_FIELDS) <= set(rows[0])
+    assert all(r["problems"] == [] for r in rows) and set(STEP_COLUMNS) <= set(rows[0])
     assert store.settings() == {"facing": "left"} and store.has_pin()
     # ... and now takes unjudged steps, into the session left open by the old version too
     store.add_steps(2, [step(None, problems=["feet_out_of_frame"])])
@@ -196,6 +196,6 @@ def test_a_new_store_has_the_new_schema(tmp_path):
     db = sqlite3.connect(tmp_path / "midstance.sqlite3")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
-    assert columns == ["id", "session_id", "at", *STEP_FIELDS, POSE_COLUMN]
+    assert columns == ["id", "session_id", "at", *STEP_COLUMNS, POSE_COLUMN]
     db.close()
     store.close()

@@ -106,6 +106,6 @@ def reference(tmp_path_factory) -> dict:
 def midstance(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the ``midstance`` command line in a subprocess (never hangs a test)."""
     return subprocess.run(
-        [sys.executable, "-m", "device.cli", *args],
+        [sys.executable, "-m", "midstance", *args],
         capture_output=True, text=True, timeout=timeout, cwd=REPO,
     )  # fmt: skip

@@ -15,7 +15,7 @@ import pytest
 from tests.pose.conftest import REPO, clip, midstance
 from tests.reliability.conftest import wait_for
 
-MIDSTANCE = [sys.executable, "-m", "device.cli"]
+MIDSTANCE = [sys.executable, "-m", "midstance"]
 
 
 def digest(path) -> str:

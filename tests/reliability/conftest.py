@@ -21,7 +21,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "device" / "sample" / "treadmill_side_30fps.mp4"
-MIDSTANCE = [sys.executable, "-m", "device.cli"]
+MIDSTANCE = [sys.executable, "-m", "midstance"]
 
 
 def shared_data() -> Path:

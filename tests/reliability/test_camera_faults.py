@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from core import snapshot
-from core.store import Store
+from common import snapshot
+from common.store import Store
 from device.camera import CameraError, Frame, FrameSource, VideoFileSource
 from device.config import load_config
 from device.indicator import RGBIndicator

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from core import snapshot
-from core.store import Store
+from common import snapshot
+from common.store import Store
 from web import create_app
 
 PIN = "4321"

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from core import snapshot
+from common import snapshot
 
 from .conftest import start_web, wait_for
 

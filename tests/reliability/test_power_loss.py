@@ -15,8 +15,8 @@ import threading
 import time
 import urllib.request
 
-from core import snapshot
-from core.store import FILENAME
+from common import snapshot
+from common.store import FILENAME
 
 from .conftest import read_db, start_web, wait_for
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from core import snapshot
-from core.store import Store
+from common import snapshot
+from common.store import Store
 from web import create_app
+from web.parts import parts_of
 from web.server import make_server
 
 PIN = "4826"
@@ -88,7 +89,7 @@ def app(dirs):
 @pytest.fixture
 def store(app) -> Store:
     """The app's store (the same SQLite file ``sense`` would write)."""
-    return app.extensions["midstance"]["store"]
+    return parts_of(app).store
 
 
 @pytest.fixture

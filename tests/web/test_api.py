@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from core.store import STEP_FIELDS
+from common.store import STEP_COLUMNS
 from tests.web.conftest import PIN, real_steps, write_live
 from web import create_app
 from web.security import SECRET_KEY_FILE
@@ -79,7 +79,7 @@ def test_csv_and_json_downloads(client, store):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == len(steps)
-    assert list(rows[0]) == ["step", "at", *STEP_FIELDS]
+    assert list(rows[0]) == ["step", "at", *STEP_COLUMNS]
     # rounded to sensible digits (web.sessions.CSV_DIGITS): milliseconds for times
     assert [r["contact_t"] for r in rows] == [f"{s['contact_t']:.3f}" for s in steps]
     assert rows[0]["cadence_spm"] == ""  # the first step has no cadence: empty, not "None"

@@ -24,10 +24,11 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from core import landmarks, snapshot
+from common import snapshot
+from common.store import Store
+from core import landmarks
 from core.analysis import RunAnalyzer, Update
 from core.capture import problem
-from core.store import Store
 from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory

@@ -11,7 +11,7 @@ import time
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from core.store import Store
+from common.store import Store
 from tests.web.conftest import PIN, real_steps, write_live
 from web import create_app
 

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.web.conftest import Served, write_live
 from web import create_app
+from web.parts import parts_of
 
 FAULT = "camera: picamera2 is not installed (sudo apt install python3-picamera2)"
 
@@ -123,7 +124,7 @@ def test_page_polls_while_the_kiosk_is_full_and_recovers_by_itself(dirs, browser
         print(f"\nphone recovery after the stream limit was lifted: {recovery:.1f} s")
         streamed = page.locator("#steps").inner_text()
         expect(page.locator("#steps")).not_to_have_text(streamed, timeout=10_000)
-        assert served.app.extensions["midstance"]["streams"].count() == 1
+        assert parts_of(served.app).streams.count() == 1
     finally:
         context.close()
         stop.set()

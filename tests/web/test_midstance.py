@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from common.store import POSE_COLUMN
 from core import landmarks
-from core.store import POSE_COLUMN
 from tests.web.conftest import REPO, write_live
 
 IDX = landmarks.INDEX

@@ -21,6 +21,7 @@ from bench.metrics_flood import flood
 from tests.web.conftest import MIDSTANCE, PIN, Served, free_port, set_pin, wait_http
 from web import create_app
 from web.pages import lan_address
+from web.parts import parts_of
 
 WRONG = "0000"
 #: Every value the method label may take: the methods the app serves, and "other".
@@ -87,7 +88,7 @@ def make_kiosk(dirs, **config):
     """The app with a PIN behind the real server: (served, store, PIN verification counter)."""
     state, run = dirs
     app = create_app({"STATE_DIR": str(state), "RUN_DIR": str(run), **config})
-    store = app.extensions["midstance"]["store"]
+    store = parts_of(app).store
     store.set_pin(PIN)
     return Served(app), store, CountingPins(store)
 
@@ -235,7 +236,7 @@ def test_idle_and_old_sessions_expire(kiosk, dirs):
 def test_idle_expiry_is_configurable(dirs):
     state, run = dirs
     app = create_app({"STATE_DIR": str(state), "RUN_DIR": str(run), "STAFF_IDLE_S": 0.5})
-    app.extensions["midstance"]["store"].set_pin(PIN)
+    parts_of(app).store.set_pin(PIN)
     client = app.test_client()
     token = client.post("/api/staff/login", json={"pin": PIN}).get_json()["csrf_token"]
     assert client.get("/api/staff/me").get_json()["staff"] is True

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from core.store import Store
+from common.store import Store
 from tests.web.conftest import MIDSTANCE, PIN, free_port, set_pin, wait_http, write_live
 
 CONFIG_TOML = """\
@@ -116,8 +116,8 @@ def public_settings(url: str) -> dict:
 def sense_applies(kiosk, name: str) -> dict:
     """Run the real `sense` loop for one frame on the sample clip with the kiosk's config file
     and store; returns the settings it applied (thresholds, facing, brightness)."""
+    from device import SAMPLE_CLIP as SAMPLE
     from device.camera import VideoFileSource
-    from device.commands.demo import SAMPLE
     from device.config import load_config
     from device.indicator import RGBIndicator, mock_pin_factory
     from device.pose import PoseEstimator

@@ -8,9 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from core import snapshot
+from common import snapshot
+from common.store import Store, StoreError
 from core.errors import ConfigError, MidstanceError
-from core.store import Store, StoreError
 
 HELP = "run the appliance: camera, pose model, step judging, LED, session store"
 

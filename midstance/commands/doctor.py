@@ -33,8 +33,8 @@ def add_arguments(parser):
 
 def check_config(args):
     """The config file loads and every value is valid."""
-    from device.commands.sense import load_config_from_args
     from device.config import DEFAULT_PATH
+    from midstance.commands.sense import load_config_from_args
 
     sense_args = argparse.Namespace(
         config=args.config,
@@ -124,7 +124,7 @@ def check_dir(path: str, what: str) -> str:
 
 def check_store(state_dir: str) -> str:
     """The session store opens read-only and passes SQLite's integrity check."""
-    from core.store import FILENAME, Store, StoreError
+    from common.store import FILENAME, Store, StoreError
 
     path = Path(state_dir) / FILENAME
     if not path.exists():
@@ -147,7 +147,7 @@ def check_view(run_dir: str) -> tuple[str, list[str]]:
 
     Reads the live snapshot only (``sense`` holds the camera); changes nothing.
     """
-    from core import snapshot
+    from common import snapshot
 
     snap = snapshot.read(run_dir)
     if snap.get("state") == "offline":

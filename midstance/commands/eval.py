@@ -23,7 +23,7 @@ from pathlib import Path
 from core import evaluate
 from core.analysis import analyze_trace
 from core.errors import InputError, MidstanceError
-from device.commands import atomic_output
+from midstance.commands import atomic_output
 
 HELP = "score the analysis of every annotated video or trace in a folder against its truth"
 
@@ -34,7 +34,7 @@ TRUTH_SUFFIX = ".contacts.json"
 
 def add_arguments(parser) -> None:
     """Register this command's options."""
-    from device.commands.pose import add_capture_fps_argument, add_model_arguments
+    from midstance.commands.pose import add_capture_fps_argument, add_model_arguments
 
     parser.add_argument(
         "dir", metavar="DIR", help="a folder of videos / traces with <stem>.contacts.json truth"
@@ -91,8 +91,8 @@ def load_truth(path: Path) -> dict:
 
 def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
     """The item dict of one input: analysed and scored, or ``{"error": ...}``."""
-    from device.commands.analyze import load_input
-    from device.commands.pose import check_capture_fps
+    from midstance.commands.analyze import load_input
+    from midstance.commands.pose import check_capture_fps
 
     item: dict = {"name": path.name, "kind": kind}
     try:
@@ -193,7 +193,7 @@ def _write_json(out: Path, result: dict) -> None:
 
 def run(args) -> int:
     """Run the command; returns the exit code (0 all scored, 1 some item failed)."""
-    from device.commands.pose import check_capture_fps
+    from midstance.commands.pose import check_capture_fps
 
     check_capture_fps(args.capture_fps)
     directory = Path(args.dir)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import getpass
 import sys
 
+from common.store import Store, StoreError, check_pin_format
 from core.errors import InputError, MidstanceError
-from core.store import Store, StoreError, check_pin_format
 
 HELP = (
     "set the staff PIN (4-12 digits, read from standard input; stored hashed);"

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from common.vocabulary import END_REASONS, VERDICTS
 from core.midstance import is_pose
 
 FILENAME = "midstance.sqlite3"
@@ -39,88 +40,33 @@ FILENAME = "midstance.sqlite3"
 #: warned (null for older rows); see :func:`_migrate`.
 SCHEMA_VERSION = 4
 
-VERDICTS = ("good", "warn", "bad")
+#: The schema, every statement idempotent (read once; the one definition of every table).
+SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
-#: Per-step columns and their SQL: the report's step fields (ARCHITECTURE section 5) plus the
-#: extras the store keeps. Times are seconds from the start of the session. The one list of
-#: step fields: the table, the inserts, the CSV download and the column reads all use it.
-#: ``verdict`` null = timed but not judged (the view did not support a verdict; ``problems``
-#: holds the capture problem codes then in force, stored comma-separated). ``reasons`` are the
-#: verdict's reasons (:data:`core.verdict.REASONS`, most important first), stored the same way;
-#: new columns go last so the CSV keeps its column order.
-_STEP_COLUMNS: dict[str, str] = {
-    "leg": "TEXT NOT NULL",
-    "contact_t": "REAL", "midstance_t": "REAL", "toe_off_t": "REAL",
-    "hip_ankle_offset": "REAL", "lean_deg": "REAL", "trunk_deg": "REAL", "hip_bend_deg": "REAL",
-    "overstride": "REAL", "knee_flexion_ic_deg": "REAL", "bounce": "REAL",
-    "contact_time_s": "REAL", "cadence_spm": "REAL",
-    "verdict": f"TEXT CHECK (verdict IS NULL OR verdict IN {VERDICTS!r})",
-    "problems": "TEXT",
-    "reasons": "TEXT",
-}  # fmt: skip
-#: Step fields stored as comma-separated lists of codes and read back as lists.
-LIST_FIELDS = ("problems", "reasons")
-STEP_FIELDS: tuple[str, ...] = tuple(_STEP_COLUMNS)
+
+def _steps_table_sql() -> tuple[tuple[str, ...], str]:
+    """The stored step fields and the ``CREATE TABLE steps`` statement, read from the schema."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA_SQL)
+        columns = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
+        (create,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'steps'").fetchone()
+    finally:
+        db.close()
+    return tuple(columns[columns.index("at") + 1 : columns.index(POSE_COLUMN)]), create
+
 
 #: The step's pose at midstance (:mod:`core.midstance`), JSON ``{"xy", "vis"}``: a column of
 #: its own, not a step field, so the CSV and the step lists stay numbers; read it with
 #: :meth:`Store.midstance_poses`. Keypoints only, never image bytes.
 POSE_COLUMN = "midstance_pose"
-
-#: Why a session ended.
-END_REASONS = ("timeout", "reset", "shutdown", "interrupted")
-
-_STEPS_TABLE = (
-    "CREATE TABLE {exists}{name} (\n"
-    "    id INTEGER PRIMARY KEY,\n"
-    "    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
-    "    at REAL NOT NULL,  -- unix seconds when the step was decided\n"
-    + "".join(f"    {name} {sql},\n" for name, sql in _STEP_COLUMNS.items())
-    + f"    {POSE_COLUMN} TEXT  -- JSON, see POSE_COLUMN\n);"
-)
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    started_at REAL NOT NULL,             -- unix seconds
-    ended_at REAL,                        -- null while running
-    end_reason TEXT,
-    facing TEXT,
-    steps INTEGER NOT NULL DEFAULT 0,
-    good INTEGER NOT NULL DEFAULT 0,
-    warn INTEGER NOT NULL DEFAULT 0,
-    bad INTEGER NOT NULL DEFAULT 0,
-    unjudged INTEGER NOT NULL DEFAULT 0,  -- steps timed but not judged (verdict null)
-    last_step_at REAL,                    -- unix seconds of the newest stored step
-    summary_json TEXT
-);
-{_STEPS_TABLE.format(name="steps", exists="IF NOT EXISTS ")}
-CREATE INDEX IF NOT EXISTS steps_by_session ON steps(session_id, id);
-CREATE TABLE IF NOT EXISTS commands (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    payload_json TEXT,
-    created_at REAL NOT NULL,
-    taken_at REAL
-);
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS staff (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    pin_hash TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
-
-#: Staff sessions (see ``Store.open_staff_session``): ``id`` is the SHA-256 of the cookie's token.
-_STAFF_SESSIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff_sessions (
-    id TEXT PRIMARY KEY,
-    csrf TEXT NOT NULL,
-    created_at REAL NOT NULL,  -- unix seconds of the login
-    seen_at REAL NOT NULL      -- unix seconds of the last use (to the minute)
-);
-"""
+#: The stored step fields, in the table's order: the report's step fields (ARCHITECTURE
+#: section 5) the store keeps. The table, the inserts, the CSV download and the column reads all
+#: use it. ``verdict`` null = timed but not judged (``problems`` then holds the capture problem
+#: codes in force); ``reasons`` are the verdict's (:data:`core.verdict.REASONS`).
+STEP_COLUMNS, _STEPS_CREATE = _steps_table_sql()
+#: Step fields stored as comma-separated lists of codes and read back as lists.
+LIST_FIELDS = ("problems", "reasons")
 
 
 def _token_hash(token: str) -> str:
@@ -149,8 +95,7 @@ class Store:
                 _migrate(self.db)
                 # executescript manages its own transaction (CREATE ... IF NOT EXISTS is
                 # idempotent, so a crash half-way is harmless).
-                self.db.executescript(_SCHEMA)
-                self.db.executescript(_STAFF_SESSIONS_SCHEMA)
+                self.db.executescript(SCHEMA_SQL)
                 with self._tx() as db:
                     db.execute(
                         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key)"
@@ -244,7 +189,7 @@ class Store:
         )
 
     def add_steps(self, session_id: int, steps: Iterable[Mapping[str, Any]]) -> int:
-        """Append a batch of step dicts (``STEP_FIELDS`` + ``at``) in one transaction.
+        """Append a batch of step dicts (``STEP_COLUMNS`` + ``at``) in one transaction.
 
         Missing fields are stored as null; unknown keys are ignored. A ``verdict`` of None is a
         step timed but not judged (counted in the session's ``unjudged``); ``problems`` is a
@@ -261,13 +206,13 @@ class Store:
                 )
             at = float(step.get("at") or time.time())
             pose = _pose_json(step.get(POSE_COLUMN))
-            rows.append((session_id, at, *(_column(k, step.get(k)) for k in STEP_FIELDS), pose))
+            rows.append((session_id, at, *(_column(k, step.get(k)) for k in STEP_COLUMNS), pose))
             counts[verdict] += 1
             last_at = at if last_at is None else max(last_at, at)
         if not rows:
             return 0
-        cols = ", ".join(("session_id", "at", *STEP_FIELDS, POSE_COLUMN))
-        marks = ", ".join("?" * (3 + len(STEP_FIELDS)))
+        cols = ", ".join(("session_id", "at", *STEP_COLUMNS, POSE_COLUMN))
+        marks = ", ".join("?" * (3 + len(STEP_COLUMNS)))
 
         def tx(db):
             db.executemany(f"INSERT INTO steps ({cols}) VALUES ({marks})", rows)
@@ -340,9 +285,9 @@ class Store:
         return None if row is None else _session_dict(row)
 
     def steps(self, session_id: int, after_id: int = 0, limit: int = 1_000_000) -> list[dict]:
-        """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_FIELDS``
+        """A session's steps in order, as dicts with ``id``, ``at`` and ``STEP_COLUMNS``
         (``problems`` as a list of codes)."""
-        cols = ", ".join(("id", "at", *STEP_FIELDS))
+        cols = ", ".join(("id", "at", *STEP_COLUMNS))
         rows = self.db.execute(
             f"SELECT {cols} FROM steps WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
             (session_id, after_id, limit),
@@ -370,7 +315,7 @@ class Store:
     def step_arrays(self, session_id: int, fields: Iterable[str]) -> dict[str, list]:
         """Columns of a session's steps, for charts and statistics without per-row dicts."""
         fields = list(fields)
-        unknown = set(fields) - {"id", "at", *STEP_FIELDS}
+        unknown = set(fields) - {"id", "at", *STEP_COLUMNS}
         if unknown:
             raise ValueError(f"unknown step fields: {sorted(unknown)}")
         rows = self.db.execute(
@@ -696,8 +641,8 @@ def _migrate(db: sqlite3.Connection) -> None:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             old = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
             if version < 2 and "steps" in tables:
-                keep = ", ".join(c for c in ("id", "session_id", "at", *STEP_FIELDS) if c in old)
-                db.execute(_STEPS_TABLE.format(name="steps_new", exists=""))
+                keep = ", ".join(c for c in ("id", "session_id", "at", *STEP_COLUMNS) if c in old)
+                db.execute(_STEPS_CREATE.replace("steps", "steps_new", 1))
                 db.execute(f"INSERT INTO steps_new ({keep}) SELECT {keep} FROM steps")
                 db.execute("DROP TABLE steps")
                 db.execute("ALTER TABLE steps_new RENAME TO steps")

@@ -13,7 +13,7 @@ import sys
 
 from core.errors import MidstanceError
 
-#: subcommand -> module in device.commands (ARCHITECTURE section 5; names are a contract)
+#: subcommand -> module in midstance.commands (ARCHITECTURE section 5; names are a contract)
 COMMANDS = {
     "demo": "demo",
     "sense": "sense",
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(f"device.commands.{module_name}")
+        module = importlib.import_module(f"midstance.commands.{module_name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run)

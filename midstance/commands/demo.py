@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 
 from core.errors import MidstanceError
-from device.commands.sense import (
+from device import SAMPLE_CLIP
+from midstance.commands.sense import (
     add_common_arguments,
     build_sense,
     close_sense,
@@ -22,9 +23,6 @@ from device.commands.sense import (
 )
 
 HELP = "run the appliance on the sample clip with the page and a terminal LED (no hardware)"
-
-#: The committed sample clip (MIT, see device/sample/ATTRIBUTION.md).
-SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "treadmill_side_30fps.mp4"
 
 
 def demo_dir() -> Path:
@@ -46,7 +44,7 @@ def run(args) -> int:
     from web import create_app
     from web.server import make_server
 
-    args.source = args.source or str(SAMPLE)
+    args.source = args.source or str(SAMPLE_CLIP)
     args.state_dir = args.state_dir or str(demo_dir() / "state")
     args.run_dir = args.run_dir or str(demo_dir() / "run")
     # The demo has no GPIO and no staff button; the terminal is its LED.

@@ -19,10 +19,10 @@ import numpy as np
 from core import landmarks
 from core.errors import InputError
 from core.trace import Trace, TraceWriter, retime
-from device.commands import atomic_output, refuse_input_as_output
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
 from device.video import VideoReader, prefetched
+from midstance.commands import atomic_output, refuse_input_as_output
 
 HELP = "find the body landmarks in every frame of a video and write a landmark trace"
 

@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.vocabulary import FACING_CHOICES
 from core.errors import ConfigError
-
-FACINGS = ("auto", "left", "right")
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                "step rate too low: warn below (0 = off)"),
     Setting("facing", "auto", "Runner faces",
             "which way the runner faces in the image (auto = detect)", ("analysis", "facing"),
-            choices=FACINGS),
+            choices=FACING_CHOICES),
     Setting("led_brightness", 0.8, "LED brightness", "brightness of the LED strip",
             ("led", "brightness"), "0.05..1", 0.05, 1.0),
 )}  # fmt: skip

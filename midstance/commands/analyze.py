@@ -16,7 +16,7 @@ from pathlib import Path
 from core.analysis import analyze_trace
 from core.errors import InputError
 from core.trace import Trace, is_trace_header, read_trace, retime
-from device.commands import atomic_output, refuse_input_as_output
+from midstance.commands import atomic_output, refuse_input_as_output
 
 HELP = "judge every step of a recorded run (a landmark trace) and print or save the report"
 
@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
         default="auto",
         help="which way the runner faces in the image (default: detect)",
     )
-    from device.commands.pose import add_capture_fps_argument, add_model_arguments
+    from midstance.commands.pose import add_capture_fps_argument, add_model_arguments
 
     add_model_arguments(parser)  # --model, --threads, --models-dir for a video INPUT
     add_capture_fps_argument(parser)
@@ -59,8 +59,8 @@ def load_input(path: str | os.PathLike, args=None, capture_fps: float | None = N
         trace = read_trace(path)
         return retime(trace, capture_fps) if capture_fps else trace
     # Not a trace: a video goes through the pose model first (device/commands/pose.py).
-    from device.commands.pose import DEFAULT_MODEL, trace_from_video
     from device.video import VideoReader
+    from midstance.commands.pose import DEFAULT_MODEL, trace_from_video
 
     try:
         VideoReader(path).close()
@@ -115,7 +115,7 @@ def summary_lines(report: dict) -> list[str]:
 
 def run(args) -> int:
     """Run the command; returns the exit code."""
-    from device.commands.pose import check_capture_fps
+    from midstance.commands.pose import check_capture_fps
 
     # checked before a long video goes through the pose model
     capture_fps = check_capture_fps(getattr(args, "capture_fps", None))
