@@ -2,7 +2,7 @@
 """Record what a Midstance checkout does, as canonical diffable files, to prove "behaviour
 unchanged" across a refactor (issue 13: reports, store rows and API answers identical).
 
-    python3 scripts/same-behaviour.py CHECKOUT OUTDIR [--corpus DIR] [--jobs N]
+    python3 scripts/same-behaviour.py CHECKOUT OUTDIR [--corpus DIR] [--videos A,B] [--jobs N]
     python3 scripts/same-behaviour.py --diff DIR_A DIR_B
 
 CHECKOUT is a repository checkout with its venv (``make venv models``). The script drives only
@@ -44,6 +44,8 @@ What is canonicalised (and why), everything else is kept byte for byte:
 - The session report's ``summary.duration_s`` is ``ended_at - started_at`` (wall clock): it
   becomes ``"<ended_at - started_at>"`` only when it equals that, else it is kept (and differs).
   The stored ``summary_json.duration_s`` is frame time and is kept.
+- Store columns holding JSON text (``summary_json``, ``midstance_pose`` ...) are parsed and
+  shown as ``{"<json>": value}`` with sorted keys: their spacing and key order do not count.
 - Secrets: ``pin_hash``, ``csrf``, ``csrf_token``, ``token`` and the staff session ids become
   ``"<secret>"``; ``nonce="..."`` in HTML becomes ``nonce="<nonce>"``.
 - ``sense``'s last line: the measured frames/s becomes ``<fps>``.
@@ -83,7 +85,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-DEFAULT_CORPUS = Path("/work/main/build/corpus")
 DEFAULT_VIDEOS = ("clip_mirror.mp4", "clip_15fps.mp4")
 SAMPLE_CLIP = "treadmill_side_30fps.mp4"
 TRACE_SUFFIX = ".trace.jsonl"
@@ -323,13 +324,26 @@ def dump_rows(db: Path) -> dict:
             cols = [d[0] for d in cursor.description]
             rows = []
             for values in cursor:
-                row = scrub(dict(zip(cols, values, strict=True)))
+                row = scrub({c: json_text(v) for c, v in zip(cols, values, strict=True)})
                 if table == "staff_sessions" and row.get("id") is not None:
                     row["id"] = SECRET  # the random session token
                 rows.append(row)
             rows.sort(key=lambda r: json.dumps(r, sort_keys=True))
             tables[table] = rows
     return tables
+
+
+def json_text(value):
+    """A column's JSON text (an object or array) as ``{"<json>": parsed}``, else ``value``.
+
+    Parsed so a diff shows which field changed rather than one long line; the text's spacing
+    and key order are therefore not compared (every reader parses it)."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return {"<json>": json.loads(value)}
+        except ValueError:
+            pass
+    return value
 
 
 def _connect(db: Path):
@@ -562,6 +576,9 @@ def _stop(server: subprocess.Popen) -> None:
 
 def record(checkout: Path, out: Path, corpus: Path, videos, jobs: int) -> None:
     """Run everything and write OUTDIR."""
+    exe = checkout / ".venv" / "bin" / "midstance"
+    if not os.access(exe, os.X_OK):  # checked again by Runner; here before OUTDIR is made
+        raise Failure(f"{exe}: not found; run `make venv models` in {checkout} first")
     if not corpus.is_dir():
         raise Failure(f"--corpus {corpus}: no such folder (build it with `make eval`)")
     if out.exists() and any(out.iterdir()):
@@ -656,7 +673,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs=2, metavar="PATH", help="CHECKOUT OUTDIR, or DIR_A DIR_B")
     parser.add_argument("--diff", action="store_true", help="compare two records")
     parser.add_argument(
-        "--corpus", type=Path, default=DEFAULT_CORPUS, help=f"default: {DEFAULT_CORPUS}"
+        "--corpus",
+        type=Path,
+        default=None,
+        help="the corpus folder (default: CHECKOUT/build/corpus, as `make eval` builds it); "
+        "give both runs the same one",
     )
     parser.add_argument(
         "--videos",
@@ -675,7 +696,8 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.jobs <= 8:
             raise Failure(f"--jobs must be 1..8, got {args.jobs}")
         checkout = Path(args.paths[0]).resolve()
-        record(checkout, Path(args.paths[1]).resolve(), args.corpus.resolve(), videos, args.jobs)
+        corpus = (args.corpus or checkout / "build" / "corpus").resolve()
+        record(checkout, Path(args.paths[1]).resolve(), corpus, videos, args.jobs)
         return 0
     except Failure as exc:
         print(f"same-behaviour: error: {exc}", file=sys.stderr)
