@@ -192,15 +192,15 @@ class Runner:
 
     def start(self, *args: str) -> subprocess.Popen:
         """Start ``midstance ARGS`` in the background (its output goes to a log file)."""
-        log = (self.work / "web.log").open("w")
-        return subprocess.Popen(
-            self.argv(*args),
-            cwd=self.work,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_nice,
-        )
+        with (self.work / "web.log").open("w") as log:  # the child keeps its own descriptor
+            return subprocess.Popen(
+                self.argv(*args),
+                cwd=self.work,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_nice,
+            )
 
 
 def _nice() -> None:
