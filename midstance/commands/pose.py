@@ -26,7 +26,7 @@ from midstance.commands import atomic_output, refuse_input_as_output
 
 HELP = "find the body landmarks in every frame of a video and write a landmark trace"
 
-#: chosen from measured speed and accuracy, see README section "pose"
+#: chosen from measured speed and accuracy: see docs/pose.md
 DEFAULT_MODEL = "full"
 
 
