@@ -419,6 +419,7 @@ class RunAnalyzer:
             self._setup(self.fps)
 
     def _frame(self, t: float, p: list, v: list, full: tuple) -> list[Step]:
+        raw = (t, p, v, full)
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
         level, leg_px, ok, feet = self._measure(t, p, v)
@@ -434,14 +435,30 @@ class RunAnalyzer:
             # trusted: keep the frames and replay them once known, so the first strides are
             # timed and judged like the rest. (A foot that stays hidden has no belt level:
             # then wait no longer than WARMUP_WAIT_S for it.)
-            self._warmup.append((t, p, v, ok, feet, full))
+            self._warmup.append(raw)
             while self._warmup and t - self._warmup[0][0] > WARMUP_S:
                 self._warmup.popleft()
             return []
+        if self._warmup:
+            self._warmup.append(raw)
+            return self._replay(level, leg_px, s)
+        return self._events(t, p, v, ok, feet, full, level, leg_px, s)
+
+    def _replay(self, level: list[float], leg_px: float, s: int) -> list[Step]:
+        """The warm-up's frames (and the current one, last), now that the body and the belt
+        are known. Their feet are told apart again on the way: while buffering, no stance
+        was known, so the tracker could not use the foot on the belt to sort out a frame the
+        pose model garbles, and a contact in the first seconds could be lost or mislabelled."""
+        self._feet.reset()
         steps: list[Step] = []
         while self._warmup:
-            steps += self._events(*self._warmup.popleft(), level, leg_px, s)
-        return steps + self._events(t, p, v, ok, feet, full, level, leg_px, s)
+            t, p, v, full = self._warmup.popleft()
+            legs = self._legs
+            on_belt = (legs["left"].contact is not None, legs["right"].contact is not None)
+            p, v = self._feet.untangle(t, p, v, leg_px, on_belt)
+            ok = [vi >= MIN_VIS for vi in v]
+            steps += self._events(t, p, v, ok, _feet_y(p, ok), full, level, leg_px, s)
+        return steps
 
     def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
         """Per-frame learning: leg length, belt levels, facing, near side and the view checks.

@@ -47,6 +47,10 @@ SIDES = FACINGS
 # a float rounding margin, so that "exactly 3 frames" is inside the tolerance
 _EPS = 1e-9
 
+#: a report gives its times to 0.1 ms (``core.analysis`` rounds them to 4 decimals), so a
+#: contact exactly :data:`TOLERANCE_FRAMES` from the truth may read up to half that farther
+REPORT_TIME_STEP_S = 1e-4
+
 
 def check_truth(truth: Any, where: str = "truth") -> dict:
     """The truth dict, checked: raises :class:`InputError` naming the first wrong field.
@@ -191,11 +195,12 @@ def score_item(truth: dict, report: dict, capture_fps: float | None = None) -> d
     truth_ic.sort()
     steps = [s for s in report.get("steps") or [] if s.get("contact_t") is not None]
     pred_t = [float(s["contact_t"]) for s in steps]
-    pairs = match_contacts([t for t, _ in truth_ic], pred_t, tol)
+    reach = tol + REPORT_TIME_STEP_S / 2
+    pairs = match_contacts([t for t, _ in truth_ic], pred_t, reach)
 
     # precision only where the truth looked: the annotation may cover part of the input
     all_t = np.concatenate([v for v in events.values()] + [np.empty(0)])
-    lo, hi = (all_t.min() - tol, all_t.max() + tol) if len(all_t) else (math.inf, -math.inf)
+    lo, hi = (all_t.min() - reach, all_t.max() + reach) if len(all_t) else (math.inf, -math.inf)
     in_span = sum(1 for t in pred_t if lo - _EPS <= t <= hi + _EPS)
 
     matched_legs = [truth_ic[i][1] for i, _ in pairs]

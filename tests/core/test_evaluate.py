@@ -51,6 +51,21 @@ def test_three_frame_tolerance_edges(frames_off, matched):
     assert item["tolerance_ms"] == 100.0
 
 
+@pytest.mark.parametrize(("fps", "frame", "off"), [(150.002, 6, 3), (150.002, 3350, -3),
+                                                   (30, 40, -3), (60, 100, 3)])  # fmt: skip
+def test_exactly_three_frames_counts_after_the_reports_rounding(fps, frame, off):
+    # Reports give times to 0.1 ms: a contact exactly 3 frames off may read 0.05 ms farther,
+    # and must still count (the Fukuchi 150 Hz item lost three such contacts).
+    t = round((frame + off) / fps, 4)
+    assert abs(t - frame / fps) > 3 / fps  # the rounding pushed it past the bare tolerance
+    item = evaluate.score_item(truth([ev("near", "ic", frame)], fps=fps), report([step(t)]))
+    assert item["recall"] == 1.0 and item["precision"] == 1.0
+    # one tenth of a frame more is still a miss
+    late = round((frame + off * 1.1) / fps, 4)
+    item = evaluate.score_item(truth([ev("near", "ic", frame)], fps=fps), report([step(late)]))
+    assert item["recall"] == 0.0
+
+
 def test_precision_counts_only_inside_the_annotated_span():
     events = [ev("near", "ic", 30), ev("far", "ic", 40), ev("near", "ic", 50)]
     steps = [step(f / 30) for f in (30, 40, 50)]

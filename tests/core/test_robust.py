@@ -178,6 +178,22 @@ def test_mocap_at_lower_frame_rates(fukuchi, fps):
     assert len(report["steps"]) >= 0.9 * len(full["steps"])
 
 
+@pytest.mark.parametrize("fps", [30, 60, 120])
+def test_mocap_contacts_are_the_same_at_any_frame_rate(fukuchi, fps):
+    # The 150 Hz run scores lower against its marker truth than the same run at 60 or 30 fps
+    # (recall 0.77 vs 0.99) only because three frames, the matching tolerance, are 20 ms at
+    # 150 Hz: the contacts are the same ones at every rate, each within one frame of the
+    # lower rate, so no rule of the core depends on the frame rate (docs/eval.md).
+    full = analyze_trace(fukuchi)["steps"]
+    low = analyze_trace(resample(fukuchi, fps))["steps"]
+    assert len(full) >= 76 and len(low) == len(full)
+    assert [s["leg"] for s in low] == [s["leg"] for s in full]
+    for a, b in zip(full, low, strict=True):
+        assert abs(a["contact_t"] - b["contact_t"]) <= 1.0 / fps
+        if a["toe_off_t"] is not None and b["toe_off_t"] is not None:
+            assert abs(a["toe_off_t"] - b["toe_off_t"]) <= 1.5 / fps
+
+
 def test_mirror_image_gives_the_same_steps_facing_right(rtm):
     base = analyze_trace(rtm)
     mirrored = analyze_trace(transform(rtm, mirror=True))
