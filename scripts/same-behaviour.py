@@ -89,7 +89,7 @@ DEFAULT_VIDEOS = ("clip_mirror.mp4", "clip_15fps.mp4")
 SAMPLE_CLIP = "treadmill_side_30fps.mp4"
 TRACE_SUFFIX = ".trace.jsonl"
 TRUTH_SUFFIX = ".contacts.json"
-STALE_S = 3.0  # core.snapshot.STALE_AFTER_S: an older snapshot reads as "offline"
+STALE_S = 3.0  # common.snapshot.STALE_AFTER_S: an older snapshot reads as "offline"
 KIOSK_URL = "http://kiosk.invalid/"  # fixed, so the QR page and sticker do not name this host
 
 WALL = "<wall-clock>"
