@@ -61,10 +61,11 @@ def stance_events(
         role = "near" if leg == near else "far"
         for t_on, t_off in intervals:
             ic, to = contact_frames(t_on, t_off, fps, n)
+            # "t": the force plate's own time, which the frame rounds (to 33 ms at 30 fps)
             if ic is not None:
-                events.append({"leg": role, "type": "ic", "frame": ic})
+                events.append({"leg": role, "type": "ic", "frame": ic, "t": round(t_on, 4)})
             if to is not None:
-                events.append({"leg": role, "type": "to", "frame": to})
+                events.append({"leg": role, "type": "to", "frame": to, "t": round(t_off, 4)})
             if ic is not None and to is not None and to >= ic:
                 frames = np.arange(ic, to + 1)
                 ms = int(frames[np.argmin(pelvis_height(frames / fps))])
@@ -75,10 +76,12 @@ def stance_events(
 
 def cadence_spm(events: Sequence[dict], fps: float) -> float | None:
     """Steps per minute from the ICs of both legs (None with fewer than two ICs)."""
-    ic = sorted(e["frame"] for e in events if e["type"] == "ic")
+    ics = [e for e in events if e["type"] == "ic"]
+    exact = all("t" in e for e in ics)
+    ic = sorted(e["t"] if exact else e["frame"] / fps for e in ics)
     if len(ic) < 2 or ic[-1] == ic[0]:
         return None
-    return 60.0 * (len(ic) - 1) / ((ic[-1] - ic[0]) / fps)
+    return 60.0 * (len(ic) - 1) / (ic[-1] - ic[0])
 
 
 def contact_times(events: Sequence[dict], fps: float) -> list[float]:

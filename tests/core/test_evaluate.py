@@ -137,6 +137,21 @@ def test_truth_cadence_is_robust_to_a_missed_annotation():
     assert evaluate.truth_cadence_spm({"near": np.array([1.0])}) is None
 
 
+def test_truth_cadence_from_the_force_plates_own_times_not_the_rounded_frames():
+    # strides of 0.71 s (169.0 spm) that 30 fps frames round to 21 or 22 frames: the frames
+    # alone read 168.2 spm, the force plate's own times the real cadence
+    t_ic = [0.33 + 0.355 * k for k in range(12)]
+    rounded = [ev("near" if k % 2 else "far", "ic", math.ceil(t * 30)) for k, t in enumerate(t_ic)]
+    exact = [dict(e, t=round(t, 4)) for e, t in zip(rounded, t_ic, strict=True)]
+    by_frames = evaluate.score_item(truth(rounded), report([]))["truth_cadence_spm"]
+    by_times = evaluate.score_item(truth(exact), report([]))["truth_cadence_spm"]
+    assert by_frames == pytest.approx(168.22, abs=0.01)
+    assert by_times == pytest.approx(120.0 / 0.71, abs=0.01)
+    assert evaluate.exact_ic_times(truth(rounded)) is None  # no "t": the frames it is
+    # "t" on only some contacts: not used at all, no mixing of time bases
+    assert evaluate.exact_ic_times(truth([*exact[:-1], rounded[-1]])) is None
+
+
 def test_verdicts_facing_capture_and_cadence_error():
     steps = [step(1.0, verdict="good"), step(1.3, verdict="warn"), step(1.6, verdict=None),
              step(1.9, verdict="bad"), step(2.2, verdict=None)]  # fmt: skip
@@ -163,6 +178,8 @@ def test_verdicts_facing_capture_and_cadence_error():
         ({"fps": 30, "events": [{"leg": "near", "type": "hs", "frame": 1}]}, "'type'"),
         ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1.5}]}, "'frame'"),
         ({"fps": 30, "events": [], "expect": True}, "'expect'"),
+        ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1, "t": -1}]}, "'t'"),
+        ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1, "t": "0.1"}]}, "'t'"),
     ],
 )
 def test_truth_is_checked_with_one_clear_message(bad, says):
