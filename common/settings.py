@@ -109,8 +109,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("facing", "auto", "Runner faces",
             "which way the runner faces in the image (auto = detect)", ("analysis", "facing"),
             choices=FACING_CHOICES),
-    Setting("led_brightness", 0.8, "LED brightness", "brightness of the LED strip",
-            ("led", "brightness"), "0.05..1", 0.05, 1.0),
+    Setting("led_brightness", 0.8, "LED brightness",
+            "brightness of the LED strip: 0.05 dim, 1 full", ("led", "brightness"),
+            "share of full", 0.05, 1.0),
 )}  # fmt: skip
 
 #: The names of the step thresholds (``core.verdict.Thresholds`` fields).

@@ -125,3 +125,32 @@ def settled_cadence(steps: Iterable[Any]) -> tuple[float | None, float | None]:
     for step in steps:
         settled.add(step)
     return settled.spm, settled.settled_t
+
+
+def snapshot_field(pct: float, settled: float | None) -> dict[str, float | None] | None:
+    """The live snapshot's ``cadence_target``: ``{"pct", "settled_spm"}``, None when off."""
+    if not pct or pct <= 0:
+        return None
+    return {"pct": float(pct), "settled_spm": None if settled is None else round(settled, 1)}
+
+
+def target_view(field: Any, cadence: float | None) -> dict[str, Any] | None:
+    """What the live page shows of the target, from the snapshot's ``cadence_target`` and the
+    live cadence: ``{"pct", "settled_spm", "target_spm", "distance_spm", "below"}``
+    (``distance_spm`` = cadence minus target, negative = under it). None when off or damaged;
+    before the runner settles only ``pct`` is set."""
+    if not isinstance(field, dict):
+        return None
+    pct, settled = _finite(field.get("pct")), _finite(field.get("settled_spm"))
+    if pct is None or not 0 < pct <= 100 or (settled is not None and settled <= 0):
+        return None
+    target = target_spm(settled, pct)
+    cadence = _finite(cadence)
+    distance = None if target is None or cadence is None else round(cadence - target, 1)
+    return {
+        "pct": pct,
+        "settled_spm": settled,
+        "target_spm": None if target is None else round(target, 1),
+        "distance_spm": distance,
+        "below": below_target(cadence, target),
+    }
