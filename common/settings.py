@@ -1,4 +1,4 @@
-"""The staff settings: the twelve values staff may change on the page, defined once.
+"""The staff settings: the thirteen values staff may change on the page, defined once.
 
 The web shows and checks them; ``sense`` applies them. The value in force (the *effective*
 value) is the staff override saved in the store, else the config file's value, else the
@@ -102,11 +102,16 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                "foot landing ahead of the hip: bad above", ("overstride_warn", 1)),
     _threshold("cadence_low_spm", 140.0, "steps/min", 0.0, 250.0, "Low step rate: warn",
                "step rate too low: warn below (0 = off)"),
+    _threshold("cadence_target_pct", 0.0, "%", 0.0, 15.0, "Step-rate target above the runner's own",
+               "the target is the runner's settled step rate (median of their first 30 s of"
+               " steady running) plus this many %: warn below it (0 = off; 5-10 % lowers knee"
+               " load)"),
     Setting("facing", "auto", "Runner faces",
             "which way the runner faces in the image (auto = detect)", ("analysis", "facing"),
             choices=FACING_CHOICES),
-    Setting("led_brightness", 0.8, "LED brightness", "brightness of the LED strip",
-            ("led", "brightness"), "0.05..1", 0.05, 1.0),
+    Setting("led_brightness", 0.8, "LED brightness",
+            "brightness of the LED strip: 0.05 dim, 1 full", ("led", "brightness"),
+            "share of full", 0.05, 1.0),
 )}  # fmt: skip
 
 #: The names of the step thresholds (``core.verdict.Thresholds`` fields).

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from core import capture, landmarks, midstance
+from core.cadence import SettledCadence
 from core.capture import CaptureJudge, Problem, problem
 from core.facing import FACING_CHOICES, FacingVote, sign
 from core.feet import FootTracker
@@ -209,6 +210,7 @@ class RunAnalyzer:
         self._vote = FacingVote()
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
+        self.settled = SettledCadence()  # the runner's own rate, for a cadence target
         # Every stride of the run, for analyze_trace's report only (live memory stays bounded).
         self._run_cadence: Cadence | None = None
         self._led = LedSmoother()
@@ -840,7 +842,10 @@ class RunAnalyzer:
         if problems:
             step.verdict, step.reasons, step.problems = None, [], problems
         else:
-            step.verdict, step.reasons = judge(replace(step, cadence_spm=spm), self.thresholds)
+            step.verdict, step.reasons = judge(
+                replace(step, cadence_spm=spm), self.thresholds, self.settled.spm
+            )
+        self.settled.add(step)
         self._hip_lo, self._hip_hi = -math.inf, math.inf
         self._last_step_t = st.toe_off_t
         self._steps_seen += 1

@@ -22,6 +22,8 @@ Why the defaults (units in :meth:`Thresholds.describe`):
   beyond 0.55 / 0.70 of the stance's own belt travel when that is more (fast running).
 - ``cadence_spm``: below 140 steps/min warns (the sources aim at about 170 or more, but
   motion capture shows good runners at 148 steps/min at 2 m/s; a slow jog is no fault).
+  ``cadence_target_pct`` (0 = off) adds the runner's own target, their settled cadence plus
+  that many per cent (5-10 % lowers knee load, Heiderscheit et al. 2011; :mod:`core.cadence`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from core.cadence import below_target, target_spm
 from core.errors import ConfigError
 
 VERDICTS = ("good", "warn", "bad")
@@ -51,7 +54,11 @@ _META: dict[str, tuple[str, float, float, str]] = {
     "overstride_warn": ("leg lengths", 0.0, 1.5, "foot landing ahead of the hip: warn above"),
     "overstride_bad": ("leg lengths", 0.0, 2.0, "foot landing ahead of the hip: bad above"),
     "cadence_low_spm": ("steps/min", 0.0, 250.0, "step rate too low: warn below (0 = off)"),
-}
+    "cadence_target_pct": ("%", 0.0, 15.0,
+                           "the target is the runner's settled step rate (median of their first"
+                           " 30 s of steady running) plus this many %: warn below it (0 = off;"
+                           " 5-10 % lowers knee load)"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Thresholds:
     overstride_warn: float = 0.30
     overstride_bad: float = 0.40
     cadence_low_spm: float = 140.0
+    #: 0 = off; else the runner's own target: settled cadence + this % (:mod:`core.cadence`).
+    cadence_target_pct: float = 0.0
 
     def __post_init__(self) -> None:
         for name, (_, lo, hi, _) in _META.items():
@@ -117,7 +126,10 @@ class Thresholds:
 #: Overstride limits (warn, bad) as shares of the stance's own belt travel (see :func:`judge`).
 OVERSTRIDE_PER_TRAVEL = (0.55, 0.7)
 
-REASONS = ("hip_behind", "hip_bend", "overstride", "lean_forward", "lean_back", "low_cadence")
+REASONS = (
+    "hip_behind", "hip_bend", "overstride", "lean_forward", "lean_back", "low_cadence",
+    "below_cadence_target",
+)  # fmt: skip
 
 _CUES = {
     "hip_behind": "Hip behind the foot at midstance: lean from the ankles",
@@ -126,6 +138,7 @@ _CUES = {
     "lean_forward": "Leaning too far forward: come up a little",
     "lean_back": "Leaning back: tip forward from the ankles",
     "low_cadence": "Slow step rate: quicker, lighter steps",
+    "below_cadence_target": "Under your step-rate target: quicker, lighter steps",
 }
 
 
@@ -137,9 +150,14 @@ def _get(step: Any, name: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def judge(step: Any, thresholds: Thresholds | None = None) -> tuple[str, list[str]]:
+def judge(
+    step: Any, thresholds: Thresholds | None = None, settled_spm: float | None = None
+) -> tuple[str, list[str]]:
     """Judge one step (a Step or a dict of step metrics): ``(verdict, reasons)``.
 
+    ``settled_spm`` is the runner's settled cadence (:class:`core.cadence.SettledCadence`):
+    with ``cadence_target_pct`` set, a step clearly under that target warns
+    (``below_cadence_target``); before the runner has settled only the fixed limit applies.
     Missing metrics (None) are not judged. ``reasons`` are names from :data:`REASONS`, in that
     order; the verdict is the worst of the reasons' levels.
     """
@@ -179,6 +197,9 @@ def judge(step: Any, thresholds: Thresholds | None = None) -> tuple[str, list[st
     cadence = _get(step, "cadence_spm")
     if th.cadence_low_spm > 0:
         check("low_cadence", cadence, th.cadence_low_spm, -1.0, above=False)
+    target = target_spm(settled_spm, th.cadence_target_pct)
+    if "low_cadence" not in level and below_target(cadence, target):
+        level["below_cadence_target"] = 1
     reasons = [r for r in REASONS if r in level]
     worst = max(level.values(), default=0)
     return VERDICTS[worst], reasons

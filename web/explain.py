@@ -3,8 +3,8 @@
 The pages receive :func:`texts` as a JSON data block (``<script type="application/json"
 id="ms-texts">``, never executed, so the strict CSP holds) and show each text one tap away
 beside its number (``web/static/js/common.js``: ``ms.explain``). Units and signs follow the
-API (ARCHITECTURE section 3): leg lengths shown as % of the runner's leg, degrees forward
-positive.
+API (ARCHITECTURE section 3): leg lengths shown as % of the runner's leg (or cm from a height
+kept in the runner's browser), degrees forward positive.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from typing import Any
 METRICS: dict[str, dict[str, str]] = {
     "hip_ankle_offset": {
         "label": "hip vs ankle",
-        "unit": "% of leg length",
+        "unit": "cm with your height, else % of leg length",
         "text": (
             "Where your hip is compared with the foot on the belt, at midstance (the moment"
-            " your body passes over that foot), in % of your leg length. Plus = hip ahead of"
-            " the ankle, minus = hip behind it. Ahead of the ankle is good; behind means"
-            " sitting back. It is not a score: 0 % is a hip right over the ankle."
+            " your body passes over that foot). Plus = hip ahead of the ankle, minus = hip"
+            " behind it. Ahead of the ankle is good; behind means sitting back. It is not a"
+            " score: 0 is a hip right over the ankle. Shown in % of your leg length (hip to"
+            " ankle), or in cm once you enter your height (kept on this phone only; the leg"
+            " is taken as 0.49 of the height). The CSV gives leg lengths: 0.05 = 5 %."
         ),
     },
     "lean_deg": {
@@ -61,6 +63,25 @@ METRICS: dict[str, dict[str, str]] = {
             " lighter steps land the foot closer under the hip."
         ),
     },
+    "settled_cadence_spm": {
+        "label": "settled cadence",
+        "unit": "steps per minute",
+        "text": (
+            "Your own step rate: the middle value of your first 30 seconds of steady running"
+            " in the session. It stays fixed for the session, so the staff can set a target a"
+            " few % above it."
+        ),
+    },
+    "cadence_target": {
+        "label": "step-rate target",
+        "unit": "steps per minute",
+        "text": (
+            "Your settled cadence plus the few % the staff chose. Taking 5 to 10 % more steps"
+            " per minute at the same speed lowers the load on the knee and hip (Heiderscheit"
+            " 2011). Under the target the step says so; the kiosk sets it after 30 seconds of"
+            " steady running."
+        ),
+    },
     "knee_flexion_ic_deg": {
         "label": "knee at contact",
         "unit": "degrees",
@@ -97,6 +118,7 @@ REASON_WORDS: dict[str, str] = {
     "lean_forward": "leaning too far forward",
     "lean_back": "leaning back",
     "low_cadence": "slow step rate",
+    "below_cadence_target": "under your step-rate target",
 }
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from common import snapshot
-from core import midstance
+from core import cadence, midstance
 from web import security
 from web.args import flag_arg
 from web.parts import parts
@@ -27,7 +27,7 @@ bp = Blueprint("live", __name__)
 LIVE_FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "cue", "fault", "facing", "recent_steps",
-    "written_at", "capture", "midstance",
+    "written_at", "capture", "midstance", "cadence_target", "trend_cue",
 )  # fmt: skip
 
 #: Plain-language cues by LED state, for when ``sense`` gives none.
@@ -69,6 +69,12 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
     live["fault"] = public_fault(live["fault"])
     live["capture"] = capture_of(snap)
     live["midstance"] = live["midstance"] if midstance_ok(live["midstance"]) else None
+    # The runner's own step-rate target (core.cadence) and the trend cue (core.cues): what
+    # sense wrote, checked, with the distance to the target worked out here.
+    live["cadence_target"] = cadence.target_view(live["cadence_target"], live["cadence_spm"])
+    trend = live["trend_cue"]
+    running = live["state"] == "running" and not live["capture"]["problems"]
+    live["trend_cue"] = trend if running and isinstance(trend, str) and trend else None
     if not live["cue"]:
         offline = live["state"] == "offline"
         problems = live["capture"]["problems"]

@@ -32,6 +32,17 @@ CSV_DIGITS: dict[str, int] = {
     "cadence_spm": 1,
 }  # fmt: skip
 
+#: The unit of each number column of the CSV. Lengths stay in leg lengths (hip to ankle) in
+#: the file: the kiosk never learns the runner's height (the page shows cm from a height kept
+#: in the runner's own browser), and the column names are a contract, so the units are named
+#: in the ``X-Midstance-Units`` header, the OpenAPI description and beside the download button.
+CSV_UNITS: dict[str, str] = {
+    "at": "unix seconds", "contact_t": "s", "midstance_t": "s", "toe_off_t": "s",
+    "contact_time_s": "s", "hip_ankle_offset": "leg lengths", "overstride": "leg lengths",
+    "bounce": "leg lengths", "lean_deg": "deg", "trunk_deg": "deg", "hip_bend_deg": "deg",
+    "knee_flexion_ic_deg": "deg", "cadence_spm": "steps/min",
+}  # fmt: skip
+
 MAX_LIST = 200
 
 
@@ -150,7 +161,9 @@ def download_csv(session_id: int):
             if isinstance(row.get(name), float):
                 row[name] = f"{round(row[name], digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
         writer.writerow(["" if row.get(f) is None else row[f] for f in CSV_FIELDS])
-    return _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
+    response = _download(out.getvalue(), f"midstance-session-{session_id}.csv", "text/csv")
+    response.headers["X-Midstance-Units"] = "; ".join(f"{k}={v}" for k, v in CSV_UNITS.items())
+    return response
 
 
 def _download(body: str, filename: str, mimetype: str) -> Response:

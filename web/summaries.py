@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Any
 
 from common.store import Store
+from core.cadence import SettledCadence
 from core.stats import SessionStats
 
 #: Points of the chart series (the page's charts are at most a few hundred pixels wide).
@@ -33,13 +34,20 @@ class SessionSummaries:
         """``(summary, series)`` of a stored session (a row from :meth:`Store.session`)."""
         key = (session["id"], session["started_at"])
         with self._lock:
-            entry = self._cache.pop(key, None) or [SessionStats(max_points=SERIES_POINTS), 0]
+            entry = self._cache.pop(key, None) or [
+                SessionStats(max_points=SERIES_POINTS),
+                0,
+                SettledCadence(),
+            ]
             new = self.store.steps(session["id"], after_id=entry[1])
             for step in new:
                 entry[0].add(step)
+                entry[2].add(step)
             if new:
                 entry[1] = new[-1]["id"]
             self._cache[key] = entry
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
-            return entry[0].summary(duration_s), entry[0].series()
+            # The runner's settled cadence (core.cadence), the base of a cadence target.
+            summary = entry[0].summary(duration_s) | {"settled_cadence_spm": entry[2].spm}
+            return summary, entry[0].series()

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from common.store import STEP_COLUMNS
+from core.cadence import settled_cadence
 from tests.web.conftest import PIN, real_steps, write_live
 from web import create_app
 from web.security import SECRET_KEY_FILE
@@ -287,5 +288,9 @@ def test_running_session_summary_is_kept_up_to_date_step_by_step(client, store):
     store.end_session(sid, 1012.0, "timeout")
     body = client.get(f"/api/sessions/{sid}?steps=0").get_json()
     rows = store.steps(sid)
-    assert body["summary"] == stats.summarize(rows, duration_s=12.0)
+    # the summary of every step, and the runner's settled cadence (core.cadence) over them
+    settled, _ = settled_cadence(rows)
+    assert body["summary"] == stats.summarize(rows, duration_s=12.0) | {
+        "settled_cadence_spm": settled
+    }
     assert body["series"] == stats.series(rows, max_points=300)

@@ -299,7 +299,7 @@ def test_live_page_shows_the_not_judging_banner_and_grey_dots(
             "The view is fine: nothing stops the kiosk from judging.", timeout=15_000
         )
         page.goto(app_dirs.url + "/")
-        expect(page.locator("#led_text")).to_have_text("good step", timeout=15_000)
+        expect(page.locator("#led_text")).to_have_text("✓ good", timeout=15_000)
         expect(page.locator("#capture")).to_be_hidden()
     finally:
         fresh.close()

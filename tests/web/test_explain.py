@@ -188,7 +188,7 @@ def test_every_number_is_explained_one_tap_away(page, served, dirs, store):
                            "hip_ankle_offset": -0.08, "reasons": ["hip_behind"]}])  # fmt: skip
     store.end_session(sid, time.time(), "timeout")
     page.goto(f"{served.url}/sessions/{sid}")
-    expect(page.locator("#summary .num")).to_have_count(6)
+    expect(page.locator("#summary .num")).to_have_count(7)
     for key in ("cadence_spm", "lean_deg", "hip_ankle_offset", "good_share"):
         assert METRICS[key]["text"] in tap_and_read(page, f'#summary [data-metric="{key}"]', key)
     # the glossary holds every number, the ones only the CSV shows too

@@ -140,7 +140,11 @@ def labels(page) -> list[dict]:
 
 
 def words_for(offset: float) -> str:
-    return f"hip {abs(offset):.2f} leg lengths {'ahead of' if offset > 0 else 'behind'} the ankle"
+    """The figure's gap label with no height kept: in % of leg length."""
+    n = abs(round(offset * 100))
+    if n == 0:
+        return "hip right over the ankle"
+    return f"hip {n}% of leg length {'ahead of' if offset > 0 else 'behind'} the ankle"
 
 
 def shots_dir(tmp_path):

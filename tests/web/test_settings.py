@@ -179,7 +179,9 @@ def test_staff_form_shows_the_config_saves_only_the_change_and_sense_agrees(kios
         page.click("#settings button[type=submit]")
         message = page.locator("#settings-message")
         expect(message).to_have_class("message error")
-        expect(message).to_contain_text("setting 'overstride_warn' is empty")
+        # named in words (the schema's label), not by its key
+        expect(message).to_contain_text("“Overstride: warn” is empty")
+        expect(page.locator("#set-overstride_warn")).to_have_attribute("aria-invalid", "true")
         assert saved(kiosk) == {"lean_bad_deg": 25}
 
         # Restoring the field (null) brings the config value back, on the page and in sense.

@@ -21,10 +21,104 @@ const ms = {
     return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
   },
 
-  // Hip-over-ankle offset in leg lengths as a signed percentage ("-4%" = hip behind).
+  // Leg length (hip to ankle, our unit "L": thigh + shank, core/metrics.py leg_length) per
+  // body height: thigh 0.245 H + leg 0.246 H, Winter, Biomechanics and Motor Control of Human
+  // Movement (4th ed., 2009), fig. 4.1 segment lengths (greater trochanter 0.530 H minus
+  // lateral malleolus 0.039 H gives the same 0.491 H).
+  LEG_PER_HEIGHT: 0.491,
+  HEIGHT_KEY: "midstance.height_cm",
+  HEIGHT_MIN: 100,
+  HEIGHT_MAX: 230,
+
+  // The runner's height in cm, kept in this browser only (localStorage; never sent to the
+  // kiosk), or null. Storage may be off (private mode): then there is no height.
+  height() {
+    let raw = null;
+    try {
+      raw = localStorage.getItem(ms.HEIGHT_KEY);
+    } catch (error) {
+      return null;
+    }
+    const cm = Number(raw);
+    return raw !== null && isFinite(cm) && cm >= ms.HEIGHT_MIN && cm <= ms.HEIGHT_MAX ? cm : null;
+  },
+
+  // Keep (or with null forget) the height; returns why not in one line, or null when kept.
+  setHeight(text) {
+    try {
+      if (text === null) {
+        localStorage.removeItem(ms.HEIGHT_KEY);
+        return null;
+      }
+      const cm = Number(String(text).trim().replace(",", "."));
+      if (String(text).trim() === "" || !isFinite(cm)) return "Enter your height in centimetres, e.g. 175.";
+      if (cm < ms.HEIGHT_MIN || cm > ms.HEIGHT_MAX) {
+        return `Height must be ${ms.HEIGHT_MIN} to ${ms.HEIGHT_MAX} cm, got ${text}.`;
+      }
+      localStorage.setItem(ms.HEIGHT_KEY, String(Math.round(cm)));
+      return null;
+    } catch (error) {
+      return "This browser does not keep data (private mode?): the height cannot be kept.";
+    }
+  },
+
+  // The unit lengths in leg lengths are shown in: cm when a height is kept, else % of the
+  // leg. {unit, short, scale} with value_shown = leg_lengths * scale.
+  lengthUnit() {
+    const cm = ms.height();
+    return cm
+      ? { unit: "cm", short: " cm", scale: cm * ms.LEG_PER_HEIGHT, height: cm }
+      : { unit: "% of leg length", short: "%", scale: 100, height: null };
+  },
+
+  // A length in leg lengths in the runner's unit, rounded to a whole cm or %: "+4 cm", "-3%".
+  length(value, signed = true) {
+    if (typeof value !== "number" || !isFinite(value)) return "–";
+    const u = ms.lengthUnit(), n = Math.round(value * u.scale);
+    return (signed && n > 0 ? "+" : "") + (n === 0 ? 0 : n) + u.short;
+  },
+
+  // Hip-over-ankle offset in leg lengths, signed, in the runner's unit ("-4%" = hip behind).
   offset(value) {
-    return typeof value === "number" && isFinite(value)
-      ? (value > 0 ? "+" : "") + Math.round(value * 100) + "%" : "–";
+    return ms.length(value, true);
+  },
+
+  // Name the length unit in every element marked data-unit="length".
+  showUnits(root = document) {
+    const u = ms.lengthUnit();
+    for (const el of root.querySelectorAll('[data-unit="length"]')) el.textContent = u.height ? "cm" : "% of leg length";
+  },
+
+  // Each verdict as a mark and a word as well as a colour (dots, LED mirror, legends).
+  VERDICT_MARKS: { good: "✓", warn: "!", bad: "✕", unjudged: "–" },
+
+  // The height field (a <form data-height>): fills it from the kept height, keeps or clears it,
+  // and calls onChange() so the page redraws its lengths in the new unit.
+  heightForm(form, onChange) {
+    const input = form.querySelector("input"), message = form.querySelector("[role=status]");
+    const clear = form.querySelector("button[data-action=clear]");
+    const showUnit = () => {
+      const u = ms.lengthUnit();
+      input.value = u.height ? String(u.height) : "";
+      clear.hidden = !u.height;
+      form.dataset.unit = u.height ? "cm" : "percent";
+    };
+    const done = (why) => {
+      message.textContent = why || (ms.height()
+        ? `Hip vs ankle in cm for a ${ms.height()} cm runner (kept on this phone only).`
+        : "Hip vs ankle in % of your leg length.");
+      message.classList.toggle("error", !!why);
+      if (!why) {
+        showUnit();
+        onChange();
+      }
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      done(ms.setHeight(input.value));
+    });
+    clear.addEventListener("click", () => done(ms.setHeight(null)));
+    showUnit();
   },
 
   // The explanations (web/explain.py), read once from the page's JSON data block.

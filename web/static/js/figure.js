@@ -25,12 +25,14 @@ const msFigure = (() => {
   const X = (x) => +(x * SCALE).toFixed(1);
   const Y = (y) => +(-y * SCALE).toFixed(1);
 
-  // The hip vs ankle gap in words: positive = the hip ahead of the ankle.
+  // The hip vs ankle gap in words, in the runner's unit (ms.lengthUnit: cm when a height is
+  // kept in this browser, else % of leg length): positive = the hip ahead of the ankle.
   function gapWords(offset) {
     if (typeof offset !== "number" || !isFinite(offset)) return "hip vs ankle not measured";
-    const size = Math.abs(offset).toFixed(2);
-    if (size === "0.00") return "hip right over the ankle";
-    return `hip ${size} leg lengths ${offset > 0 ? "ahead of" : "behind"} the ankle`;
+    const u = ms.lengthUnit(), n = Math.abs(Math.round(offset * u.scale));
+    if (n === 0) return "hip right over the ankle";
+    const size = u.height ? `${n} cm` : `${n}% of leg length`;
+    return `hip ${size} ${offset > 0 ? "ahead of" : "behind"} the ankle`;
   }
 
   function leanWords(lean) {
@@ -91,11 +93,11 @@ const msFigure = (() => {
       svg.append(el("text", { x: -4, y: 26, class: "plumb-name", "text-anchor": "end" }, "ankle"));
       svg.append(el("text", { x: X(offset) + 4, y: 26, class: "plumb-name" }, "hip"));
     }
-    // The gap in words, on two lines ("hip 0.12 leg lengths" / "ahead of the ankle") so it
-    // stays legible in a third of a phone's width.
+    // The gap in words, on two lines ("hip 4 cm" / "ahead of the ankle") so it stays
+    // legible in a third of a phone's width.
     const label = el("text", { x: 0, y: -232, class: "gap-label", "text-anchor": "middle", "data-label": "gap" });
-    const cut = words.indexOf(" leg lengths ") + " leg lengths".length;
-    const lines = cut > 12 ? [words.slice(0, cut) + " ", words.slice(cut + 1)] : [words];
+    const split = words.match(/^(hip .+?) ((?:ahead of|behind) the ankle)$/);
+    const lines = split ? [split[1] + " ", split[2]] : [words];
     lines.forEach((line, i) => label.append(el("tspan", { x: 0, dy: i ? "1.15em" : 0 }, line)));
     svg.append(label);
     return svg;

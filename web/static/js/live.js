@@ -3,9 +3,10 @@
 
 (() => {
   const $ = ms.$;
+  // The LED mirror in words and a mark too, never colour alone.
   const LED_NAMES = {
-    good: "good step", warn: "almost", bad: "needs work", no_runner: "no runner",
-    not_judging: "not judging", fault: "fault", off: "off",
+    good: "good", warn: "check form", bad: "fix form", no_runner: "no runner",
+    not_judging: "not judging", fault: "fault: tell the staff", off: "off",
   };
 
   // The latest judged step's midstance, redrawn only when a new step arrives.
@@ -19,7 +20,24 @@
       "Your midstance is drawn here after the first judged step.");
   }
 
+  // The runner's own step-rate target and how far the live cadence is from it.
+  function targetWords(target, cadence) {
+    if (!target) return "";
+    const pct = `${ms.num(target.pct, target.pct % 1 ? 1 : 0)} %`;
+    if (target.target_spm == null) {
+      return `Step-rate target: your own rate + ${pct}, set after 30 s of steady running.`;
+    }
+    const base = `Step-rate target ${ms.num(target.target_spm)} (your settled ${ms.num(target.settled_spm)} + ${pct})`;
+    if (target.distance_spm == null) return base + ".";
+    const gap = Math.round(Math.abs(target.distance_spm));
+    return base + `: you are at ${ms.num(cadence)}, ` +
+      (target.below ? `${gap} under: quicker, lighter steps.` : "on target.");
+  }
+
+  let lastLive = null;
   function show(live) {
+    lastLive = live;
+    ms.showUnits();
     showFigure(live.midstance || null);
     $("live").dataset.state = live.state || "offline";
     const led = live.led || "off";
@@ -29,10 +47,18 @@
     // The LED mirror says its state in words too (not colour only), and why it is not judging.
     const ledText = (LED_NAMES[led] || led) + (led === "not_judging" && reason ? ": " + reason : "");
     $("led").setAttribute("aria-label", "LED: " + ledText);
-    $("led_text").textContent = ledText;
+    const mark = ms.VERDICT_MARKS[led];
+    $("led_text").textContent = (mark ? mark + " " : "") + ledText;
     $("capture").hidden = !problems.length;
     $("capture_text").textContent = reason;
     $("cue").textContent = live.cue || "";
+    // Said when the recent steps show a trend (over-leaning), not on one step.
+    $("trend_cue").hidden = !live.trend_cue;
+    $("trend_cue").textContent = live.trend_cue || "";
+    const target = live.cadence_target || null;
+    $("cadence_target").hidden = !target;
+    $("cadence_target").dataset.below = target && target.below ? "1" : "";
+    $("cadence_target_text").textContent = targetWords(target, live.cadence_spm);
     $("cadence_spm").textContent = ms.num(live.cadence_spm);
     $("lean_deg").textContent = ms.num(live.lean_deg, 1);
     $("hip_ankle_offset").textContent = ms.offset(live.hip_ankle_offset);
@@ -52,16 +78,17 @@
     const shown = (live.recent_steps || []).slice(-12);
     recent.replaceChildren(...shown.map((step) => {
       const dot = document.createElement("li");
+      // Colour, mark and words: a tick, "!" or a cross per verdict, a dash when not judged.
+      const verdict = step.verdict || "unjudged";
+      dot.className = verdict;
+      dot.dataset.verdict = verdict;
+      dot.textContent = ms.VERDICT_MARKS[verdict];
       if (step.verdict) {
-        dot.className = step.verdict;
         const why = (step.reasons || []).map(ms.reasonWords).join(", ");
         dot.title = `${step.leg} foot: ${step.verdict}` + (why ? ` (${why})` : "");
       } else {
-        // Timed but not judged: a grey ring with a dash, and why in words.
         const why = (step.problems || []).map((c) => c.replaceAll("_", " ")).join(", ");
-        dot.className = "unjudged";
         dot.title = `${step.leg} foot: not judged` + (why ? ` (${why})` : "");
-        dot.textContent = "–";
       }
       dot.setAttribute("aria-label", dot.title);
       return dot;
@@ -85,6 +112,12 @@
     $("conn").dataset.state = connection;
   }
   ms.explainAll();
+  // A new height (or none): every length again in the new unit, the figure redrawn.
+  ms.heightForm($("height"), () => {
+    figureKey = null;
+    if (lastLive) show(lastLive);
+    else ms.showUnits();
+  });
   ms.follow("/api/live/stream", show, (state) => {
     connection = state;
     showConnection();

@@ -7,12 +7,13 @@
   const charts = {};
   const CHARTS = [
     ["chart-lean", "lean_deg", "lean (deg)", "#4aa3ff"],
-    ["chart-offset", "hip_ankle_offset", "hip over ankle (leg lengths)", "#2ecc71"],
+    ["chart-offset", "hip_ankle_offset", "hip over ankle", "#2ecc71"],
     ["chart-cadence", "cadence_spm", "cadence (steps/min)", "#f5b731"],
   ];
   // Summary figures worth a big number, in order, with how to show them.
   const FIGURES = [
     ["cadence_spm", "steps/min", (v) => ms.num(v)],
+    ["settled_cadence_spm", "settled steps/min", (v) => ms.num(v)],
     ["lean_deg", "lean, deg", (v) => ms.num(v, 1)],
     ["hip_ankle_offset", "hip over ankle", ms.offset],
     ["good_share", "good steps", ms.percent],
@@ -37,22 +38,33 @@
     return div;
   }
 
+  // Lengths (leg lengths in the API) are charted in the runner's unit: cm or % of leg.
   function chart(elementId, key, label, colour, series) {
     const el = $(elementId);
-    const data = [series.t || [], series[key] || []];
-    if (charts[elementId]) {
-      charts[elementId].setData(data);
+    let values = series[key] || [];
+    if (key === "hip_ankle_offset") {
+      const u = ms.lengthUnit();
+      values = values.map((v) => (typeof v === "number" ? +(v * u.scale).toFixed(2) : v));
+      label = `${label} (${u.unit})`;
+    }
+    const data = [series.t || [], values];
+    const made = charts[elementId];
+    if (made && made.label === label) {
+      made.plot.setData(data);
       return;
     }
+    if (made) made.plot.destroy(); // the unit changed: a new axis label
     const opts = {
       width: Math.max(el.clientWidth, 280), height: 200,
       scales: { x: { time: false } },
       axes: [{ label: "seconds", stroke: "#9aa7b2" }, { stroke: "#9aa7b2" }],
       series: [{ label: "t" }, { label, stroke: colour, width: 2, spanGaps: true, points: { show: false } }],
     };
-    charts[elementId] = new uPlot(opts, data, el);
+    el.dataset.unit = key === "hip_ankle_offset" ? ms.lengthUnit().unit : "";
+    charts[elementId] = { label, plot: new uPlot(opts, data, el) };
   }
 
+  let lastReport = null, lastFigures = null;
   async function load() {
     let report;
     try {
@@ -61,6 +73,14 @@
       $("when").textContent = error.message;
       return;
     }
+    lastReport = report;
+    render(report);
+    await figures();
+    if (!report.session.ended_at) setTimeout(load, 5000);
+  }
+
+  function render(report) {
+    ms.showUnits();
     const s = report.session, summary = report.summary || {};
     $("when").textContent = `${ms.when(s.started_at)} · ` +
       (s.ended_at ? `ended (${s.end_reason})` : "running");
@@ -92,8 +112,6 @@
     for (const [elementId, key, label, colour] of CHARTS) {
       chart(elementId, key, label, colour, report.series || {});
     }
-    await figures();
-    if (!s.ended_at) setTimeout(load, 5000);
   }
 
   // The typical midstance (median over the judged steps) beside the best and worst step.
@@ -105,6 +123,11 @@
       $("figure-typical").textContent = error.message;
       return;
     }
+    lastFigures = m;
+    drawFigures(m);
+  }
+
+  function drawFigures(m) {
     const none = "No judged step to draw yet.";
     msFigure.draw($("figure-typical"), m, "Typical midstance",
       `Typical: median of ${m.steps} judged steps`, none);
@@ -116,5 +139,11 @@
   }
 
   ms.glossary($("glossary"));
+  // A new height (or none): the numbers, the chart and the figures again in the new unit.
+  ms.heightForm($("height"), () => {
+    if (lastReport) render(lastReport);
+    if (lastFigures) drawFigures(lastFigures);
+    ms.showUnits();
+  });
   load();
 })();

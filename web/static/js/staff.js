@@ -75,8 +75,23 @@
   // The values the form was filled with: only fields that differ from them are saved.
   let shown = {};
 
+  // The server names a setting by its key ('offset_bad'): the page says its label instead
+  // and marks that field, so staff see which box is wrong.
+  let fields = {};
+  function inWords(message) {
+    let text = message;
+    for (const [name, field] of Object.entries(fields)) {
+      if (!text.includes(`'${name}'`)) continue;
+      text = text.replaceAll(`setting '${name}'`, `'${name}'`).replaceAll(`'${name}'`, `“${field.label}”`);
+      const input = $("set-" + name);
+      if (input) input.setAttribute("aria-invalid", "true");
+    }
+    return text;
+  }
+
   async function loadSettings() {
     const data = await ms.api("GET", "/api/settings");
+    fields = data.fields;
     const form = $("settings");
     form.noValidate = true; // the server checks every value and says what is wrong in one line
     form.replaceChildren();
@@ -84,6 +99,7 @@
     for (const [name, field] of Object.entries(data.fields)) {
       const label = document.createElement("label");
       label.htmlFor = "set-" + name;
+      // Words and the unit from the one schema (common/settings.py), never the raw key.
       label.textContent = (field.label || name.replaceAll("_", " ")) + (field.unit ? ` (${field.unit})` : "");
       let input;
       if (field.choices) {
@@ -102,8 +118,11 @@
       shown[name] = input.value;
       const help = document.createElement("span");
       help.className = "help";
+      help.id = "help-" + name;
+      input.setAttribute("aria-describedby", help.id);
       const saved = data.sources[name] === "saved";
-      help.textContent = (field.help || "") +
+      const range = field.choices ? "" : ` (${field.min} to ${field.max}${field.unit ? " " + field.unit : ""})`;
+      help.textContent = (field.help || "") + range +
         (saved ? ` · changed here (config file: ${data.config[name]})` : " · from the config file");
       form.append(label, input, help);
       if (saved) {
@@ -128,7 +147,8 @@
       await loadSettings();
       say("settings-message", "Saved; the kiosk applies them within a second.");
     } catch (error) {
-      say("settings-message", error.message, true);
+      for (const input of $("settings").querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+      say("settings-message", inWords(error.message), true);
     }
   }
 
