@@ -2,13 +2,13 @@
 
 :class:`RunAnalyzer` is the one object the appliance feeds from the camera and ``midstance
 analyze`` feeds from a trace (:func:`analyze_trace`), so live and offline results are the same
-by construction. Per frame it does a fixed, small amount of work (one filter update over the 33
-landmarks, then scalar arithmetic on the dozen that matter) and keeps bounded state: rings of
-a few seconds for the belt level and the leg length, and the current stance of each leg.
+by construction. Per frame it does a fixed, small amount of work (scalar arithmetic on the dozen
+landmarks that matter) and keeps bounded state: rings of a few seconds for the belt level and
+the leg length, and the current stance of each leg.
 
-Pipeline per frame: one-euro filter (:mod:`core.filters`) -> facing vote (:mod:`core.facing`)
--> leg length and belt levels -> gait events per leg (:mod:`core.gait`) -> at each toe-off the
-step's metrics (:mod:`core.metrics`) and verdict (:mod:`core.verdict`) -> the LED state.
+Pipeline per frame: facing vote (:mod:`core.facing`) -> leg length and belt levels -> gait
+events per leg (:mod:`core.gait`) -> at each toe-off the step's metrics (:mod:`core.metrics`)
+and verdict (:mod:`core.verdict`) -> the LED state.
 
 Example::
 
@@ -33,7 +33,6 @@ from core import capture, landmarks, midstance
 from core.capture import CaptureJudge, Problem, problem
 from core.facing import FacingVote, sign
 from core.feet import FootTracker
-from core.filters import OneEuroFilter
 from core.fit import line_at
 from core.gait import (
     H_ON,
@@ -177,9 +176,8 @@ class RunAnalyzer:
     """Streaming step detection and judgement (see the module docstring).
 
     ``fps`` is the nominal frame rate (None: estimated from the timestamps); ``facing`` is
-    ``"auto"``, ``"left"`` or ``"right"``. ``smooth`` runs the one-euro filter
-    (:mod:`core.filters`) for :attr:`smoothed`, the landmarks to show; steps never use it, so
-    turn it off when the source smooths already (the pose estimator does) or nothing is shown.
+    ``"auto"``, ``"left"`` or ``"right"``; ``frame_size`` the camera frames' (width, height)
+    in pixels, for the edge checks.
     """
 
     def __init__(
@@ -187,7 +185,6 @@ class RunAnalyzer:
         fps: float | None = None,
         facing: str = "auto",
         thresholds: Thresholds | None = None,
-        smooth: bool = True,
         frame_size: tuple[int, int] | None = None,
     ):
         if facing not in ("auto", "left", "right"):
@@ -195,7 +192,6 @@ class RunAnalyzer:
         self.fps_setting = fps
         self.facing_setting = facing
         self.thresholds = thresholds or Thresholds()
-        self.smooth = smooth
         #: (width, height) of the camera frames in pixels, for the edge checks (None: unknown).
         self.frame_size = frame_size
         self.reset()
@@ -205,7 +201,6 @@ class RunAnalyzer:
     def reset(self) -> None:
         """Forget everything: a new session."""
         self.fps: float | None = self.fps_setting
-        self._filter = OneEuroFilter()
         self._vote = FacingVote()
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
@@ -304,8 +299,9 @@ class RunAnalyzer:
         return self._judge.run_summary(extra)
 
     @property
-    def smoothed(self) -> tuple[np.ndarray, np.ndarray]:
-        """The latest filtered landmarks ``(xy (33, 2), vis (33,))``."""
+    def pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """The latest frame's landmarks ``(xy (33, 2), vis (33,))`` (all missing before one):
+        the skeleton to show."""
         return self._xy, self._vis
 
     @property
@@ -346,18 +342,10 @@ class RunAnalyzer:
         if self._first_seen is None:
             self._first_seen = t
         self._last_seen = t
-        # Events and metrics use the raw landmarks: at 30 fps one frame of filter lag moves the
-        # stance ankle ~0.09 leg lengths with the belt, as much as the hip-behind threshold.
-        # The filtered landmarks are for showing (the setup view's skeleton).
-        if self.smooth:
-            self._filter.scale = self.leg_px or 1.0
-            self._xy = self._filter(t, xy)
-        else:
-            self._xy = xy
-        self._vis = vis
-        v = vis.take(_IDX).tolist()
         # The whole pose rides along with each frame for the step's midstance figure, by
-        # reference (as ``_xy`` is): callers hand over a new array per frame.
+        # reference: callers hand over a new array per frame.
+        self._xy, self._vis = xy, vis
+        v = vis.take(_IDX).tolist()
         full = (xy, vis)
         steps = self._frame(t, p, v, full) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
@@ -397,7 +385,6 @@ class RunAnalyzer:
     def _forget_runner(self) -> None:
         """A new person may be in front of the camera: re-learn facing, size and belt level."""
         self._vote.reset()
-        self._filter.reset()
         self._side_vis = [0.0, 0.0]
         self._side_frames = 0
         for legs in self._legs.values():
@@ -875,7 +862,6 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         fps=trace.fps,
         facing=facing,
         thresholds=thresholds,
-        smooth=False,
         frame_size=(trace.width, trace.height) if trace.width and trace.height else None,
     )
     analyzer._run_cadence = Cadence(recent=None, min_strides=1)
