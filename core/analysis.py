@@ -3,12 +3,13 @@
 :class:`RunAnalyzer` is the one object the appliance feeds from the camera and ``midstance
 analyze`` feeds from a trace (:func:`analyze_trace`), so live and offline results are the same
 by construction. Per frame it does a fixed, small amount of work (scalar arithmetic on the dozen
-landmarks that matter) and keeps bounded state: rings of a few seconds for the belt level and
-the leg length, and the current stance of each leg.
+landmarks that matter, :mod:`core.body`) and keeps bounded state: rings of a few seconds for the
+belt level and the leg length, and the current stance of each leg.
 
-Pipeline per frame: facing vote (:mod:`core.facing`) -> leg length and belt levels -> gait
-events per leg (:mod:`core.gait`) -> at each toe-off the step's metrics (:mod:`core.metrics`)
-and verdict (:mod:`core.verdict`) -> the LED state.
+Pipeline per frame: feet untangled (:mod:`core.feet`) -> leg length and belt levels -> facing
+vote (:mod:`core.facing`) -> view checks (:mod:`core.capture`) -> gait events per leg
+(:mod:`core.gait`) -> at each toe-off the step's metrics (:mod:`core.step`), its leg's name
+(:mod:`core.legs`) and verdict (:mod:`core.verdict`) -> the LED state.
 
 Example::
 
@@ -24,16 +25,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core import capture, landmarks, midstance
+from core import capture, landmarks
+from core.body import BOTH, LEFT, LEFT_EAR, MIN_VIS, NOSE, POINTS, RIGHT, RIGHT_EAR, SIDES
 from core.capture import CaptureJudge, Problem, problem
 from core.facing import FacingVote, sign
 from core.feet import FootTracker
-from core.fit import line_at
 from core.gait import (
     H_ON,
     Cadence,
@@ -45,33 +45,16 @@ from core.gait import (
     stance_jitter,
 )
 from core.legs import LegNamer
-from core.metrics import (
-    hip_ankle_offset,
-    hip_bend_deg,
-    knee_flexion_deg,
-    lean_deg,
-    overstride,
-    trunk_deg,
-)
-from core.verdict import LedSmoother, Thresholds, cue, judge
+from core.metrics import bounce, leg_length
+from core.step import STEP_FIELDS, Step, measure, rounded
+from core.verdict import LedSmoother, Thresholds, judge
 
-#: Landmarks read per frame: per side shoulder, hip, knee, ankle, heel, foot_index; then the
-#: nose and ears (facing fallback).
-_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")
-_IDX = np.array(
-    [landmarks.INDEX[f"{side}_{part}"] for side in landmarks.LEGS for part in _PARTS]
-    + [landmarks.INDEX[n] for n in ("nose", "left_ear", "right_ear")]
-)
-#: Where the 12 leg points (shoulder to toe, both sides) sit among the 33 landmarks.
-_FEET_AND_LEGS = tuple(_IDX[:12].tolist())
-SH, HIP, KNEE, ANKLE, HEEL, TOE = range(6)
-NOSE, LEAR, REAR = 12, 13, 14
-_SIDE = {"left": 0, "right": 6}
-_LEG_SLOTS = (("left", 0, 0), ("right", 6, 2))  # leg, offset in the points, offset in feet
-_MISSING = (math.nan, math.nan)
+__all__ = ["STEP_FIELDS", "RunAnalyzer", "Step", "Update", "analyze_trace"]
 
-#: Visibility below which a landmark is not used.
-MIN_VIS = 0.3
+_POINTS = np.array(POINTS)  # for ndarray.take
+#: Each side with where its heel and toe heights sit in the four feet heights (:func:`_feet_y`).
+_FEET = ((LEFT, 0), (RIGHT, 2))
+
 #: Contact time needs a few frames per stance (about 8 at 30 fps): below this it is None.
 MIN_FPS_CONTACT = 25.0
 #: "running" while a step came within this many seconds.
@@ -102,57 +85,6 @@ CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
 SURE_STEPS = 8
 
-STEP_FIELDS = (
-    "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
-    "lean_to_deg", "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
-    "contact_time_s", "cadence_spm", "stance_travel", "verdict", "reasons", "problems",
-    "midstance_pose",
-)  # fmt: skip
-
-
-@dataclass
-class Step:
-    """One judged step: events (seconds), metrics (ARCHITECTURE section 3), verdict.
-
-    ``hip_ankle_offset``, ``overstride``, ``bounce`` in leg lengths; angles in degrees,
-    positive = forward; ``lean_deg`` at midstance, ``lean_to_deg`` at toe-off;
-    ``contact_time_s`` None below 25 fps; ``stance_travel`` the belt travel of the stance foot
-    from contact to toe-off (leg lengths); None for anything the landmarks did not allow.
-    ``verdict`` is None when the step was timed but not judged: ``problems`` then names why
-    (:mod:`core.capture` codes, or ``landmarks_unreliable`` when the step's own hip or ankle
-    was not seen). ``midstance_pose`` is the runner's 33 landmarks at midstance, normalised
-    (:mod:`core.midstance`: leg lengths, stance ankle at the origin, x forward, y up).
-    """
-
-    leg: str
-    contact_t: float
-    midstance_t: float
-    toe_off_t: float | None
-    hip_ankle_offset: float | None = None
-    lean_deg: float | None = None
-    lean_to_deg: float | None = None
-    trunk_deg: float | None = None
-    hip_bend_deg: float | None = None
-    overstride: float | None = None
-    knee_flexion_ic_deg: float | None = None
-    bounce: float | None = None
-    contact_time_s: float | None = None
-    cadence_spm: float | None = None
-    stance_travel: float | None = None
-    verdict: str | None = "good"
-    reasons: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    midstance_pose: dict | None = None
-
-    @property
-    def cue(self) -> str | None:
-        """The runner's cue for this step (None when it was good)."""
-        return cue(self.reasons)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able dict with the report's step field names (None for missing)."""
-        return asdict(self)
-
 
 @dataclass(slots=True)
 class Update:
@@ -167,17 +99,13 @@ class Update:
     problems: tuple = ()
 
 
-def _num(value: Any, digits: int) -> float | None:
-    value = float(value)
-    return round(value, digits) + 0.0 if math.isfinite(value) else None
-
-
 class RunAnalyzer:
     """Streaming step detection and judgement (see the module docstring).
 
     ``fps`` is the nominal frame rate (None: estimated from the timestamps); ``facing`` is
     ``"auto"``, ``"left"`` or ``"right"``; ``frame_size`` the camera frames' (width, height)
-    in pixels, for the edge checks.
+    in pixels, for the edge checks. ``whole_run`` keeps every stride for
+    :attr:`run_cadence_spm` (a recording's report); live, only the recent ones are kept.
     """
 
     def __init__(
@@ -186,12 +114,14 @@ class RunAnalyzer:
         facing: str = "auto",
         thresholds: Thresholds | None = None,
         frame_size: tuple[int, int] | None = None,
+        whole_run: bool = False,
     ):
         if facing not in ("auto", "left", "right"):
             raise ValueError(f"facing must be auto, left or right: {facing!r}")
         self.fps_setting = fps
         self.facing_setting = facing
         self.thresholds = thresholds or Thresholds()
+        self.whole_run = whole_run
         #: (width, height) of the camera frames in pixels, for the edge checks (None: unknown).
         self.frame_size = frame_size
         self.reset()
@@ -204,8 +134,8 @@ class RunAnalyzer:
         self._vote = FacingVote()
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
-        # Every stride of the run, for analyze_trace's report only (live memory stays bounded).
-        self._run_cadence: Cadence | None = None
+        # Every stride of the run, for a recording's report only (live memory stays bounded).
+        self._run_cadence = Cadence(recent=None, min_strides=1) if self.whole_run else None
         self._led = LedSmoother()
         self._levels: RollingLevels | None = None
         self._xy, self._vis = landmarks.empty_pose()
@@ -266,6 +196,12 @@ class RunAnalyzer:
         return self.facing_setting if self.facing_setting != "auto" else self._vote.facing
 
     @property
+    def seen_facing(self) -> str | None:
+        """The facing the runner's motion and shape showed (even with a fixed setting), else
+        None: a report warns when it contradicts the setting."""
+        return self._vote.facing
+
+    @property
     def near_side(self) -> str | None:
         """The runner's side facing the camera: ``"left"``, ``"right"`` or None.
 
@@ -284,6 +220,12 @@ class RunAnalyzer:
         """Live cadence, steps/min, from the recent strides (None before the first)."""
         spm = self._cadence.spm
         return None if spm is None else round(spm, 1)
+
+    @property
+    def run_cadence_spm(self) -> float | None:
+        """Cadence over every stride pushed so far, steps/min, unrounded (None before the first
+        stride, or without ``whole_run``)."""
+        return None if self._run_cadence is None else self._run_cadence.spm
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -334,8 +276,8 @@ class RunAnalyzer:
             return self._absent(t)
         if type(xy) is not np.ndarray or type(vis) is not np.ndarray:
             xy, vis = np.asarray(xy, dtype=float), np.asarray(vis, dtype=float)
-        p = xy.take(_IDX, axis=0).tolist()
-        if all(x != x for x, _ in p):  # every landmark we use is NaN: nobody there
+        p = xy.take(_POINTS, axis=0).tolist()
+        if p[0][0] != p[0][0] and all(x != x for x, _ in p):  # all NaN: nobody there
             return self._absent(t)
         if self._last_seen is not None and t - self._last_seen > ABSENT_RESET_S:
             self._forget_runner()
@@ -345,13 +287,12 @@ class RunAnalyzer:
         # The whole pose rides along with each frame for the step's midstance figure, by
         # reference: callers hand over a new array per frame.
         self._xy, self._vis = xy, vis
-        v = vis.take(_IDX).tolist()
-        full = (xy, vis)
-        steps = self._frame(t, p, v, full) if self._levels is not None else []
+        v = vis.take(_POINTS).tolist()
+        steps = self._frame(t, p, v, xy, vis) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
         # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
-        near = _SIDE[self.near_side or "left"]
-        seen = min(v[near + HIP], v[near + KNEE], v[near + ANKLE]) >= MIN_VIS
+        near = SIDES[self.near_side or "left"]
+        seen = min(v[near.hip], v[near.knee], v[near.ankle]) >= MIN_VIS
         self._seen_avg += (seen - self._seen_avg) * min(1.0, 2.0 / (self.fps or 30.0))
         self._reliable = self._seen_avg >= (0.3 if self._reliable else 0.6)
         reliable = self._reliable
@@ -405,7 +346,7 @@ class RunAnalyzer:
         if self.fps:
             self._setup(self.fps)
 
-    def _frame(self, t: float, p: list, v: list, full: tuple) -> list[Step]:
+    def _frame(self, t: float, p: list, v: list, xy: np.ndarray, vis: np.ndarray) -> list[Step]:
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
         level, leg_px, ok, feet = self._measure(t, p, v)
@@ -421,14 +362,14 @@ class RunAnalyzer:
             # trusted: keep the frames and replay them once known, so the first strides are
             # timed and judged like the rest. (A foot that stays hidden has no belt level:
             # then wait no longer than WARMUP_WAIT_S for it.)
-            self._warmup.append((t, p, v, ok, feet, full))
+            self._warmup.append((t, p, v, ok, feet, xy, vis))
             while self._warmup and t - self._warmup[0][0] > WARMUP_S:
                 self._warmup.popleft()
             return []
         steps: list[Step] = []
         while self._warmup:
             steps += self._events(*self._warmup.popleft(), level, leg_px, s)
-        return steps + self._events(t, p, v, ok, feet, full, level, leg_px, s)
+        return steps + self._events(t, p, v, ok, feet, xy, vis, level, leg_px, s)
 
     def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
         """Per-frame learning: leg length, belt levels, facing, near side and the view checks.
@@ -437,22 +378,22 @@ class RunAnalyzer:
         levels = self._levels
         assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
-        best = (
-            0 if min(v[HIP], v[KNEE], v[ANKLE]) >= min(v[6 + HIP], v[6 + KNEE], v[6 + ANKLE]) else 6
-        )
+        left = min(v[LEFT.hip], v[LEFT.knee], v[LEFT.ankle])
+        right = min(v[RIGHT.hip], v[RIGHT.knee], v[RIGHT.ankle])
+        best, seen = (LEFT, left) if left >= right else (RIGHT, right)
         leg_len = math.nan
-        if min(v[best + HIP], v[best + KNEE], v[best + ANKLE]) >= MIN_VIS:
-            (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
-            leg_len = math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay)
-        ok = [vi >= MIN_VIS for vi in v]
+        if seen >= MIN_VIS:
+            leg_len = leg_length(p[best.hip], p[best.knee], p[best.ankle])
+        min_vis = MIN_VIS
+        ok = [vi >= min_vis for vi in v]
         feet = _feet_y(p, ok)
         level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
         if self._vote.facing is None:
             self._vote_facing(t, p, v, ok, feet, level, leg_px)
         self._side_frames += 1
-        self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
-        self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
+        self._side_vis[0] += v[LEFT.shoulder] + v[LEFT.hip] + v[LEFT.knee] + v[LEFT.ankle]
+        self._side_vis[1] += v[RIGHT.shoulder] + v[RIGHT.hip] + v[RIGHT.knee] + v[RIGHT.ankle]
         if leg_px is not None:
             self._count_swaps(p, ok, leg_px)
         self._check_n += 1
@@ -470,8 +411,9 @@ class RunAnalyzer:
         fixed facing, so a report can warn when the setting looks wrong."""
         vote = self._vote
         heights, speeds = [math.inf, math.inf], [math.nan, math.nan]
-        for j, o in ((0, 0), (1, 6)):
-            x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ok[o + ANKLE] else math.nan
+        for j, side in enumerate(BOTH):
+            heel, ankle = side.heel, side.ankle
+            x = p[heel][0] if ok[heel] else p[ankle][0] if ok[ankle] else math.nan
             prev, self._foot_prev[j] = self._foot_prev[j], (t, x)
             if leg_px is None or x != x or prev is None or not t > prev[0]:
                 continue
@@ -486,12 +428,13 @@ class RunAnalyzer:
         j = 0 if heights[0] <= heights[1] else 1
         if heights[j] < H_ON / 2 and 1.0 < abs(speeds[j]) < 20.0:
             vote.add_motion(-math.copysign(1.0, speeds[j]))
-        for o in (0, 6):
-            if ok[o + HEEL] and ok[o + TOE]:
-                dx = p[o + TOE][0] - p[o + HEEL][0]
-                vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
+        for side in BOTH:
+            heel, toe = side.heel, side.toe
+            if ok[heel] and ok[toe]:
+                dx = p[toe][0] - p[heel][0]
+                vote.add(math.copysign(1.0, dx), min(v[heel], v[toe]))
         if ok[NOSE]:
-            ears = [p[i][0] for i in (LEAR, REAR) if ok[i]]
+            ears = [p[i][0] for i in (LEFT_EAR, RIGHT_EAR) if ok[i]]
             if ears:
                 dx = p[NOSE][0] - sum(ears) / len(ears)
                 vote.add(math.copysign(1.0, dx), 0.5 * v[NOSE])
@@ -502,8 +445,8 @@ class RunAnalyzer:
         size = self.frame_size
         # Feet: a foot is seen when its ankle and heel or toe are visible and inside the image.
         seen, where = False, ""
-        for o in (0, 6):
-            pts = [o + ANKLE] + [i for i in (o + HEEL, o + TOE) if v[i] >= capture.FOOT_VIS]
+        for side in BOTH:
+            pts = [side.ankle] + [i for i in (side.heel, side.toe) if v[i] >= capture.FOOT_VIS]
             inside = True
             for i in pts:
                 x, y = p[i]
@@ -512,7 +455,7 @@ class RunAnalyzer:
                 elif size and not (size[0] * capture.EDGE < x < size[0] * (1 - capture.EDGE)):
                     inside = False
                     where = " on the left" if x <= size[0] / 2 else " on the right"
-            if len(pts) > 1 and v[o + ANKLE] >= capture.FOOT_VIS and inside:
+            if len(pts) > 1 and v[side.ankle] >= capture.FOOT_VIS and inside:
                 seen = True
         self._judge.see("feet_out_of_frame", not seen, where)
 
@@ -526,13 +469,13 @@ class RunAnalyzer:
         judge.see("runner_too_small", leg_px < small)
         # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
         spread = None
-        for i in (SH, HIP):
-            if ok[i] and ok[6 + i]:
-                spread = abs(p[i][0] - p[6 + i][0]) / leg_px
+        for i, j in ((LEFT.shoulder, RIGHT.shoulder), (LEFT.hip, RIGHT.hip)):
+            if ok[i] and ok[j]:
+                spread = abs(p[i][0] - p[j][0]) / leg_px
                 break
         judge.see("not_side_on", None if spread is None else spread > capture.SIDE_SPREAD)
         # A fixed camera keeps the pelvis within a narrow band on a treadmill.
-        hip_x = [p[i][0] for i in (HIP, 6 + HIP) if ok[i]]
+        hip_x = [p[i][0] for i in (LEFT.hip, RIGHT.hip) if ok[i]]
         if hip_x:
             xs = self._hip_xs
             xs.append((t, sum(hip_x) / len(hip_x)))
@@ -560,7 +503,8 @@ class RunAnalyzer:
     def _count_swaps(self, p, ok, leg_px) -> None:
         """Left/right label swaps: a frame where each foot is nearer the other's last position
         (every frame: a swap lasts one frame)."""
-        a, b = (p[ANKLE] if ok[ANKLE] else None), (p[6 + ANKLE] if ok[6 + ANKLE] else None)
+        a = p[LEFT.ankle] if ok[LEFT.ankle] else None
+        b = p[RIGHT.ankle] if ok[RIGHT.ankle] else None
         prev, self._prev_feet = self._prev_feet, (a, b)
         if prev and a is not None and b is not None and None not in prev:
             pa, pb = prev
@@ -569,33 +513,30 @@ class RunAnalyzer:
                 self._swaps += 1
 
     def _events(
-        self, t: float, p: list, v: list, ok: list, feet: tuple, full: tuple,
+        self, t: float, p: list, v: list, ok: list, feet: tuple, xy: np.ndarray, vis: np.ndarray,
         level: list[float], leg_px: float, s: int,
     ) -> list[Step]:  # fmt: skip
         """Gait events of one frame, both legs; the steps that ended."""
         # Pelvis height for midstance and bounce: the hips seen, averaged.
-        if ok[HIP] and ok[6 + HIP]:
-            hip_y = (p[HIP][1] + p[6 + HIP][1]) / 2
+        lh, rh = LEFT.hip, RIGHT.hip
+        if ok[lh] and ok[rh]:
+            hip_y = (p[lh][1] + p[rh][1]) / 2
         else:
-            hip_y = p[HIP][1] if ok[HIP] else p[6 + HIP][1] if ok[6 + HIP] else math.nan
+            hip_y = p[lh][1] if ok[lh] else p[rh][1] if ok[rh] else math.nan
         if hip_y == hip_y:
             self._hip_lo = max(self._hip_lo, hip_y)
             self._hip_hi = min(self._hip_hi, hip_y)
         steps = []
-        for leg, o, j in _LEG_SLOTS:
+        pose = (p, v, xy, vis)  # what each stance frame keeps for the step (core.step.measure)
+        for side, j in _FEET:
             heel_y, toe_y = feet[j], feet[j + 1]
             heel_level, toe_level = level[1 + j], level[2 + j]
-            ankle_ok = ok[o + ANKLE]
-            foot_x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ankle_ok else math.nan
+            heel, ankle_ok = side.heel, ok[side.ankle]
+            foot_x = p[heel][0] if ok[heel] else p[side.ankle][0] if ankle_ok else math.nan
             frame = FootFrame(
-                t,
-                heel_y,
-                toe_y,
-                foot_x,
-                hip_y,
-                ankle_ok and (ok[o + HEEL] or ok[o + TOE]),
-                (p, v, full),
+                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (ok[heel] or ok[side.toe]), pose
             )
+            leg = side.name
             events = self._legs[leg]
             stance = events.push(frame, s, leg_px, heel_level, toe_level)
             if (
@@ -679,52 +620,8 @@ class RunAnalyzer:
     # -- per step --------------------------------------------------------------------------
 
     def _step(self, st: Stance, s: int, leg_px: float, stride_s: float | None) -> Step:
-        o = _SIDE[st.leg]
-        near = _SIDE[self.near_side or st.leg]
-
-        # Points are (x, y) tuples of floats, NaN when not seen: a step's metrics are a few
-        # dozen scalar operations, where building numpy arrays would cost more than the maths.
-        def point(pose, i: int) -> tuple[float, float]:
-            p, v = pose[0], pose[1]
-            return tuple(p[i]) if v[i] >= MIN_VIS else _MISSING
-
-        def hip(pose) -> tuple[float, float]:
-            # The near-side hip (ARCHITECTURE section 3); the other one if it is not seen.
-            h = point(pose, near + HIP)
-            return h if math.isfinite(h[0] + h[1]) else point(pose, 6 - near + HIP)
-
-        def shoulders(pose) -> tuple[float, float]:
-            p, v = pose[0], pose[1]
-            seen = [p[k + SH] for k in (0, 6) if v[k + SH] >= MIN_VIS]
-            seen = [q for q in seen if math.isfinite(q[0] + q[1])]
-            if len(seen) == 2:
-                return ((seen[0][0] + seen[1][0]) / 2, (seen[0][1] + seen[1][1]) / 2)
-            return tuple(seen[0]) if seen else _MISSING
-
-        ms = st.ms
-        ms_hip, ms_sh = hip(ms), shoulders(ms)
-
-        # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
-        # belt backward): read it at midstance off a straight line through every stance
-        # frame's offset, rather than off the one nearest frame (see core.fit).
-        # Anything measured from the stance ankle changes steadily through the stance (the
-        # ankle rides the belt backward, ~3 deg of lean per frame at 30 fps): read it at
-        # midstance off a straight line through every stance frame (see core.fit). The points
-        # of each frame are read once for the three metrics.
-        times, offsets, leans, bends = [], [], [], []
-        for fr in st.frames:
-            q = fr.pose
-            ankle, hip_q, sh = point(q, o + ANKLE), hip(q), shoulders(q)
-            times.append(fr.t)
-            offsets.append(float(hip_ankle_offset(hip_q, ankle, s, leg_px)))
-            leans.append(float(lean_deg(ankle, sh, s)))
-            bends.append(float(hip_bend_deg(ankle, hip_q, sh, s)))
-
-        def at_midstance(values: list[float]) -> float:
-            return line_at(times, values, st.midstance_t)
-
-        offset_at_midstance = at_midstance(offsets)
-        ic = st.ic
+        side = SIDES[st.leg]
+        metrics = measure(st, side, SIDES[self.near_side or st.leg], s, leg_px)
         contact = st.toe_off_t - st.contact_t
         # The step time for naming comes from each foot track's own strides (a physical foot,
         # whatever the names), so a leg that stays hidden cannot halve it.
@@ -732,9 +629,9 @@ class RunAnalyzer:
             self._track_strides.append(stride_s)
         strides = sorted(self._track_strides)
         step_s = strides[len(strides) // 2] / 2 if strides else None
+        ankle, heel, toe = side.ankle, side.heel, side.toe
         foot_vis = [
-            (fr.pose[1][o + ANKLE] + max(fr.pose[1][o + HEEL], fr.pose[1][o + TOE])) / 2
-            for fr in st.frames
+            (fr.pose[1][ankle] + max(fr.pose[1][heel], fr.pose[1][toe])) / 2 for fr in st.frames
         ]
         leg = self._namer.name(
             st.contact_t, st.leg, sum(foot_vis) / len(foot_vis), step_s, self.facing
@@ -766,27 +663,15 @@ class RunAnalyzer:
             contact_t=round(st.contact_t, 4),
             midstance_t=round(st.midstance_t, 4),
             toe_off_t=round(st.toe_off_t, 4) if st.complete else None,
-            hip_ankle_offset=_num(offset_at_midstance, 4),
-            lean_deg=_num(at_midstance(leans), 2),
-            lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
-            trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
-            hip_bend_deg=_num(
-                at_midstance(bends),
-                2,
-            ),
-            overstride=_num(overstride(hip(ic), point(ic, o + ANKLE), s, leg_px), 4),
-            knee_flexion_ic_deg=_num(
-                knee_flexion_deg(point(ic, o + HIP), point(ic, o + KNEE), point(ic, o + ANKLE)), 2
-            ),
-            bounce=_num((self._hip_lo - self._hip_hi) / leg_px, 4),
+            bounce=rounded(bounce(self._hip_lo, self._hip_hi, leg_px), 4),
             contact_time_s=(
                 round(contact, 4)
                 if st.complete and self.fps and self.fps >= MIN_FPS_CONTACT
                 else None
             ),
             cadence_spm=self.cadence_spm,
-            stance_travel=_num(st.travel, 3),
-            midstance_pose=_midstance_pose(ms, o, s, leg_px),
+            stance_travel=rounded(st.travel, 3),
+            **metrics,
         )
         # Per-step view checks, then the verdict only where the view and landmarks support it.
         judge_ = self._judge
@@ -817,25 +702,11 @@ class RunAnalyzer:
         return step
 
 
-def _midstance_pose(pose: tuple, o: int, s: int, leg_px: float) -> dict | None:
-    """The step's 33 landmarks at midstance, normalised (:func:`core.midstance.normalise`).
-
-    The feet as the tracker untangled them (the stance foot is the one the metrics used)
-    replace the pose model's labels, so the origin is the stance ankle of this step.
-    """
-    p, v, (xy, vis) = pose
-    xy, vis = xy.tolist(), vis.tolist()
-    for k, i in enumerate(_FEET_AND_LEGS):
-        xy[i], vis[i] = p[k], v[k]
-    ankle = p[o + ANKLE] if v[o + ANKLE] >= MIN_VIS else _MISSING
-    return midstance.normalise(xy, vis, ankle, s, leg_px)
-
-
 def _rough_leg(p: list, v: list) -> float:
     """A first guess of the leg length in pixels (hip to ankle), before it is measured."""
-    for o in (0, 6):
-        if min(v[o + HIP], v[o + ANKLE]) >= MIN_VIS:
-            d = math.dist(p[o + HIP], p[o + ANKLE])
+    for side in BOTH:
+        if min(v[side.hip], v[side.ankle]) >= MIN_VIS:
+            d = math.dist(p[side.hip], p[side.ankle])
             if d == d and d > 0:
                 return d
     return 100.0
@@ -844,9 +715,10 @@ def _rough_leg(p: list, v: list) -> float:
 def _feet_y(p: list, ok: list) -> tuple[float, float, float, float]:
     """Image y of the left heel, left toe, right heel, right toe (NaN where not seen)."""
     nan = math.nan
+    lh, lt, rh, rt = LEFT.heel, LEFT.toe, RIGHT.heel, RIGHT.toe
     return (
-        p[HEEL][1] if ok[HEEL] else nan, p[TOE][1] if ok[TOE] else nan,
-        p[6 + HEEL][1] if ok[6 + HEEL] else nan, p[6 + TOE][1] if ok[6 + TOE] else nan,
+        p[lh][1] if ok[lh] else nan, p[lt][1] if ok[lt] else nan,
+        p[rh][1] if ok[rh] else nan, p[rt][1] if ok[rt] else nan,
     )  # fmt: skip
 
 
@@ -863,8 +735,8 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         facing=facing,
         thresholds=thresholds,
         frame_size=(trace.width, trace.height) if trace.width and trace.height else None,
+        whole_run=True,
     )
-    analyzer._run_cadence = Cadence(recent=None, min_strides=1)
     steps: list[Step] = []
     for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
         present = not np.isnan(xy).all()
@@ -876,7 +748,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         facing=analyzer.facing,
         fps=trace.fps,
         duration_s=duration,
-        cadence=analyzer._run_cadence.spm,
+        cadence=analyzer.run_cadence_spm,
         warnings=list(trace.warnings) + _facing_warning(analyzer),
         thresholds=analyzer.thresholds,
         capture=analyzer.capture_summary(),
@@ -884,10 +756,10 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
 
 
 def _facing_warning(analyzer: RunAnalyzer) -> list[str]:
-    seen = analyzer._vote.facing
-    if analyzer.facing_setting != "auto" and seen and seen != analyzer.facing_setting:
+    seen, setting = analyzer.seen_facing, analyzer.facing_setting
+    if setting != "auto" and seen and seen != setting:
         return [
-            f"facing is set to {analyzer.facing_setting} but the runner seems to face {seen}"
+            f"facing is set to {setting} but the runner seems to face {seen}"
             " (toes point that way): steps are likely wrong"
         ]
     return []
