@@ -7,7 +7,7 @@ landmarks that matter, :mod:`core.body`) and keeps bounded state: rings of a few
 belt level and the leg length, and the current stance of each leg.
 
 Pipeline per frame: feet untangled (:mod:`core.feet`) -> leg length and belt levels -> facing
-vote (:mod:`core.facing`) -> view checks (:mod:`core.capture`) -> gait events per leg
+vote (:mod:`core.facing`) -> view checks (:mod:`core.view`) -> gait events per leg
 (:mod:`core.gait`) -> at each toe-off the step's metrics (:mod:`core.step`), its leg's name
 (:mod:`core.legs`) and verdict (:mod:`core.verdict`) -> the LED state.
 
@@ -42,12 +42,12 @@ from core.gait import (
     RollingLevels,
     Stance,
     cut_off,
-    stance_jitter,
 )
 from core.legs import LegNamer
 from core.metrics import bounce, leg_length
 from core.step import STEP_FIELDS, Step, measure, rounded
 from core.verdict import LedSmoother, Thresholds, judge
+from core.view import ViewChecks
 
 __all__ = ["STEP_FIELDS", "RunAnalyzer", "Step", "Update", "analyze_trace"]
 
@@ -78,8 +78,6 @@ TOO_SOON = 0.5
 DROP_STANCE = 0.2
 #: A person seen this long without a running step is "not running" (walking, standing).
 NOT_RUNNING_S = 4.0
-#: Pelvis x positions kept for the camera-movement check, seconds.
-DRIFT_S = 2.0
 #: How often the per-frame view checks run, per second.
 CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
@@ -160,16 +158,10 @@ class RunAnalyzer:
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float] | None] = [None, None]
-        self._hip_xs: deque = deque()
+        self._view = ViewChecks()
         self._first_seen: float | None = None
         self._steps_seen = 0
-        self._swaps = 0  # left/right label swaps since the last step
-        self._prev_feet: tuple | None = None
-        self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
         self._step_ics: deque[float] = deque(maxlen=13)  # contacts of the last steps, any leg
-        self._belt_unsteady: bool | None = None
-        #: Near foot's belt level minus the far one's, leg lengths (camera height check).
-        self.far_above: float | None = None
         if self.fps:
             self._setup(self.fps)
 
@@ -245,6 +237,11 @@ class RunAnalyzer:
         """The latest frame's landmarks ``(xy (33, 2), vis (33,))`` (all missing before one):
         the skeleton to show."""
         return self._xy, self._vis
+
+    @property
+    def far_above(self) -> float | None:
+        """The near foot's belt level minus the far one's, leg lengths (None until known)."""
+        return self._view.far_above
 
     @property
     def leg_px(self) -> float | None:
@@ -337,11 +334,8 @@ class RunAnalyzer:
         self._contacts.clear()
         self._track_strides.clear()
         self._foot_prev = [None, None]
-        self._hip_xs.clear()
-        self._prev_feet = None
-        self._belt_speeds.clear()
+        self._view.forget_runner()
         self._step_ics.clear()
-        self._belt_unsteady = None
         self._first_seen = None
         if self.fps:
             self._setup(self.fps)
@@ -395,13 +389,15 @@ class RunAnalyzer:
         self._side_vis[0] += v[LEFT.shoulder] + v[LEFT.hip] + v[LEFT.knee] + v[LEFT.ankle]
         self._side_vis[1] += v[RIGHT.shoulder] + v[RIGHT.hip] + v[RIGHT.knee] + v[RIGHT.ankle]
         if leg_px is not None:
-            self._count_swaps(p, ok, leg_px)
+            self._view.count_swaps(p, ok, leg_px)
         self._check_n += 1
         if self._check_n >= self._check_every:
             self._check_n = 0
-            self._check_feet(p, v)
+            self._view.feet(self._judge, p, v, self.frame_size)
             if leg_px is not None:
-                self._check_view(t, p, v, ok, level, leg_px)
+                self._view.body(
+                    self._judge, t, p, ok, level, leg_px, self.near_side, self.frame_size
+                )
         return level, leg_px, ok, feet
 
     def _vote_facing(self, t, p, v, ok, feet, level, leg_px) -> None:
@@ -438,79 +434,6 @@ class RunAnalyzer:
             if ears:
                 dx = p[NOSE][0] - sum(ears) / len(ears)
                 vote.add(math.copysign(1.0, dx), 0.5 * v[NOSE])
-
-    def _check_feet(self, p, v) -> None:
-        """Are the feet in the picture? (Needs no body size: with the feet cut off, the leg
-        length is never measured.)"""
-        size = self.frame_size
-        # Feet: a foot is seen when its ankle and heel or toe are visible and inside the image.
-        seen, where = False, ""
-        for side in BOTH:
-            pts = [side.ankle] + [i for i in (side.heel, side.toe) if v[i] >= capture.FOOT_VIS]
-            inside = True
-            for i in pts:
-                x, y = p[i]
-                if size and not (y < size[1] * (1 - capture.EDGE)):
-                    inside, where = False, " at the bottom"
-                elif size and not (size[0] * capture.EDGE < x < size[0] * (1 - capture.EDGE)):
-                    inside = False
-                    where = " on the left" if x <= size[0] / 2 else " on the right"
-            if len(pts) > 1 and v[side.ankle] >= capture.FOOT_VIS and inside:
-                seen = True
-        self._judge.see("feet_out_of_frame", not seen, where)
-
-    def _check_view(self, t, p, v, ok, level, leg_px) -> None:
-        """The per-frame capture checks that need the body's size (:mod:`core.capture`)."""
-        judge = self._judge
-        size = self.frame_size
-        small = capture.MIN_LEG_PX
-        if size:
-            small = max(small, capture.MIN_LEG_SHARE * max(size))
-        judge.see("runner_too_small", leg_px < small)
-        # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
-        spread = None
-        for i, j in ((LEFT.shoulder, RIGHT.shoulder), (LEFT.hip, RIGHT.hip)):
-            if ok[i] and ok[j]:
-                spread = abs(p[i][0] - p[j][0]) / leg_px
-                break
-        judge.see("not_side_on", None if spread is None else spread > capture.SIDE_SPREAD)
-        # A fixed camera keeps the pelvis within a narrow band on a treadmill.
-        hip_x = [p[i][0] for i in (LEFT.hip, RIGHT.hip) if ok[i]]
-        if hip_x:
-            xs = self._hip_xs
-            xs.append((t, sum(hip_x) / len(hip_x)))
-            while t - xs[0][0] > DRIFT_S:
-                xs.popleft()
-            drift = None
-            if t - xs[0][0] >= 0.5 * DRIFT_S:
-                pos = [x for _, x in xs]
-                drift = (max(pos) - min(pos)) / leg_px > capture.HIP_DRIFT
-            # A moving camera also adds its own motion to the belt's: the stance foot's speed
-            # then changes from step to step although the belt runs steadily.
-            flags = [f for f in (drift, self._belt_unsteady) if f is not None]
-            judge.see("camera_moving", any(flags) if flags else None)
-        # Camera height: seen from above, the far foot stands higher in the image than the near
-        # one; from the belt's height, level with it.
-        near = self.near_side
-        if near is not None:
-            j = 0 if near == "left" else 2
-            far_above = (level[1 + j] - level[3 - j]) / leg_px
-            if far_above == far_above:
-                self.far_above = far_above
-                judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
-                judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
-
-    def _count_swaps(self, p, ok, leg_px) -> None:
-        """Left/right label swaps: a frame where each foot is nearer the other's last position
-        (every frame: a swap lasts one frame)."""
-        a = p[LEFT.ankle] if ok[LEFT.ankle] else None
-        b = p[RIGHT.ankle] if ok[RIGHT.ankle] else None
-        prev, self._prev_feet = self._prev_feet, (a, b)
-        if prev and a is not None and b is not None and None not in prev:
-            pa, pb = prev
-            same = math.dist(a, pa) + math.dist(b, pb)
-            if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
-                self._swaps += 1
 
     def _events(
         self, t: float, p: list, v: list, ok: list, feet: tuple, xy: np.ndarray, vis: np.ndarray,
@@ -648,16 +571,7 @@ class RunAnalyzer:
         typical = recent[len(recent) // 2] if len(recent) >= 3 else None
         if st.complete:
             self._contacts.append(contact)
-            if contact > 0:
-                self._belt_speeds.append(st.travel / contact)
-            if len(self._belt_speeds) >= 4:
-                # Spread about the median, the largest deviation left out: one stance garbled
-                # by the pose model (or a looped file's seam) is no moving camera.
-                speeds = sorted(self._belt_speeds)
-                mid = speeds[len(speeds) // 2]
-                devs = sorted(abs(b - mid) for b in speeds)[:-1]
-                spread = sum(devs) / len(devs)
-                self._belt_unsteady = spread > capture.BELT_SPREAD * mid
+            self._view.belt_speed(st.travel, contact)
         step = Step(
             leg=leg,
             contact_t=round(st.contact_t, 4),
@@ -675,10 +589,7 @@ class RunAnalyzer:
         )
         # Per-step view checks, then the verdict only where the view and landmarks support it.
         judge_ = self._judge
-        jitter = stance_jitter(st, leg_px)
-        judge_.see("feet_blurred", None if jitter != jitter else jitter > capture.FOOT_JITTER)
-        judge_.see("labels_unstable", self._swaps > 0)
-        self._swaps = 0
+        self._view.stance(judge_, st, leg_px)
         self._step_ics.append(st.contact_t)
         spm = self._sure_cadence()
         judge_.see("slow_motion", None if spm is None else spm < capture.SLOW_SPM)

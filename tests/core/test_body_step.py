@@ -1,5 +1,5 @@
-"""The named view of the body, the step's metrics and the analyzer's public read-outs, on the
-real clip's keypoints (RTMPose, 30 fps, the runner faces image-left)."""
+"""The named view of the body, the step's metrics, the view checks and the analyzer's public
+read-outs, on the real clip's keypoints (RTMPose, 30 fps, the runner faces image-left)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import pytest
 
 from core import body, landmarks, metrics
 from core.analysis import RunAnalyzer, analyze_trace
+from core.capture import CaptureJudge
 from core.gait import FootFrame, Stance
 from core.step import STEP_FIELDS, Step, measure
+from core.view import ViewChecks
 
 
 @pytest.mark.parametrize("side", body.BOTH, ids=lambda s: s.name)
@@ -94,3 +96,42 @@ def test_a_whole_run_cadence_is_the_reports(rtm):
     report = analyze_trace(rtm)
     assert round(analyzer.run_cadence_spm, 1) == report["cadence_spm"]
     assert [s.as_dict() for s in steps] == report["steps"]
+
+
+def _points(rtm, i: int) -> tuple[list, list]:
+    idx = np.array(body.POINTS)
+    return rtm.xy[i].take(idx, axis=0).tolist(), rtm.vis[i].take(idx).tolist()
+
+
+def test_the_view_checks_see_the_feet_leave_the_bottom_of_the_picture(rtm):
+    seen, cropped = CaptureJudge(10.0), CaptureJudge(10.0)
+    checks = ViewChecks()
+    lowest = max(
+        y for i in range(0, len(rtm.t), 3) for y in (p[1] for p in _points(rtm, i)[0][:12])
+    )
+    for i in range(0, len(rtm.t), 3):
+        p, v = _points(rtm, i)
+        checks.feet(seen, p, v, (rtm.width, rtm.height))
+        checks.feet(cropped, p, v, (rtm.width, round(lowest) - 60))  # the picture ends above
+    assert "feet_out_of_frame" not in seen.codes
+    assert "feet_out_of_frame" in cropped.codes
+    assert "at the bottom" in cropped.in_force[0].message
+
+
+def test_label_swaps_between_steps_put_labels_unstable_in_force(rtm):
+    stance = _stance_of_frames(rtm, 60, 68, body.LEFT)
+    p, v = _points(rtm, 100)
+    ok = [x >= body.MIN_VIS for x in v]
+    la, ra = body.LEFT.ankle, body.RIGHT.ankle
+    assert ok[la] and ok[ra] and math.dist(p[la], p[ra]) > 0.3 * 200.0  # two feet apart
+    swapped = list(p)
+    swapped[la], swapped[ra] = p[ra], p[la]
+    in_force = {}
+    for frames in ((p, p), (p, swapped)):
+        checks, judge = ViewChecks(), CaptureJudge(10.0)
+        for _ in range(4):  # the fewest steps the judge decides on
+            for frame in frames:
+                checks.count_swaps(frame, ok, 200.0)
+            checks.stance(judge, stance, 200.0)
+        in_force[frames[1] is swapped] = "labels_unstable" in judge.codes
+    assert in_force == {False: False, True: True}
