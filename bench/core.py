@@ -1,10 +1,9 @@
 """Live analysis core: frames per second through ``RunAnalyzer.push`` and memory over 8 hours.
 
 Feeds the real treadmill clip's landmarks (RTMPose keypoints of the shared sample, converted to
-a trace) in a loop with continuous time, as the appliance would, and measures side by side:
-throughput with and without the one-euro display filter, and memory (resident size and
-Python's allocated blocks) from the first minute to the end of a simulated 8-hour session at
-30 fps (864,000 frames).
+a trace) in a loop with continuous time, as the appliance would, and measures throughput and
+memory (resident size and Python's allocated blocks) from the first minute to the end of a
+simulated 8-hour session at 30 fps (864,000 frames).
 
 Time on a shared 2-core VM swings from run to run, so the throughput is also given as CPU
 instructions per frame counted by valgrind's callgrind when it is installed: the same count
@@ -33,10 +32,10 @@ def _frames():
     return trace.fps, list(zip(trace.xy, trace.vis, strict=True))
 
 
-def _throughput(fps: float, frames, n: int, smooth: bool) -> tuple[float, float, int]:
+def _throughput(fps: float, frames, n: int) -> tuple[float, float, int]:
     """Frames per wall-clock second and per CPU second (the latter is what one core does
     when other processes share the machine), and the steps found."""
-    analyzer = RunAnalyzer(fps=fps, smooth=smooth)
+    analyzer = RunAnalyzer(fps=fps)
     steps = 0
     k = len(frames)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -52,36 +51,29 @@ def main() -> None:
     n = 36_000  # 20 minutes at 30 fps
     rounds = 5
     print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    # Rounds alternate between the two settings so a noisy neighbour hits both alike; the best
-    # round is what the code does when it has the core, the median what it did here.
-    rates: dict[bool, list[float]] = {False: [], True: []}
-    found = {}
+    # The best round is what the code does when it has the core, the median what it did here.
+    rates: list[float] = []
+    found = 0
     for _ in range(rounds):
-        for smooth in (False, True):
-            _, cpu_rate, found[smooth] = _throughput(fps, frames, n, smooth)
-            rates[smooth].append(cpu_rate)
-    labels = {
-        False: "as the appliance runs it (the pose estimator smooths)",
-        True: "plus the core's one-euro display filter",
-    }
-    for smooth in (False, True):
-        best, med = max(rates[smooth]), sorted(rates[smooth])[rounds // 2]
-        print(
-            f"RunAnalyzer.push, smooth={smooth!s:5} ({labels[smooth]}):\n"
-            f"  best of {rounds} rounds {best:8,.0f} frames/CPU-s ({1e6 / best:5.1f} us/frame,"
-            f" {best / 20_000:4.2f}x the 20,000 target), median {med:8,.0f}"
-            f" ({med / 20_000:4.2f}x); {med / fps:,.0f}x real time at {fps:g} fps;"
-            f" {found[smooth]} steps in {n} frames"
-        )
-    instructions = _instructions_per_frame(smooth=False)
+        _, cpu_rate, found = _throughput(fps, frames, n)
+        rates.append(cpu_rate)
+    best, med = max(rates), sorted(rates)[rounds // 2]
+    print(
+        f"RunAnalyzer.push:\n"
+        f"  best of {rounds} rounds {best:8,.0f} frames/CPU-s ({1e6 / best:5.1f} us/frame,"
+        f" {best / 20_000:4.2f}x the 20,000 target), median {med:8,.0f}"
+        f" ({med / 20_000:4.2f}x); {med / fps:,.0f}x real time at {fps:g} fps;"
+        f" {found} steps in {n} frames"
+    )
+    instructions = _instructions_per_frame()
     if instructions:
         print(
-            f"  instructions per frame (callgrind, smooth=False): {instructions:,.0f};"
+            f"  instructions per frame (callgrind): {instructions:,.0f};"
             f" at the 20,000 frames/s target a core must retire"
             f" {instructions * 20_000 / 1e9:.1f} G instructions/s"
         )
     total = int(8 * 3600 * fps)
-    analyzer = RunAnalyzer(fps=fps)  # with the display filter: its state is memory too
+    analyzer = RunAnalyzer(fps=fps)
     k = len(frames)
     marks = {}
     t0 = time.perf_counter()
@@ -118,11 +110,11 @@ def _rss_kib() -> int:
 _COUNT = """
 import sys
 from bench.core import _frames, _throughput
-_throughput(*_frames(), int(sys.argv[1]), sys.argv[2] == "True")
+_throughput(*_frames(), int(sys.argv[1]))
 """
 
 
-def _instructions_per_frame(smooth: bool, n: int = 3000) -> float | None:
+def _instructions_per_frame(n: int = 3000) -> float | None:
     """CPU instructions per ``push`` (callgrind: n frames minus 0 frames, same start-up)."""
     if not shutil.which("valgrind"):
         print("  (valgrind not installed: no instruction count)")
@@ -131,7 +123,7 @@ def _instructions_per_frame(smooth: bool, n: int = 3000) -> float | None:
     for frames in (0, n):
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-             sys.executable, "-c", _COUNT, str(frames), str(smooth)],
+             sys.executable, "-c", _COUNT, str(frames)],
             capture_output=True, text=True, check=False,
             cwd=Path(__file__).resolve().parents[1],
         )  # fmt: skip

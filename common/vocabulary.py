@@ -5,9 +5,9 @@ The step's words come from the analysis core, which produces them; the appliance
 and ``web`` so a new word is added in one place.
 """
 
-from core.analysis import STEP_FIELDS
 from core.facing import FACING_CHOICES, FACINGS
 from core.landmarks import LEGS
+from core.step import STEP_FIELDS
 from core.verdict import LED_STATES, REASONS, VERDICTS
 
 #: What ``sense`` is doing, as the live snapshot and ``/api/live`` say it. ``offline`` is said

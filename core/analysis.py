@@ -2,13 +2,14 @@
 
 :class:`RunAnalyzer` is the one object the appliance feeds from the camera and ``midstance
 analyze`` feeds from a trace (:func:`analyze_trace`), so live and offline results are the same
-by construction. Per frame it does a fixed, small amount of work (one filter update over the 33
-landmarks, then scalar arithmetic on the dozen that matter) and keeps bounded state: rings of
-a few seconds for the belt level and the leg length, and the current stance of each leg.
+by construction. Per frame it does a fixed, small amount of work (scalar arithmetic on the dozen
+landmarks that matter, :mod:`core.body`) and keeps bounded state: rings of a few seconds for the
+belt level and the leg length, and the current stance of each leg.
 
-Pipeline per frame: one-euro filter (:mod:`core.filters`) -> facing vote (:mod:`core.facing`)
--> leg length and belt levels -> gait events per leg (:mod:`core.gait`) -> at each toe-off the
-step's metrics (:mod:`core.metrics`) and verdict (:mod:`core.verdict`) -> the LED state.
+Pipeline per frame: feet untangled (:mod:`core.feet`) -> leg length and belt levels -> facing
+vote (:mod:`core.facing`) -> view checks (:mod:`core.view`) -> gait events per leg
+(:mod:`core.gait`) -> at each toe-off the step's metrics (:mod:`core.step`), its leg's name
+(:mod:`core.legs`) and verdict (:mod:`core.verdict`) -> the LED state.
 
 Example::
 
@@ -24,18 +25,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core import capture, landmarks, midstance
+from core import capture, landmarks
+from core.body import BOTH, LEFT, LEFT_EAR, MIN_VIS, NOSE, POINTS, RIGHT, RIGHT_EAR, SIDES
 from core.cadence import SettledCadence
 from core.capture import CaptureJudge, Problem, problem
 from core.facing import FACING_CHOICES, FacingVote, sign
 from core.feet import FootTracker
-from core.filters import OneEuroFilter
-from core.fit import line_at
 from core.gait import (
     H_ON,
     Cadence,
@@ -44,36 +43,19 @@ from core.gait import (
     RollingLevels,
     Stance,
     cut_off,
-    stance_jitter,
 )
 from core.legs import LegNamer
-from core.metrics import (
-    hip_ankle_offset,
-    hip_bend_deg,
-    knee_flexion_deg,
-    lean_deg,
-    overstride,
-    trunk_deg,
-)
-from core.verdict import LedSmoother, Thresholds, cue, judge
+from core.metrics import bounce, leg_length
+from core.step import STEP_FIELDS, Step, measure, rounded
+from core.verdict import LedSmoother, Thresholds, judge
+from core.view import ViewChecks
 
-#: Landmarks read per frame: per side shoulder, hip, knee, ankle, heel, foot_index; then the
-#: nose and ears (facing fallback).
-_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")
-_IDX = np.array(
-    [landmarks.INDEX[f"{side}_{part}"] for side in landmarks.LEGS for part in _PARTS]
-    + [landmarks.INDEX[n] for n in ("nose", "left_ear", "right_ear")]
-)
-#: Where the 12 leg points (shoulder to toe, both sides) sit among the 33 landmarks.
-_FEET_AND_LEGS = tuple(_IDX[:12].tolist())
-SH, HIP, KNEE, ANKLE, HEEL, TOE = range(6)
-NOSE, LEAR, REAR = 12, 13, 14
-_SIDE = {"left": 0, "right": 6}
-_LEG_SLOTS = (("left", 0, 0), ("right", 6, 2))  # leg, offset in the points, offset in feet
-_MISSING = (math.nan, math.nan)
+__all__ = ["STEP_FIELDS", "RunAnalyzer", "Step", "Update", "analyze_trace"]
 
-#: Visibility below which a landmark is not used.
-MIN_VIS = 0.3
+_POINTS = np.array(POINTS)  # for ndarray.take
+#: Each side with where its heel and toe heights sit in the four feet heights (:func:`_feet_y`).
+_FEET = ((LEFT, 0), (RIGHT, 2))
+
 #: Contact time needs a few frames per stance (about 8 at 30 fps): below this it is None.
 MIN_FPS_CONTACT = 25.0
 #: "running" while a step came within this many seconds.
@@ -97,63 +79,10 @@ TOO_SOON = 0.5
 DROP_STANCE = 0.2
 #: A person seen this long without a running step is "not running" (walking, standing).
 NOT_RUNNING_S = 4.0
-#: Pelvis x positions kept for the camera-movement check, seconds.
-DRIFT_S = 2.0
 #: How often the per-frame view checks run, per second.
 CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
 SURE_STEPS = 8
-
-STEP_FIELDS = (
-    "leg", "contact_t", "midstance_t", "toe_off_t", "hip_ankle_offset", "lean_deg",
-    "lean_to_deg", "trunk_deg", "hip_bend_deg", "overstride", "knee_flexion_ic_deg", "bounce",
-    "contact_time_s", "cadence_spm", "stance_travel", "verdict", "reasons", "problems",
-    "midstance_pose",
-)  # fmt: skip
-
-
-@dataclass
-class Step:
-    """One judged step: events (seconds), metrics (ARCHITECTURE section 3), verdict.
-
-    ``hip_ankle_offset``, ``overstride``, ``bounce`` in leg lengths; angles in degrees,
-    positive = forward; ``lean_deg`` at midstance, ``lean_to_deg`` at toe-off;
-    ``contact_time_s`` None below 25 fps; ``stance_travel`` the belt travel of the stance foot
-    from contact to toe-off (leg lengths); None for anything the landmarks did not allow.
-    ``verdict`` is None when the step was timed but not judged: ``problems`` then names why
-    (:mod:`core.capture` codes, or ``landmarks_unreliable`` when the step's own hip or ankle
-    was not seen). ``midstance_pose`` is the runner's 33 landmarks at midstance, normalised
-    (:mod:`core.midstance`: leg lengths, stance ankle at the origin, x forward, y up).
-    """
-
-    leg: str
-    contact_t: float
-    midstance_t: float
-    toe_off_t: float | None
-    hip_ankle_offset: float | None = None
-    lean_deg: float | None = None
-    lean_to_deg: float | None = None
-    trunk_deg: float | None = None
-    hip_bend_deg: float | None = None
-    overstride: float | None = None
-    knee_flexion_ic_deg: float | None = None
-    bounce: float | None = None
-    contact_time_s: float | None = None
-    cadence_spm: float | None = None
-    stance_travel: float | None = None
-    verdict: str | None = "good"
-    reasons: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    midstance_pose: dict | None = None
-
-    @property
-    def cue(self) -> str | None:
-        """The runner's cue for this step (None when it was good)."""
-        return cue(self.reasons)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able dict with the report's step field names (None for missing)."""
-        return asdict(self)
 
 
 @dataclass(slots=True)
@@ -169,18 +98,13 @@ class Update:
     problems: tuple = ()
 
 
-def _num(value: Any, digits: int) -> float | None:
-    value = float(value)
-    return round(value, digits) + 0.0 if math.isfinite(value) else None
-
-
 class RunAnalyzer:
     """Streaming step detection and judgement (see the module docstring).
 
     ``fps`` is the nominal frame rate (None: estimated from the timestamps); ``facing`` is
-    ``"auto"``, ``"left"`` or ``"right"``. ``smooth`` runs the one-euro filter
-    (:mod:`core.filters`) for :attr:`smoothed`, the landmarks to show; steps never use it, so
-    turn it off when the source smooths already (the pose estimator does) or nothing is shown.
+    ``"auto"``, ``"left"`` or ``"right"``; ``frame_size`` the camera frames' (width, height)
+    in pixels, for the edge checks. ``whole_run`` keeps every stride for
+    :attr:`run_cadence_spm` (a recording's report); live, only the recent ones are kept.
     """
 
     def __init__(
@@ -188,15 +112,15 @@ class RunAnalyzer:
         fps: float | None = None,
         facing: str = "auto",
         thresholds: Thresholds | None = None,
-        smooth: bool = True,
         frame_size: tuple[int, int] | None = None,
+        whole_run: bool = False,
     ):
         if facing not in FACING_CHOICES:
             raise ValueError(f"facing must be auto, left or right: {facing!r}")
         self.fps_setting = fps
         self.facing_setting = facing
         self.thresholds = thresholds or Thresholds()
-        self.smooth = smooth
+        self.whole_run = whole_run
         #: (width, height) of the camera frames in pixels, for the edge checks (None: unknown).
         self.frame_size = frame_size
         self.reset()
@@ -206,13 +130,12 @@ class RunAnalyzer:
     def reset(self) -> None:
         """Forget everything: a new session."""
         self.fps: float | None = self.fps_setting
-        self._filter = OneEuroFilter()
         self._vote = FacingVote()
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
+        # Every stride of the run, for a recording's report only (live memory stays bounded).
+        self._run_cadence = Cadence(recent=None, min_strides=1) if self.whole_run else None
         self.settled = SettledCadence()  # the runner's own rate, for a cadence target
-        # Every stride of the run, for analyze_trace's report only (live memory stays bounded).
-        self._run_cadence: Cadence | None = None
         self._led = LedSmoother()
         self._levels: RollingLevels | None = None
         self._xy, self._vis = landmarks.empty_pose()
@@ -237,16 +160,10 @@ class RunAnalyzer:
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float] | None] = [None, None]
-        self._hip_xs: deque = deque()
+        self._view = ViewChecks()
         self._first_seen: float | None = None
         self._steps_seen = 0
-        self._swaps = 0  # left/right label swaps since the last step
-        self._prev_feet: tuple | None = None
-        self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
         self._step_ics: deque[float] = deque(maxlen=13)  # contacts of the last steps, any leg
-        self._belt_unsteady: bool | None = None
-        #: Near foot's belt level minus the far one's, leg lengths (camera height check).
-        self.far_above: float | None = None
         if self.fps:
             self._setup(self.fps)
 
@@ -273,6 +190,12 @@ class RunAnalyzer:
         return self.facing_setting if self.facing_setting != "auto" else self._vote.facing
 
     @property
+    def seen_facing(self) -> str | None:
+        """The facing the runner's motion and shape showed (even with a fixed setting), else
+        None: a report warns when it contradicts the setting."""
+        return self._vote.facing
+
+    @property
     def near_side(self) -> str | None:
         """The runner's side facing the camera: ``"left"``, ``"right"`` or None.
 
@@ -293,6 +216,12 @@ class RunAnalyzer:
         return None if spm is None else round(spm, 1)
 
     @property
+    def run_cadence_spm(self) -> float | None:
+        """Cadence over every stride pushed so far, steps/min, unrounded (None before the first
+        stride, or without ``whole_run``)."""
+        return None if self._run_cadence is None else self._run_cadence.spm
+
+    @property
     def problems(self) -> tuple[Problem, ...]:
         """The capture problems in force now (:class:`core.capture.Problem`)."""
         return self._judge.in_force
@@ -306,9 +235,15 @@ class RunAnalyzer:
         return self._judge.run_summary(extra)
 
     @property
-    def smoothed(self) -> tuple[np.ndarray, np.ndarray]:
-        """The latest filtered landmarks ``(xy (33, 2), vis (33,))``."""
+    def pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """The latest frame's landmarks ``(xy (33, 2), vis (33,))`` (all missing before one):
+        the skeleton to show."""
         return self._xy, self._vis
+
+    @property
+    def far_above(self) -> float | None:
+        """The near foot's belt level minus the far one's, leg lengths (None until known)."""
+        return self._view.far_above
 
     @property
     def leg_px(self) -> float | None:
@@ -340,32 +275,23 @@ class RunAnalyzer:
             return self._absent(t)
         if type(xy) is not np.ndarray or type(vis) is not np.ndarray:
             xy, vis = np.asarray(xy, dtype=float), np.asarray(vis, dtype=float)
-        p = xy.take(_IDX, axis=0).tolist()
-        if all(x != x for x, _ in p):  # every landmark we use is NaN: nobody there
+        p = xy.take(_POINTS, axis=0).tolist()
+        if p[0][0] != p[0][0] and all(x != x for x, _ in p):  # all NaN: nobody there
             return self._absent(t)
         if self._last_seen is not None and t - self._last_seen > ABSENT_RESET_S:
             self._forget_runner()
         if self._first_seen is None:
             self._first_seen = t
         self._last_seen = t
-        # Events and metrics use the raw landmarks: at 30 fps one frame of filter lag moves the
-        # stance ankle ~0.09 leg lengths with the belt, as much as the hip-behind threshold.
-        # The filtered landmarks are for showing (the setup view's skeleton).
-        if self.smooth:
-            self._filter.scale = self.leg_px or 1.0
-            self._xy = self._filter(t, xy)
-        else:
-            self._xy = xy
-        self._vis = vis
-        v = vis.take(_IDX).tolist()
         # The whole pose rides along with each frame for the step's midstance figure, by
-        # reference (as ``_xy`` is): callers hand over a new array per frame.
-        full = (xy, vis)
-        steps = self._frame(t, p, v, full) if self._levels is not None else []
+        # reference: callers hand over a new array per frame.
+        self._xy, self._vis = xy, vis
+        v = vis.take(_POINTS).tolist()
+        steps = self._frame(t, p, v, xy, vis) if self._levels is not None else []
         # Reliable: the near hip, knee and ankle are seen (shoulders only add the lean), as a
         # moving average over ~0.5 s with hysteresis so one bad frame does not flash the LED.
-        near = _SIDE[self.near_side or "left"]
-        seen = min(v[near + HIP], v[near + KNEE], v[near + ANKLE]) >= MIN_VIS
+        near = SIDES[self.near_side or "left"]
+        seen = min(v[near.hip], v[near.knee], v[near.ankle]) >= MIN_VIS
         self._seen_avg += (seen - self._seen_avg) * min(1.0, 2.0 / (self.fps or 30.0))
         self._reliable = self._seen_avg >= (0.3 if self._reliable else 0.6)
         reliable = self._reliable
@@ -399,7 +325,6 @@ class RunAnalyzer:
     def _forget_runner(self) -> None:
         """A new person may be in front of the camera: re-learn facing, size and belt level."""
         self._vote.reset()
-        self._filter.reset()
         self._side_vis = [0.0, 0.0]
         self._side_frames = 0
         for legs in self._legs.values():
@@ -411,17 +336,14 @@ class RunAnalyzer:
         self._contacts.clear()
         self._track_strides.clear()
         self._foot_prev = [None, None]
-        self._hip_xs.clear()
-        self._prev_feet = None
-        self._belt_speeds.clear()
+        self._view.forget_runner()
         self._step_ics.clear()
-        self._belt_unsteady = None
         self._first_seen = None
         if self.fps:
             self._setup(self.fps)
 
-    def _frame(self, t: float, p: list, v: list, full: tuple) -> list[Step]:
-        raw = (t, p, v, full)
+    def _frame(self, t: float, p: list, v: list, xy: np.ndarray, vis: np.ndarray) -> list[Step]:
+        raw = (t, p, v, xy, vis)
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
         level, leg_px, ok, feet = self._measure(t, p, v)
@@ -444,7 +366,7 @@ class RunAnalyzer:
         if self._warmup:
             self._warmup.append(raw)
             return self._replay(level, leg_px, s)
-        return self._events(t, p, v, ok, feet, full, level, leg_px, s)
+        return self._events(t, p, v, ok, feet, xy, vis, level, leg_px, s)
 
     def _replay(self, level: list[float], leg_px: float, s: int) -> list[Step]:
         """The warm-up's frames (and the current one, last), now that the body and the belt
@@ -454,12 +376,12 @@ class RunAnalyzer:
         self._feet.reset()
         steps: list[Step] = []
         while self._warmup:
-            t, p, v, full = self._warmup.popleft()
+            t, p, v, xy, vis = self._warmup.popleft()
             legs = self._legs
             on_belt = (legs["left"].contact is not None, legs["right"].contact is not None)
             p, v = self._feet.untangle(t, p, v, leg_px, on_belt)
             ok = [vi >= MIN_VIS for vi in v]
-            steps += self._events(t, p, v, ok, _feet_y(p, ok), full, level, leg_px, s)
+            steps += self._events(t, p, v, ok, _feet_y(p, ok), xy, vis, level, leg_px, s)
         return steps
 
     def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
@@ -469,30 +391,32 @@ class RunAnalyzer:
         levels = self._levels
         assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
-        best = (
-            0 if min(v[HIP], v[KNEE], v[ANKLE]) >= min(v[6 + HIP], v[6 + KNEE], v[6 + ANKLE]) else 6
-        )
+        left = min(v[LEFT.hip], v[LEFT.knee], v[LEFT.ankle])
+        right = min(v[RIGHT.hip], v[RIGHT.knee], v[RIGHT.ankle])
+        best, seen = (LEFT, left) if left >= right else (RIGHT, right)
         leg_len = math.nan
-        if min(v[best + HIP], v[best + KNEE], v[best + ANKLE]) >= MIN_VIS:
-            (hx, hy), (kx, ky), (ax, ay) = p[best + HIP], p[best + KNEE], p[best + ANKLE]
-            leg_len = math.hypot(hx - kx, hy - ky) + math.hypot(kx - ax, ky - ay)
-        ok = [vi >= MIN_VIS for vi in v]
+        if seen >= MIN_VIS:
+            leg_len = leg_length(p[best.hip], p[best.knee], p[best.ankle])
+        min_vis = MIN_VIS
+        ok = [vi >= min_vis for vi in v]
         feet = _feet_y(p, ok)
         level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
         if self._vote.facing is None:
             self._vote_facing(t, p, v, ok, feet, level, leg_px)
         self._side_frames += 1
-        self._side_vis[0] += v[SH] + v[HIP] + v[KNEE] + v[ANKLE]
-        self._side_vis[1] += v[6 + SH] + v[6 + HIP] + v[6 + KNEE] + v[6 + ANKLE]
+        self._side_vis[0] += v[LEFT.shoulder] + v[LEFT.hip] + v[LEFT.knee] + v[LEFT.ankle]
+        self._side_vis[1] += v[RIGHT.shoulder] + v[RIGHT.hip] + v[RIGHT.knee] + v[RIGHT.ankle]
         if leg_px is not None:
-            self._count_swaps(p, ok, leg_px)
+            self._view.count_swaps(p, ok, leg_px)
         self._check_n += 1
         if self._check_n >= self._check_every:
             self._check_n = 0
-            self._check_feet(p, v)
+            self._view.feet(self._judge, p, v, self.frame_size)
             if leg_px is not None:
-                self._check_view(t, p, v, ok, level, leg_px)
+                self._view.body(
+                    self._judge, t, p, ok, level, leg_px, self.near_side, self.frame_size
+                )
         return level, leg_px, ok, feet
 
     def _vote_facing(self, t, p, v, ok, feet, level, leg_px) -> None:
@@ -502,8 +426,9 @@ class RunAnalyzer:
         fixed facing, so a report can warn when the setting looks wrong."""
         vote = self._vote
         heights, speeds = [math.inf, math.inf], [math.nan, math.nan]
-        for j, o in ((0, 0), (1, 6)):
-            x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ok[o + ANKLE] else math.nan
+        for j, side in enumerate(BOTH):
+            heel, ankle = side.heel, side.ankle
+            x = p[heel][0] if ok[heel] else p[ankle][0] if ok[ankle] else math.nan
             prev, self._foot_prev[j] = self._foot_prev[j], (t, x)
             if leg_px is None or x != x or prev is None or not t > prev[0]:
                 continue
@@ -518,116 +443,42 @@ class RunAnalyzer:
         j = 0 if heights[0] <= heights[1] else 1
         if heights[j] < H_ON / 2 and 1.0 < abs(speeds[j]) < 20.0:
             vote.add_motion(-math.copysign(1.0, speeds[j]))
-        for o in (0, 6):
-            if ok[o + HEEL] and ok[o + TOE]:
-                dx = p[o + TOE][0] - p[o + HEEL][0]
-                vote.add(math.copysign(1.0, dx), min(v[o + HEEL], v[o + TOE]))
+        for side in BOTH:
+            heel, toe = side.heel, side.toe
+            if ok[heel] and ok[toe]:
+                dx = p[toe][0] - p[heel][0]
+                vote.add(math.copysign(1.0, dx), min(v[heel], v[toe]))
         if ok[NOSE]:
-            ears = [p[i][0] for i in (LEAR, REAR) if ok[i]]
+            ears = [p[i][0] for i in (LEFT_EAR, RIGHT_EAR) if ok[i]]
             if ears:
                 dx = p[NOSE][0] - sum(ears) / len(ears)
                 vote.add(math.copysign(1.0, dx), 0.5 * v[NOSE])
 
-    def _check_feet(self, p, v) -> None:
-        """Are the feet in the picture? (Needs no body size: with the feet cut off, the leg
-        length is never measured.)"""
-        size = self.frame_size
-        # Feet: a foot is seen when its ankle and heel or toe are visible and inside the image.
-        seen, where = False, ""
-        for o in (0, 6):
-            pts = [o + ANKLE] + [i for i in (o + HEEL, o + TOE) if v[i] >= capture.FOOT_VIS]
-            inside = True
-            for i in pts:
-                x, y = p[i]
-                if size and not (y < size[1] * (1 - capture.EDGE)):
-                    inside, where = False, " at the bottom"
-                elif size and not (size[0] * capture.EDGE < x < size[0] * (1 - capture.EDGE)):
-                    inside = False
-                    where = " on the left" if x <= size[0] / 2 else " on the right"
-            if len(pts) > 1 and v[o + ANKLE] >= capture.FOOT_VIS and inside:
-                seen = True
-        self._judge.see("feet_out_of_frame", not seen, where)
-
-    def _check_view(self, t, p, v, ok, level, leg_px) -> None:
-        """The per-frame capture checks that need the body's size (:mod:`core.capture`)."""
-        judge = self._judge
-        size = self.frame_size
-        small = capture.MIN_LEG_PX
-        if size:
-            small = max(small, capture.MIN_LEG_SHARE * max(size))
-        judge.see("runner_too_small", leg_px < small)
-        # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
-        spread = None
-        for i in (SH, HIP):
-            if ok[i] and ok[6 + i]:
-                spread = abs(p[i][0] - p[6 + i][0]) / leg_px
-                break
-        judge.see("not_side_on", None if spread is None else spread > capture.SIDE_SPREAD)
-        # A fixed camera keeps the pelvis within a narrow band on a treadmill.
-        hip_x = [p[i][0] for i in (HIP, 6 + HIP) if ok[i]]
-        if hip_x:
-            xs = self._hip_xs
-            xs.append((t, sum(hip_x) / len(hip_x)))
-            while t - xs[0][0] > DRIFT_S:
-                xs.popleft()
-            drift = None
-            if t - xs[0][0] >= 0.5 * DRIFT_S:
-                pos = [x for _, x in xs]
-                drift = (max(pos) - min(pos)) / leg_px > capture.HIP_DRIFT
-            # A moving camera also adds its own motion to the belt's: the stance foot's speed
-            # then changes from step to step although the belt runs steadily.
-            flags = [f for f in (drift, self._belt_unsteady) if f is not None]
-            judge.see("camera_moving", any(flags) if flags else None)
-        # Camera height: seen from above, the far foot stands higher in the image than the near
-        # one; from the belt's height, level with it.
-        near = self.near_side
-        if near is not None:
-            j = 0 if near == "left" else 2
-            far_above = (level[1 + j] - level[3 - j]) / leg_px
-            if far_above == far_above:
-                self.far_above = far_above
-                judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
-                judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
-
-    def _count_swaps(self, p, ok, leg_px) -> None:
-        """Left/right label swaps: a frame where each foot is nearer the other's last position
-        (every frame: a swap lasts one frame)."""
-        a, b = (p[ANKLE] if ok[ANKLE] else None), (p[6 + ANKLE] if ok[6 + ANKLE] else None)
-        prev, self._prev_feet = self._prev_feet, (a, b)
-        if prev and a is not None and b is not None and None not in prev:
-            pa, pb = prev
-            same = math.dist(a, pa) + math.dist(b, pb)
-            if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
-                self._swaps += 1
-
     def _events(
-        self, t: float, p: list, v: list, ok: list, feet: tuple, full: tuple,
+        self, t: float, p: list, v: list, ok: list, feet: tuple, xy: np.ndarray, vis: np.ndarray,
         level: list[float], leg_px: float, s: int,
     ) -> list[Step]:  # fmt: skip
         """Gait events of one frame, both legs; the steps that ended."""
         # Pelvis height for midstance and bounce: the hips seen, averaged.
-        if ok[HIP] and ok[6 + HIP]:
-            hip_y = (p[HIP][1] + p[6 + HIP][1]) / 2
+        lh, rh = LEFT.hip, RIGHT.hip
+        if ok[lh] and ok[rh]:
+            hip_y = (p[lh][1] + p[rh][1]) / 2
         else:
-            hip_y = p[HIP][1] if ok[HIP] else p[6 + HIP][1] if ok[6 + HIP] else math.nan
+            hip_y = p[lh][1] if ok[lh] else p[rh][1] if ok[rh] else math.nan
         if hip_y == hip_y:
             self._hip_lo = max(self._hip_lo, hip_y)
             self._hip_hi = min(self._hip_hi, hip_y)
         steps = []
-        for leg, o, j in _LEG_SLOTS:
+        pose = (p, v, xy, vis)  # what each stance frame keeps for the step (core.step.measure)
+        for side, j in _FEET:
             heel_y, toe_y = feet[j], feet[j + 1]
             heel_level, toe_level = level[1 + j], level[2 + j]
-            ankle_ok = ok[o + ANKLE]
-            foot_x = p[o + HEEL][0] if ok[o + HEEL] else p[o + ANKLE][0] if ankle_ok else math.nan
+            heel, ankle_ok = side.heel, ok[side.ankle]
+            foot_x = p[heel][0] if ok[heel] else p[side.ankle][0] if ankle_ok else math.nan
             frame = FootFrame(
-                t,
-                heel_y,
-                toe_y,
-                foot_x,
-                hip_y,
-                ankle_ok and (ok[o + HEEL] or ok[o + TOE]),
-                (p, v, full),
+                t, heel_y, toe_y, foot_x, hip_y, ankle_ok and (ok[heel] or ok[side.toe]), pose
             )
+            leg = side.name
             events = self._legs[leg]
             stance = events.push(frame, s, leg_px, heel_level, toe_level)
             if (
@@ -711,52 +562,8 @@ class RunAnalyzer:
     # -- per step --------------------------------------------------------------------------
 
     def _step(self, st: Stance, s: int, leg_px: float, stride_s: float | None) -> Step:
-        o = _SIDE[st.leg]
-        near = _SIDE[self.near_side or st.leg]
-
-        # Points are (x, y) tuples of floats, NaN when not seen: a step's metrics are a few
-        # dozen scalar operations, where building numpy arrays would cost more than the maths.
-        def point(pose, i: int) -> tuple[float, float]:
-            p, v = pose[0], pose[1]
-            return tuple(p[i]) if v[i] >= MIN_VIS else _MISSING
-
-        def hip(pose) -> tuple[float, float]:
-            # The near-side hip (ARCHITECTURE section 3); the other one if it is not seen.
-            h = point(pose, near + HIP)
-            return h if math.isfinite(h[0] + h[1]) else point(pose, 6 - near + HIP)
-
-        def shoulders(pose) -> tuple[float, float]:
-            p, v = pose[0], pose[1]
-            seen = [p[k + SH] for k in (0, 6) if v[k + SH] >= MIN_VIS]
-            seen = [q for q in seen if math.isfinite(q[0] + q[1])]
-            if len(seen) == 2:
-                return ((seen[0][0] + seen[1][0]) / 2, (seen[0][1] + seen[1][1]) / 2)
-            return tuple(seen[0]) if seen else _MISSING
-
-        ms = st.ms
-        ms_hip, ms_sh = hip(ms), shoulders(ms)
-
-        # The hip-over-ankle offset changes steadily through the stance (the ankle rides the
-        # belt backward): read it at midstance off a straight line through every stance
-        # frame's offset, rather than off the one nearest frame (see core.fit).
-        # Anything measured from the stance ankle changes steadily through the stance (the
-        # ankle rides the belt backward, ~3 deg of lean per frame at 30 fps): read it at
-        # midstance off a straight line through every stance frame (see core.fit). The points
-        # of each frame are read once for the three metrics.
-        times, offsets, leans, bends = [], [], [], []
-        for fr in st.frames:
-            q = fr.pose
-            ankle, hip_q, sh = point(q, o + ANKLE), hip(q), shoulders(q)
-            times.append(fr.t)
-            offsets.append(float(hip_ankle_offset(hip_q, ankle, s, leg_px)))
-            leans.append(float(lean_deg(ankle, sh, s)))
-            bends.append(float(hip_bend_deg(ankle, hip_q, sh, s)))
-
-        def at_midstance(values: list[float]) -> float:
-            return line_at(times, values, st.midstance_t)
-
-        offset_at_midstance = at_midstance(offsets)
-        ic = st.ic
+        side = SIDES[st.leg]
+        metrics = measure(st, side, SIDES[self.near_side or st.leg], s, leg_px)
         contact = st.toe_off_t - st.contact_t
         # The step time for naming comes from each foot track's own strides (a physical foot,
         # whatever the names), so a leg that stays hidden cannot halve it.
@@ -764,9 +571,9 @@ class RunAnalyzer:
             self._track_strides.append(stride_s)
         strides = sorted(self._track_strides)
         step_s = strides[len(strides) // 2] / 2 if strides else None
+        ankle, heel, toe = side.ankle, side.heel, side.toe
         foot_vis = [
-            (fr.pose[1][o + ANKLE] + max(fr.pose[1][o + HEEL], fr.pose[1][o + TOE])) / 2
-            for fr in st.frames
+            (fr.pose[1][ankle] + max(fr.pose[1][heel], fr.pose[1][toe])) / 2 for fr in st.frames
         ]
         leg = self._namer.name(
             st.contact_t, st.leg, sum(foot_vis) / len(foot_vis), step_s, self.facing
@@ -783,49 +590,25 @@ class RunAnalyzer:
         typical = recent[len(recent) // 2] if len(recent) >= 3 else None
         if st.complete:
             self._contacts.append(contact)
-            if contact > 0:
-                self._belt_speeds.append(st.travel / contact)
-            if len(self._belt_speeds) >= 4:
-                # Spread about the median, the largest deviation left out: one stance garbled
-                # by the pose model (or a looped file's seam) is no moving camera.
-                speeds = sorted(self._belt_speeds)
-                mid = speeds[len(speeds) // 2]
-                devs = sorted(abs(b - mid) for b in speeds)[:-1]
-                spread = sum(devs) / len(devs)
-                self._belt_unsteady = spread > capture.BELT_SPREAD * mid
+            self._view.belt_speed(st.travel, contact)
         step = Step(
             leg=leg,
             contact_t=round(st.contact_t, 4),
             midstance_t=round(st.midstance_t, 4),
             toe_off_t=round(st.toe_off_t, 4) if st.complete else None,
-            hip_ankle_offset=_num(offset_at_midstance, 4),
-            lean_deg=_num(at_midstance(leans), 2),
-            lean_to_deg=_num(lean_deg(point(st.to, o + ANKLE), shoulders(st.to), s), 2),
-            trunk_deg=_num(trunk_deg(ms_hip, ms_sh, s), 2),
-            hip_bend_deg=_num(
-                at_midstance(bends),
-                2,
-            ),
-            overstride=_num(overstride(hip(ic), point(ic, o + ANKLE), s, leg_px), 4),
-            knee_flexion_ic_deg=_num(
-                knee_flexion_deg(point(ic, o + HIP), point(ic, o + KNEE), point(ic, o + ANKLE)), 2
-            ),
-            bounce=_num((self._hip_lo - self._hip_hi) / leg_px, 4),
+            bounce=rounded(bounce(self._hip_lo, self._hip_hi, leg_px), 4),
             contact_time_s=(
                 round(contact, 4)
                 if st.complete and self.fps and self.fps >= MIN_FPS_CONTACT
                 else None
             ),
             cadence_spm=self.cadence_spm,
-            stance_travel=_num(st.travel, 3),
-            midstance_pose=_midstance_pose(ms, o, s, leg_px),
+            stance_travel=rounded(st.travel, 3),
+            **metrics,
         )
         # Per-step view checks, then the verdict only where the view and landmarks support it.
         judge_ = self._judge
-        jitter = stance_jitter(st, leg_px)
-        judge_.see("feet_blurred", None if jitter != jitter else jitter > capture.FOOT_JITTER)
-        judge_.see("labels_unstable", self._swaps > 0)
-        self._swaps = 0
+        self._view.stance(judge_, st, leg_px)
         self._step_ics.append(st.contact_t)
         spm = self._sure_cadence()
         judge_.see("slow_motion", None if spm is None else spm < capture.SLOW_SPM)
@@ -852,25 +635,11 @@ class RunAnalyzer:
         return step
 
 
-def _midstance_pose(pose: tuple, o: int, s: int, leg_px: float) -> dict | None:
-    """The step's 33 landmarks at midstance, normalised (:func:`core.midstance.normalise`).
-
-    The feet as the tracker untangled them (the stance foot is the one the metrics used)
-    replace the pose model's labels, so the origin is the stance ankle of this step.
-    """
-    p, v, (xy, vis) = pose
-    xy, vis = xy.tolist(), vis.tolist()
-    for k, i in enumerate(_FEET_AND_LEGS):
-        xy[i], vis[i] = p[k], v[k]
-    ankle = p[o + ANKLE] if v[o + ANKLE] >= MIN_VIS else _MISSING
-    return midstance.normalise(xy, vis, ankle, s, leg_px)
-
-
 def _rough_leg(p: list, v: list) -> float:
     """A first guess of the leg length in pixels (hip to ankle), before it is measured."""
-    for o in (0, 6):
-        if min(v[o + HIP], v[o + ANKLE]) >= MIN_VIS:
-            d = math.dist(p[o + HIP], p[o + ANKLE])
+    for side in BOTH:
+        if min(v[side.hip], v[side.ankle]) >= MIN_VIS:
+            d = math.dist(p[side.hip], p[side.ankle])
             if d == d and d > 0:
                 return d
     return 100.0
@@ -879,9 +648,10 @@ def _rough_leg(p: list, v: list) -> float:
 def _feet_y(p: list, ok: list) -> tuple[float, float, float, float]:
     """Image y of the left heel, left toe, right heel, right toe (NaN where not seen)."""
     nan = math.nan
+    lh, lt, rh, rt = LEFT.heel, LEFT.toe, RIGHT.heel, RIGHT.toe
     return (
-        p[HEEL][1] if ok[HEEL] else nan, p[TOE][1] if ok[TOE] else nan,
-        p[6 + HEEL][1] if ok[6 + HEEL] else nan, p[6 + TOE][1] if ok[6 + TOE] else nan,
+        p[lh][1] if ok[lh] else nan, p[lt][1] if ok[lt] else nan,
+        p[rh][1] if ok[rh] else nan, p[rt][1] if ok[rt] else nan,
     )  # fmt: skip
 
 
@@ -897,10 +667,9 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         fps=trace.fps,
         facing=facing,
         thresholds=thresholds,
-        smooth=False,
         frame_size=(trace.width, trace.height) if trace.width and trace.height else None,
+        whole_run=True,
     )
-    analyzer._run_cadence = Cadence(recent=None, min_strides=1)
     steps: list[Step] = []
     for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
         present = not np.isnan(xy).all()
@@ -912,7 +681,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         facing=analyzer.facing,
         fps=trace.fps,
         duration_s=duration,
-        cadence=analyzer._run_cadence.spm,
+        cadence=analyzer.run_cadence_spm,
         warnings=list(trace.warnings) + _facing_warning(analyzer),
         thresholds=analyzer.thresholds,
         capture=analyzer.capture_summary(),
@@ -920,10 +689,10 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
 
 
 def _facing_warning(analyzer: RunAnalyzer) -> list[str]:
-    seen = analyzer._vote.facing
-    if analyzer.facing_setting != "auto" and seen and seen != analyzer.facing_setting:
+    seen, setting = analyzer.seen_facing, analyzer.facing_setting
+    if setting != "auto" and seen and seen != setting:
         return [
-            f"facing is set to {analyzer.facing_setting} but the runner seems to face {seen}"
+            f"facing is set to {setting} but the runner seems to face {seen}"
             " (toes point that way): steps are likely wrong"
         ]
     return []

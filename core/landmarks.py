@@ -1,8 +1,9 @@
-"""BlazePose's 33 body landmarks: names, order and the groups the analysis uses.
+"""BlazePose's 33 body landmarks: names, order and the skeleton's edges.
 
 A pose frame is two arrays: ``xy`` of shape (33, 2), pixels of the source frame with y down
 (NaN where a landmark is missing), and ``vis`` of shape (33,), visibility in 0..1 (0 where
-missing). The order is BlazePose's, so index ``i`` always means ``NAMES[i]``.
+missing). The order is BlazePose's, so index ``i`` always means ``NAMES[i]``. The dozen the
+analysis reads each frame, named by side, are in :mod:`core.body`.
 """
 
 from __future__ import annotations
@@ -32,15 +33,6 @@ COUNT = len(NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 
 LEGS = ("left", "right")
-
-#: Landmarks a leg is judged from, per side.
-LEG_POINTS: dict[str, dict[str, int]] = {
-    side: {
-        part: INDEX[f"{side}_{part}"]
-        for part in ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")
-    }
-    for side in LEGS
-}
 
 #: Skeleton edges for drawing (setup view, terminal): pairs of indices.
 EDGES: tuple[tuple[int, int], ...] = tuple(

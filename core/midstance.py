@@ -41,24 +41,20 @@ def normalise(
     ax, ay = float(ankle[0]), float(ankle[1])
     if not (math.isfinite(ax + ay) and s and leg_px and math.isfinite(leg_px) and leg_px > 0):
         return None
-    # Plain floats in one pass, rounded by scaling (``round(x, n)`` is exact but costs ~20x
-    # more): this runs for every step, inside the core's per-frame budget.
+    # Plain floats, rounded by scaling (``round(x, n)`` is exact but costs ~20x more), in list
+    # comprehensions: this runs for every step, inside the core's per-frame budget.
     k = 10.0**DIGITS
     scale = k / leg_px
     floor = math.floor
-    points: list[list[float] | None] = []
-    seen: list[float] = []
-    for (x, y), v in zip(xy, vis, strict=True):
-        if not 0.0 <= v <= 1.0:  # NaN and out-of-range visibilities
-            v = 1.0 if v > 1.0 else 0.0
-        if v < MIN_VIS or x - x or y - y:  # x - x is 0.0 unless x is NaN or infinite
-            points.append(None)
-        else:
-            points.append(
-                [floor(s * (x - ax) * scale + 0.5) / k, floor((ay - y) * scale + 0.5) / k]
-            )
-        seen.append(floor(v * 100.0 + 0.5) / 100.0)
-    return {"xy": points, "vis": seen}
+    # NaN and out-of-range visibilities: clipped to 0..1, NaN as 0.
+    vis = [v if 0.0 <= v <= 1.0 else 1.0 if v > 1.0 else 0.0 for v in vis]
+    points = [
+        None  # x - x is 0.0 unless x is NaN or infinite
+        if v < MIN_VIS or x - x or y - y
+        else [floor(s * (x - ax) * scale + 0.5) / k, floor((ay - y) * scale + 0.5) / k]
+        for (x, y), v in zip(xy, vis, strict=True)
+    ]
+    return {"xy": points, "vis": [floor(v * 100.0 + 0.5) / 100.0 for v in vis]}
 
 
 def is_pose(value: Any) -> bool:

@@ -19,7 +19,6 @@ as a frame still being written by a live recorder and dropped with a warning in
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -308,10 +307,3 @@ def write_trace(path: str | os.PathLike | IO[str], trace: Trace) -> None:
                 w.write(t, None, None)
             else:
                 w.write(t, xy, vis)
-
-
-def dumps(trace: Trace) -> str:
-    """The trace as one string (for tests and small pipes)."""
-    buf = io.StringIO()
-    write_trace(buf, trace)
-    return buf.getvalue()

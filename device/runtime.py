@@ -216,13 +216,7 @@ class Sense:
     def _new_analyzer(self):
         from core.analysis import RunAnalyzer
 
-        # The skeleton shown in the setup view needs steady landmarks; the pose estimator's
-        # own one-euro filter (MediaPipe's) already gives them, and filtering twice would only
-        # add lag and cost. Steps are judged from the unfiltered landmarks either way.
-        smooth = not getattr(self.estimator, "smooth", False)
-        return RunAnalyzer(
-            fps=self.fps_hint, facing=self.facing, thresholds=self.thresholds, smooth=smooth
-        )
+        return RunAnalyzer(fps=self.fps_hint, facing=self.facing, thresholds=self.thresholds)
 
     @staticmethod
     def _new_stats():
@@ -599,7 +593,7 @@ class Sense:
         if self._frame_size is None:
             return None
         try:
-            xy, vis = self.analyzer.smoothed
+            xy, vis = self.analyzer.pose
         except Exception:
             return None
         if xy is None:

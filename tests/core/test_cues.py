@@ -178,7 +178,7 @@ def test_the_verdict_uses_the_target_once_settled():
 def run(trace, thresholds: Thresholds, settle_s: float) -> tuple[list, RunAnalyzer]:
     """The live analyzer over a real trace frame by frame (as ``analyze_trace`` feeds it),
     its settled cadence over a ``settle_s`` window."""
-    analyzer = RunAnalyzer(fps=trace.fps, thresholds=thresholds, smooth=False,
+    analyzer = RunAnalyzer(fps=trace.fps, thresholds=thresholds,
                            frame_size=(trace.width, trace.height))  # fmt: skip
     analyzer.settled = SettledCadence(settle_s=settle_s)
     steps = []

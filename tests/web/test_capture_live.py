@@ -72,8 +72,6 @@ class Replay(FrameSource):
 class TraceEstimator:
     """The trace's landmarks as the pose estimator's results, frame by frame."""
 
-    smooth = True  # the trace is what the core gets; nothing to filter for the skeleton
-
     def __init__(self, xy, vis):
         self.xy, self.vis, self.i = xy, vis, 0
 

@@ -1,0 +1,148 @@
+"""The view checks: can steps be judged from what the camera shows? (:mod:`core.capture` codes)
+
+:class:`ViewChecks` looks at each frame's points (:mod:`core.body`) and at each finished stance,
+and tells a :class:`core.capture.CaptureJudge` what it saw: the feet in the picture, the
+runner's size, a side-on view, a still camera at a fitting height, stable left/right labels and
+sharp feet. The judge weighs that evidence over time and says which problems are in force.
+
+Example::
+
+    checks = ViewChecks()
+    checks.feet(judge, p, v, frame_size=(720, 1280))      # a few times a second
+    checks.body(judge, t, p, ok, levels, leg_px, near_side="left", frame_size=(720, 1280))
+    checks.count_swaps(p, ok, leg_px)                      # every frame
+    checks.stance(judge, stance, leg_px)                   # every step
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from core import capture
+from core.body import BOTH, LEFT, RIGHT
+from core.capture import CaptureJudge
+from core.gait import Stance, stance_jitter
+
+#: Pelvis x positions kept for the camera-movement check, seconds.
+DRIFT_S = 2.0
+
+
+class ViewChecks:
+    """The view checks' memory of the recent frames and stances (see the module docstring).
+
+    ``far_above`` is the near foot's belt level minus the far one's, in leg lengths (None
+    until both are known): the camera height check reads it.
+    """
+
+    def __init__(self) -> None:
+        self.far_above: float | None = None
+        self._swaps = 0  # left/right label swaps since the last step
+        self.forget_runner()
+
+    def forget_runner(self) -> None:
+        """A new person may be in front of the camera: forget their position and speed."""
+        self._hip_xs: deque[tuple[float, float]] = deque()
+        self._prev_feet: tuple | None = None
+        self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
+        self._belt_unsteady: bool | None = None
+
+    def feet(
+        self, judge: CaptureJudge, p: list, v: list, frame_size: tuple[int, int] | None
+    ) -> None:
+        """Are the feet in the picture? (Needs no body size: with the feet cut off, the leg
+        length is never measured.)"""
+        size = frame_size
+        # Feet: a foot is seen when its ankle and heel or toe are visible and inside the image.
+        seen, where = False, ""
+        for side in BOTH:
+            pts = [side.ankle] + [i for i in (side.heel, side.toe) if v[i] >= capture.FOOT_VIS]
+            inside = True
+            for i in pts:
+                x, y = p[i]
+                if size and not (y < size[1] * (1 - capture.EDGE)):
+                    inside, where = False, " at the bottom"
+                elif size and not (size[0] * capture.EDGE < x < size[0] * (1 - capture.EDGE)):
+                    inside = False
+                    where = " on the left" if x <= size[0] / 2 else " on the right"
+            if len(pts) > 1 and v[side.ankle] >= capture.FOOT_VIS and inside:
+                seen = True
+        judge.see("feet_out_of_frame", not seen, where)
+
+    def body(
+        self, judge: CaptureJudge, t: float, p: list, ok: list, level: list[float],
+        leg_px: float, near_side: str | None, frame_size: tuple[int, int] | None,
+    ) -> None:  # fmt: skip
+        """The checks that need the body's size: the runner's size in the picture, a side-on
+        view, a still camera and its height. ``level`` is the analyzer's rolling levels (leg
+        length, then the belt level of the left heel, left toe, right heel, right toe)."""
+        size = frame_size
+        small = capture.MIN_LEG_PX
+        if size:
+            small = max(small, capture.MIN_LEG_SHARE * max(size))
+        judge.see("runner_too_small", leg_px < small)
+        # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
+        spread = None
+        for i, j in ((LEFT.shoulder, RIGHT.shoulder), (LEFT.hip, RIGHT.hip)):
+            if ok[i] and ok[j]:
+                spread = abs(p[i][0] - p[j][0]) / leg_px
+                break
+        judge.see("not_side_on", None if spread is None else spread > capture.SIDE_SPREAD)
+        # A fixed camera keeps the pelvis within a narrow band on a treadmill.
+        hip_x = [p[i][0] for i in (LEFT.hip, RIGHT.hip) if ok[i]]
+        if hip_x:
+            xs = self._hip_xs
+            xs.append((t, sum(hip_x) / len(hip_x)))
+            while t - xs[0][0] > DRIFT_S:
+                xs.popleft()
+            drift = None
+            if t - xs[0][0] >= 0.5 * DRIFT_S:
+                pos = [x for _, x in xs]
+                drift = (max(pos) - min(pos)) / leg_px > capture.HIP_DRIFT
+            # A moving camera also adds its own motion to the belt's: the stance foot's speed
+            # then changes from step to step although the belt runs steadily.
+            flags = [f for f in (drift, self._belt_unsteady) if f is not None]
+            judge.see("camera_moving", any(flags) if flags else None)
+        # Camera height: seen from above, the far foot stands higher in the image than the near
+        # one; from the belt's height, level with it.
+        if near_side is not None:
+            j = 0 if near_side == "left" else 2
+            far_above = (level[1 + j] - level[3 - j]) / leg_px
+            if far_above == far_above:
+                self.far_above = far_above
+                judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
+                judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
+
+    def count_swaps(self, p: list, ok: list, leg_px: float) -> None:
+        """Left/right label swaps: a frame where each foot is nearer the other's last position
+        (every frame: a swap lasts one frame)."""
+        a = p[LEFT.ankle] if ok[LEFT.ankle] else None
+        b = p[RIGHT.ankle] if ok[RIGHT.ankle] else None
+        prev, self._prev_feet = self._prev_feet, (a, b)
+        if prev and a is not None and b is not None and None not in prev:
+            pa, pb = prev
+            same = math.dist(a, pa) + math.dist(b, pb)
+            if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
+                self._swaps += 1
+
+    def belt_speed(self, travel: float, contact: float) -> None:
+        """A whole stance's belt speed (``travel`` leg lengths in ``contact`` seconds): a
+        moving camera adds its own motion, so the speed changes from step to step."""
+        if contact > 0:
+            self._belt_speeds.append(travel / contact)
+        if len(self._belt_speeds) >= 4:
+            # Spread about the median, the largest deviation left out: one stance garbled
+            # by the pose model (or a looped file's seam) is no moving camera.
+            speeds = sorted(self._belt_speeds)
+            mid = speeds[len(speeds) // 2]
+            devs = sorted(abs(b - mid) for b in speeds)[:-1]
+            spread = sum(devs) / len(devs)
+            self._belt_unsteady = spread > capture.BELT_SPREAD * mid
+
+    def stance(self, judge: CaptureJudge, st: Stance, leg_px: float) -> None:
+        """The checks of a step: the stance foot steady on the belt (not blurred), and the
+        left/right labels steady since the last step."""
+        jitter = stance_jitter(st, leg_px)
+        judge.see("feet_blurred", None if jitter != jitter else jitter > capture.FOOT_JITTER)
+        judge.see("labels_unstable", self._swaps > 0)
+        self._swaps = 0
