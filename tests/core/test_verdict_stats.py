@@ -14,6 +14,8 @@ from core.errors import ConfigError
 from core.stats import SessionStats, series, summarize
 from core.verdict import LED_STATES, LedSmoother, Thresholds, cue, judge
 
+from .conftest import run_live
+
 
 def test_thresholds_round_trip_and_describe():
     th = Thresholds.from_dict({"offset_warn": -0.04, "lean_warn_deg": 14})
@@ -85,9 +87,7 @@ def test_led_majority_with_hysteresis():
 
 
 def test_led_is_deterministic(rtm):
-    from tests.core.test_robust import run
-
-    assert run(rtm)[1] == run(rtm)[1]
+    assert run_live(rtm)[1] == run_live(rtm)[1]
 
 
 def _steps(n, rate=3.0, seed=1):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.trace import read_trace
-from tests.pose.conftest import clip, midstance, shared_data
+from tests.conftest import CLIP, midstance, shared_data
 
 
 def no_person_video(path, frames: int = 20):
@@ -28,7 +28,7 @@ def no_person_video(path, frames: int = 20):
 @pytest.mark.slow
 def test_pose_writes_a_trace_of_every_frame(models_dir, tmp_path):
     out = tmp_path / "run.jsonl"
-    done = midstance("pose", str(clip()), "--out", str(out), "--model", "lite")
+    done = midstance("pose", str(CLIP), "--out", str(out), "--model", "lite")
     assert done.returncode == 0, done.stderr
     trace = read_trace(out)
     assert (len(trace), trace.width, trace.height, trace.fps) == (360, 720, 1280, 30.0)
@@ -42,7 +42,7 @@ def test_pose_writes_a_trace_of_every_frame(models_dir, tmp_path):
 @pytest.mark.slow
 def test_analyze_a_video(models_dir, tmp_path):
     out = tmp_path / "report.json"
-    done = midstance("analyze", str(clip()), "--json", str(out))
+    done = midstance("analyze", str(CLIP), "--json", str(out))
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text())
     assert report["facing"] == "left"
@@ -100,7 +100,7 @@ def test_no_person_gives_an_empty_trace_and_a_warning(models_dir, tmp_path):
 @pytest.mark.parametrize("command", ["pose", "analyze"])
 def test_bad_video_is_one_line_and_exit_2(models_dir, tmp_path, content, message, command):
     video = tmp_path / "bad.mp4"
-    video.write_bytes(clip().read_bytes()[:700_000] if content is None else content)
+    video.write_bytes(CLIP.read_bytes()[:700_000] if content is None else content)
     args = ["--out", str(tmp_path / "t.jsonl")] if command == "pose" else []
     done = midstance(command, str(video), *args, timeout=120)
     assert done.returncode == 2
@@ -110,7 +110,7 @@ def test_bad_video_is_one_line_and_exit_2(models_dir, tmp_path, content, message
 
 def test_missing_models_is_one_line_and_exit_2(tmp_path):
     done = midstance(
-        "pose", str(clip()), "--out", str(tmp_path / "t.jsonl"), "--models-dir", str(tmp_path),
+        "pose", str(CLIP), "--out", str(tmp_path / "t.jsonl"), "--models-dir", str(tmp_path),
         timeout=120,
     )  # fmt: skip
     assert done.returncode == 2 and done.stderr.count("\n") == 1
