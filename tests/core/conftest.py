@@ -3,39 +3,48 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.analysis import RunAnalyzer
 from core.trace import Trace
+from tests.conftest import shared_data
 from tests.core.convert import fukuchi_trace, rtmpose_trace
 
-
-def shared_data() -> Path:
-    """The shared data folder beside the repository root (read-only real data)."""
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-
-
-CLIP = "treadmill_side_30fps"
+CLIP_NAME = "treadmill_side_30fps"  # the real clip's files in the shared data: NAME.*
 
 
 @pytest.fixture(scope="session")
 def rtm() -> Trace:
     """RTMPose keypoints of the real treadmill clip as a trace (30 fps, faces image-left)."""
-    return rtmpose_trace(shared_data() / f"{CLIP}.rtmpose26.json")
+    return rtmpose_trace(shared_data() / f"{CLIP_NAME}.rtmpose26.json")
 
 
 @pytest.fixture(scope="session")
 def contacts() -> dict:
     """The hand annotation of the clip's gait events."""
-    return json.loads((shared_data() / f"{CLIP}.contacts.json").read_text())
+    return json.loads((shared_data() / f"{CLIP_NAME}.contacts.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def fukuchi() -> Trace:
     """Fukuchi 2017 RBDS001 treadmill run at 2.5 m/s, 150 Hz, projected to a side view."""
     return fukuchi_trace(shared_data() / "fukuchi2017" / "RBDS001runT25markers.txt")
+
+
+def run_live(trace: Trace, analyzer: RunAnalyzer | None = None, **kw) -> tuple[list, list[str]]:
+    """The trace pushed frame by frame through a live analyzer, as ``sense`` does (a frame
+    without a pose as None): the steps (as dicts) and the LED state at every frame. ``kw`` go
+    to a new :class:`RunAnalyzer` when none is given."""
+    analyzer = analyzer or RunAnalyzer(fps=trace.fps, **kw)
+    steps, leds = [], []
+    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
+        present = not np.isnan(xy).all()
+        update = analyzer.push(t, xy if present else None, vis if present else None)
+        steps += [s.as_dict() for s in update.steps]
+        leds.append(update.led)
+    return steps, leds
 
 
 def resample(trace: Trace, fps: float) -> Trace:

@@ -6,28 +6,22 @@ Needs the model files that `make test` provisions (`make models`); fails loudly 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.analysis import analyze_trace
 from core.trace import read_trace
+from tests.conftest import CLIP, midstance, shared_data
 
-from .conftest import CLIP, shared_data
+from .conftest import CLIP_NAME
 from .test_realdata import CADENCE_GT, hit_rate
 
 
 @pytest.fixture(scope="module")
 def blazepose_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("bp") / "clip.jsonl"
-    midstance = Path(sys.executable).parent / "midstance"
-    r = subprocess.run(
-        [str(midstance), "pose", str(shared_data() / f"{CLIP}.mp4"), "--out", str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    r = midstance("pose", CLIP, "--out", out, timeout=600)
     assert r.returncode == 0, r.stderr
     return analyze_trace(read_trace(out))
 
@@ -58,7 +52,7 @@ def test_blazepose_metrics_match_the_joints_marked_by_eye(blazepose_report):
     # The near (left) leg's joint centres marked by eye at every near midstance and contact
     # (treadmill_side_30fps.joints.json, no pose model): our medians over the judged near steps
     # within 0.04 L (hip-ankle offset, overstride), 2 deg (lean) and 4 deg (knee at contact).
-    joints = json.loads((shared_data() / f"{CLIP}.joints.json").read_text())["derived"]
+    joints = json.loads((shared_data() / f"{CLIP_NAME}.joints.json").read_text())["derived"]
     eye = {
         "hip_ankle_offset": joints["summary"]["hip_ankle_offset_ms"]["median"],
         "overstride": joints["summary"]["overstride_ic"]["median"],

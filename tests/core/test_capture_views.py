@@ -12,9 +12,6 @@ from core.analysis import analyze_trace
 from core.trace import read_trace
 from corpus.__main__ import main as build_corpus
 from midstance.cli import main as midstance
-from tests.pose import conftest as pose
-
-models_dir = pose.models_dir  # the provisioned model files (a fixture)
 
 
 @pytest.fixture(scope="module")

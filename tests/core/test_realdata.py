@@ -9,9 +9,10 @@ import pytest
 from core.analysis import RunAnalyzer, analyze_trace
 from core.report import validate_report
 from core.trace import read_trace, write_trace
+from tests.conftest import shared_data
 from tests.core.convert import read_markers
 
-from .conftest import shared_data
+from .conftest import run_live
 
 CADENCE_GT = 168.9  # steps/min, measured from raw pixels by the clip's author (+/- 0.5)
 
@@ -94,12 +95,7 @@ def test_live_and_offline_give_identical_steps(rtm, rtm_report, tmp_path):
     write_trace(path, rtm)
     trace = read_trace(path)  # what a live recording leaves on disk
     live = RunAnalyzer(fps=trace.fps)
-    steps, leds = [], []
-    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
-        present = not np.isnan(xy).all()
-        update = live.push(t, xy if present else None, vis if present else None)
-        steps += [s.as_dict() for s in update.steps]
-        leds.append(update.led)
+    steps, leds = run_live(trace, live)
     steps += [s.as_dict() for s in live.finish()]  # the end of the input: open stances
     offline = analyze_trace(trace)["steps"]
     assert steps == offline

@@ -7,26 +7,16 @@ import numpy as np
 import pytest
 
 from core import landmarks
-from core.analysis import RunAnalyzer, analyze_trace
+from core.analysis import analyze_trace
 from core.trace import Trace
+from tests.conftest import shared_data
 from tests.core.convert import fukuchi_trace
 
-from .conftest import resample, shared_data, transform
+from .conftest import resample, transform
+from .conftest import run_live as run
 
 IX = landmarks.INDEX
 GT = 168.9
-
-
-def run(trace: Trace, **kw) -> tuple[list, list[str]]:
-    """Steps (as dicts) and the LED state at every frame."""
-    analyzer = RunAnalyzer(fps=trace.fps, **kw)
-    steps, leds = [], []
-    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
-        present = not np.isnan(xy).all()
-        u = analyzer.push(t, xy if present else None, vis if present else None)
-        steps += [s.as_dict() for s in u.steps]
-        leds.append(u.led)
-    return steps, leds
 
 
 def copy(trace: Trace) -> Trace:

@@ -14,6 +14,8 @@ from core.errors import ConfigError
 from core.stats import SessionStats, series, summarize
 from core.verdict import LED_STATES, LedSmoother, Thresholds, cue, judge
 
+from .conftest import run_live
+
 
 def test_thresholds_round_trip_and_describe():
     th = Thresholds.from_dict({"offset_warn": -0.04, "lean_warn_deg": 14})
@@ -42,23 +44,38 @@ def test_bad_thresholds_name_the_key(bad, named):
         Thresholds.from_dict(bad)
 
 
-def test_judge_levels_reasons_and_cue():
-    good = {"hip_ankle_offset": 0.02, "lean_deg": 6, "hip_bend_deg": 2, "overstride": 0.15,
-            "cadence_spm": 172}  # fmt: skip
-    assert judge(good) == ("good", [])
-    assert cue([]) is None
-    warn = dict(good, hip_ankle_offset=-0.08)
+GOOD = {"hip_ankle_offset": 0.02, "lean_deg": 6, "hip_bend_deg": 2, "overstride": 0.15,
+        "cadence_spm": 172}  # fmt: skip
+
+
+def test_judge_levels_and_reasons():
+    assert judge(GOOD) == ("good", [])
+    warn = dict(GOOD, hip_ankle_offset=-0.08)
     assert judge(warn) == ("warn", ["hip_behind"])
-    bad = dict(good, hip_ankle_offset=-0.2, hip_bend_deg=30, overstride=0.33)
+    bad = dict(GOOD, hip_ankle_offset=-0.2, hip_bend_deg=30, overstride=0.33)
     verdict, reasons = judge(bad)
     assert verdict == "bad" and reasons == ["hip_behind", "hip_bend", "overstride"]
+
+
+def test_cue_speaks_to_the_first_reason_and_is_silent_without_one():
+    assert cue([]) is None
+    reasons = judge(dict(GOOD, hip_ankle_offset=-0.2, hip_bend_deg=30, overstride=0.33))[1]
     assert cue(reasons) == "Hip behind the foot at midstance: lean from the ankles"
-    # Missing metrics are not judged; an upright runner with hips over the ankles is good.
+
+
+def test_missing_metrics_are_not_judged():
+    # an upright runner with hips over the ankles is good
     assert judge({"hip_ankle_offset": 0.0, "lean_deg": 0.5}) == ("good", [])
-    assert judge(dict(good, lean_deg=-5))[1] == ["lean_back"]
-    assert judge(dict(good, cadence_spm=130)) == ("warn", ["low_cadence"])
+
+
+def test_leaning_back_is_a_reason():
+    assert judge(dict(GOOD, lean_deg=-5))[1] == ["lean_back"]
+
+
+def test_low_cadence_warns_at_the_configured_threshold():
+    assert judge(dict(GOOD, cadence_spm=130)) == ("warn", ["low_cadence"])
     strict = Thresholds(cadence_low_spm=175)
-    assert judge(good, strict)[1] == ["low_cadence"]
+    assert judge(GOOD, strict)[1] == ["low_cadence"]
 
 
 def test_led_majority_with_hysteresis():
@@ -85,9 +102,7 @@ def test_led_majority_with_hysteresis():
 
 
 def test_led_is_deterministic(rtm):
-    from tests.core.test_robust import run
-
-    assert run(rtm)[1] == run(rtm)[1]
+    assert run_live(rtm)[1] == run_live(rtm)[1]
 
 
 def _steps(n, rate=3.0, seed=1):

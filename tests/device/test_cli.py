@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -16,29 +15,8 @@ import pytest
 
 from common import snapshot
 from common.store import Store
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def midstance(*args, **kw):
-    return [sys.executable, "-m", "midstance", *map(str, args)]
-
-
-def run(*args, input=None, timeout=120, env=None):
-    return subprocess.run(
-        midstance(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO,
-        input=input, env=env,
-    )  # fmt: skip
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.conftest import REPO, command, free_port, wait_for
+from tests.conftest import midstance as run
 
 
 def open_session(state_dir, min_steps):
@@ -59,7 +37,7 @@ def test_sigkill_mid_session_then_restart(tmp_path, clip, models_dir):
     state, rundir = tmp_path / "state", tmp_path / "run"
     args = ["sense", "--source", clip, "--loop", "--realtime", "--led", "mock",
             "--state-dir", state, "--run-dir", rundir]  # fmt: skip
-    first = subprocess.Popen(midstance(*args), cwd=REPO, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(command(*args), cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: open_session(state, 8), 60, "a session with steps")
         killed_at = time.time()
@@ -75,7 +53,7 @@ def test_sigkill_mid_session_then_restart(tmp_path, clip, models_dir):
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(30)
     env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
-    second = subprocess.Popen(midstance(*args), cwd=REPO, stderr=subprocess.PIPE, text=True,
+    second = subprocess.Popen(command(*args), cwd=REPO, stderr=subprocess.PIPE, text=True,
                               env=env)  # fmt: skip
     try:
         messages = [notify.recv(256).decode()]
@@ -118,7 +96,7 @@ def test_missing_model_is_one_line_and_shows_a_fault(tmp_path, clip):
     assert "pose_detection.tflite: missing" in snap["fault"]
 
 
-def test_missing_video_and_bad_options(tmp_path):
+def test_a_missing_video_is_one_line(tmp_path):
     proc = run("sense", "--source", tmp_path / "nope.mp4", "--led", "mock",
                "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
     assert proc.returncode == 2
@@ -126,6 +104,9 @@ def test_missing_video_and_bad_options(tmp_path):
         proc.stderr.strip()
         == f"midstance sense: error: {tmp_path / 'nope.mp4'}: no such video file"
     )
+
+
+def test_max_frames_must_be_positive(tmp_path):
     proc = run("sense", "--led", "mock", "--max-frames", "0",
                "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r")  # fmt: skip
     assert proc.returncode == 2 and "--max-frames must be positive" in proc.stderr
@@ -138,13 +119,18 @@ def test_fast_run_with_max_frames(tmp_path, clip, models_dir):
     assert "midstance sense: 90 frames" in proc.stderr, proc.stderr
 
 
-def test_set_pin(tmp_path):
+def test_set_pin_stores_only_a_hash(tmp_path):
     proc = run("set-pin", "--state-dir", tmp_path, input="4821\n")
     assert proc.returncode == 0, proc.stderr
     store = Store.in_dir(tmp_path)
     assert store.check_pin("4821") and not store.check_pin("4822")
     raw = (tmp_path / "midstance.sqlite3").read_bytes()
     assert b"4821" not in raw  # hashed, never in clear
+
+
+def test_set_pin_refuses_a_bad_pin_and_keeps_the_old_one(tmp_path):
+    assert run("set-pin", "--state-dir", tmp_path, input="4821\n").returncode == 0
+    store = Store.in_dir(tmp_path)
     proc = run("set-pin", "--state-dir", tmp_path, input="12a\n")
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
@@ -205,17 +191,11 @@ def test_doctor_changes_nothing(tmp_path, clip, models_dir):
     assert list(rundir.iterdir()) == []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_demo_serves_the_page_while_judging(tmp_path, models_dir):
     port = free_port()
     proc = subprocess.Popen(
-        midstance("demo", "--port", port, "--duration", 10, "--state-dir", tmp_path / "s",
+        command("demo", "--port", port, "--duration", 10, "--state-dir", tmp_path / "s",
                   "--run-dir", tmp_path / "r"),
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -248,7 +228,7 @@ def test_demo_serves_the_page_while_judging(tmp_path, models_dir):
 def test_no_camera_shows_a_fault_and_keeps_running(tmp_path, models_dir):
     rundir = tmp_path / "r"
     proc = subprocess.Popen(
-        midstance("sense", "--source", "camera", "--led", "mock", "--duration", 20,
+        command("sense", "--source", "camera", "--led", "mock", "--duration", 20,
                   "--state-dir", tmp_path / "s", "--run-dir", rundir),
         cwd=REPO, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

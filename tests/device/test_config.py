@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from core.errors import ConfigError
 from core.verdict import Thresholds
 from device.config import SCHEMA, defaults, load_config
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO, midstance
 
 
 def test_example_file_documents_every_default():
@@ -72,10 +68,9 @@ def test_missing_file(tmp_path):
 def test_cli_reports_a_bad_config_in_one_line(tmp_path, clip):
     path = tmp_path / "config.toml"
     path.write_text('[led]\nred_pin = "x"\n')
-    proc = subprocess.run(
-        [sys.executable, "-m", "midstance", "sense", "--config", str(path), "--source", str(clip),
-         "--state-dir", str(tmp_path / "s"), "--run-dir", str(tmp_path / "r"), "--led", "mock"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+    proc = midstance(
+        "sense", "--config", path, "--source", clip, "--state-dir", tmp_path / "s",
+        "--run-dir", tmp_path / "r", "--led", "mock", timeout=60,
     )  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip() == (

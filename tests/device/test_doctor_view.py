@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 from common import snapshot
 from core.capture import problem
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import midstance
 
 
 def doctor(tmp_path, clip, models_dir):
-    return subprocess.run(
-        [sys.executable, "-m", "midstance", "doctor", "--led", "mock", "--source", str(clip),
-         "--models-dir", str(models_dir), "--state-dir", str(tmp_path / "s"),
-         "--run-dir", str(tmp_path / "r")],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
+    return midstance(
+        "doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
+        "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r", timeout=120,
     )  # fmt: skip
 
 

@@ -13,36 +13,36 @@ import pytest
 
 from core.trace import retime, write_trace
 from midstance.cli import main
+from tests.conftest import shared_data
 from tests.core.convert import rtmpose_trace
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-TRUTH = DATA / "treadmill_side_30fps.contacts.json"
+TRUTH = shared_data() / "treadmill_side_30fps.contacts.json"
 
 
 @pytest.fixture(scope="module")
-def clip():
+def trace():
     """The real clip's RTMPose keypoints as a 30 fps trace."""
-    return rtmpose_trace(DATA / "treadmill_side_30fps.rtmpose26.json")
+    return rtmpose_trace(shared_data() / "treadmill_side_30fps.rtmpose26.json")
 
 
 @pytest.fixture(scope="module")
-def slow(clip):
+def slow(trace):
     """The clip as a slow-motion export: the same frames played at 15 fps (times doubled)."""
-    return dataclasses.replace(clip, t=clip.t * 2.0, fps=15.0)
+    return dataclasses.replace(trace, t=trace.t * 2.0, fps=15.0)
 
 
 @pytest.fixture()
-def corpus(tmp_path, clip, slow) -> Path:
+def corpus(tmp_path, trace, slow) -> Path:
     """A folder: the clip trace and its truth; the slow-motion copy whose truth says it was
     filmed at 30 fps; a trace without truth."""
     d = tmp_path / "corpus"
     d.mkdir()
-    write_trace(d / "clip_rtmpose.trace.jsonl", clip)
+    write_trace(d / "clip_rtmpose.trace.jsonl", trace)
     shutil.copy(TRUTH, d / "clip_rtmpose.contacts.json")
     write_trace(d / "clip_slowmo.trace.jsonl", slow)
     truth = json.loads(TRUTH.read_text())
     (d / "clip_slowmo.contacts.json").write_text(json.dumps({**truth, "capture_fps": 30}))
-    write_trace(d / "unlabelled.trace.jsonl", clip)
+    write_trace(d / "unlabelled.trace.jsonl", trace)
     return d
 
 
@@ -111,8 +111,8 @@ def test_command_line_capture_fps_for_items_without_it(corpus, tmp_path, capsys)
     assert items[0]["cadence_spm"] == items[1]["cadence_spm"]
 
 
-def test_analyze_capture_fps_gives_the_original_cadence(slow, clip, tmp_path, capsys):
-    write_trace(tmp_path / "clip.jsonl", clip)
+def test_analyze_capture_fps_gives_the_original_cadence(slow, trace, tmp_path, capsys):
+    write_trace(tmp_path / "clip.jsonl", trace)
     write_trace(tmp_path / "slow.jsonl", slow)
     reports = {}
     for name, extra in (("clip", []), ("slow", ["--capture-fps", "30"]), ("raw", [])):
@@ -202,19 +202,17 @@ def test_typo_in_an_option_is_a_usage_error(corpus, capsys):
     assert exc.value.code == 2
 
 
-def test_retime_keeps_landmarks(slow, clip):
+def test_retime_keeps_landmarks(slow, trace):
     real = retime(slow, 30)
-    assert real.fps == 30 and real.t == pytest.approx(clip.t)
-    assert np.array_equal(real.xy, clip.xy, equal_nan=True) and real.header["file_fps"] == 15
+    assert real.fps == 30 and real.t == pytest.approx(trace.t)
+    assert np.array_equal(real.xy, trace.xy, equal_nan=True) and real.header["file_fps"] == 15
 
 
-def test_eval_runs_a_real_video_through_the_pose_model(tmp_path, models_dir, capsys):
+def test_eval_runs_a_real_video_through_the_pose_model(tmp_path, clip, models_dir, capsys):
     # the one video in these tests: the committed clip (12 s, ~5 s through the full model)
     d = tmp_path / "videos"
     d.mkdir()
-    (d / "clip.mp4").symlink_to(
-        Path(__file__).resolve().parents[2] / "device/sample/treadmill_side_30fps.mp4"
-    )
+    (d / "clip.mp4").symlink_to(clip)
     shutil.copy(TRUTH, d / "clip.contacts.json")
     out = tmp_path / "eval.json"
     rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import configparser
 import subprocess
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO
+
 UNITS = ("midstance.target", "midstance-sense.service", "midstance-web.service")
 EXEC = "/opt/midstance/.venv/bin/midstance"
 

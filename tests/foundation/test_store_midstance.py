@@ -10,6 +10,8 @@ from common.store import POSE_COLUMN, SCHEMA_VERSION, STEP_COLUMNS, Store
 from core import landmarks
 from core.midstance import normalise, typical
 
+from .conftest import downgrade, schema_of
+
 
 def pose(shift: float = 0.0) -> dict:
     """A normalised pose from made-up pixels: leg 200 px, runner facing -x (s = -1)."""
@@ -92,19 +94,12 @@ def test_a_version_2_store_gains_the_pose_column_in_place(tmp_path):
     sid = store.start_session(1.0)
     store.add_steps(sid, [step("good", with_pose=False)] * 2)
     store.close()
-    # make it a version 2 file: without the column, as schema 2 shipped
-    db = sqlite3.connect(path)
-    db.execute(f"ALTER TABLE steps DROP COLUMN {POSE_COLUMN}")
-    db.execute("PRAGMA user_version = 2")
-    db.commit()
-    db.close()
+    downgrade(path, POSE_COLUMN, 2)
 
     store = Store(path)
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    columns = [r[1] for r in db.execute("PRAGMA table_info(steps)")]
+    version, columns = schema_of(path)
+    assert version == SCHEMA_VERSION == 4
     assert columns[-1] == POSE_COLUMN
-    db.close()
     assert len(store.steps(sid)) == 2 and store.midstance_poses(sid) == []
     store.add_steps(sid, [step("warn", -0.1)])
     assert [g["hip_ankle_offset"] for g in store.midstance_poses(sid)] == [-0.1]

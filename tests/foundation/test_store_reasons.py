@@ -3,9 +3,9 @@ place to a version 3 file without losing a row."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from common.store import SCHEMA_VERSION, STEP_COLUMNS, Store
+
+from .conftest import downgrade, schema_of
 
 
 def step(verdict, reasons=None, **kw):
@@ -33,17 +33,12 @@ def test_a_version_3_store_gains_the_reasons_column_in_place(tmp_path):
     sid = store.start_session(1.0)
     store.add_steps(sid, [step("warn"), step("good")])
     store.close()
-    db = sqlite3.connect(path)  # make it a version 3 file: no reasons column, as 3 shipped
-    db.execute("ALTER TABLE steps DROP COLUMN reasons")
-    db.execute("PRAGMA user_version = 3")
-    db.commit()
-    db.close()
+    downgrade(path, "reasons", 3)
 
     store = Store(path)
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    assert [r[1] for r in db.execute("PRAGMA table_info(steps)")][-1] == "reasons"
-    db.close()
+    version, columns = schema_of(path)
+    assert version == SCHEMA_VERSION == 4
+    assert columns[-1] == "reasons"
     old = store.steps(sid)
     assert [s["verdict"] for s in old] == ["warn", "good"] and [s["reasons"] for s in old] == [
         [],

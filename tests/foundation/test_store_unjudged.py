@@ -125,9 +125,15 @@ def test_unjudged_steps_are_stored_and_counted(tmp_path):
     assert store.step_arrays(sid, ["verdict", "problems"])["problems"][1] == ["feet_out_of_frame"]
     # timed all the same: contact times and cadence are kept for the unjudged steps
     assert all(r["contact_t"] == 1.0 and r["cadence_spm"] == 170.0 for r in rows)
+
+
+def test_an_unknown_verdict_is_refused_and_nothing_is_stored(tmp_path):
+    store = Store.in_dir(tmp_path)
+    sid = store.start_session(1000.0, facing="left")
+    store.add_steps(sid, [step("good"), step(None, problems=["feet_out_of_frame"]), step("bad")])
     with pytest.raises(ValueError, match="verdict"):
         store.add_steps(sid, [step("great")])
-    assert store.session(sid)["steps"] == 4
+    assert store.session(sid)["steps"] == 3
 
 
 def test_only_unjudged_steps_have_no_good_share(tmp_path):
@@ -138,12 +144,19 @@ def test_only_unjudged_steps_have_no_good_share(tmp_path):
     assert s["steps"] == 3 and s["unjudged"] == 3 and s["good_share"] is None
 
 
-def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
-    path = tmp_path / "midstance.sqlite3"
-    before = old_store(path)
+@pytest.fixture
+def migrated(tmp_path):
+    """A version 1 store file opened, and so migrated, by today's store; yields the store and
+    the rows the old file held."""
+    before = old_store(tmp_path / "midstance.sqlite3")
+    store = Store(tmp_path / "midstance.sqlite3")
+    yield store, before
+    store.close()
 
-    store = Store(path)
-    db = sqlite3.connect(path)
+
+def test_a_version_1_store_is_migrated_on_open_keeping_every_row(migrated, tmp_path):
+    _, before = migrated
+    db = sqlite3.connect(tmp_path / "midstance.sqlite3")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
     # every old row is there, column for column (new columns appended with their defaults)
@@ -157,7 +170,9 @@ def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
     assert index is not None
     db.close()
 
-    # the store reads the old rows as before ...
+
+def test_a_migrated_store_reads_the_old_rows_as_before(migrated):
+    store, _ = migrated
     s = store.session(1)
     assert (s["steps"], s["good"], s["warn"], s["bad"], s["unjudged"]) == (3, 2, 1, 0, 0)
     assert s["summary"] == {"cadence_spm": 170.0} and s["good_share"] == pytest.approx(2 / 3)
@@ -166,16 +181,23 @@ def test_a_version_1_store_is_migrated_on_open_keeping_every_row(tmp_path):
     assert rows[1]["hip_ankle_offset"] == -0.08 and rows[2]["toe_off_t"] is None
     assert all(r["problems"] == [] for r in rows) and set(STEP_COLUMNS) <= set(rows[0])
     assert store.settings() == {"facing": "left"} and store.has_pin()
-    # ... and now takes unjudged steps, into the session left open by the old version too
+
+
+def test_a_migrated_store_takes_unjudged_steps_into_the_session_left_open(migrated):
+    store, _ = migrated
     store.add_steps(2, [step(None, problems=["feet_out_of_frame"])])
     s = store.session(2)
     assert (s["steps"], s["bad"], s["unjudged"]) == (2, 1, 1)
     assert store.steps(2)[-1]["verdict"] is None
-    # deleting a session still takes its steps with it (the foreign key survived the rebuild)
+
+
+def test_deleting_a_session_of_a_migrated_store_takes_its_steps(migrated):
+    # the foreign key survived the rebuild of the steps table
+    store, _ = migrated
+    assert len(store.steps(1)) == 3 and len(store.steps(2)) == 1
     store.end_session(2, 400.0, "reset")
     assert store.prune(keep_days=0, keep_sessions=0, now=10_000.0) == 2
     assert store.steps(1) == [] and store.steps(2) == []
-    store.close()
 
 
 def test_migration_runs_once_and_reopening_changes_nothing(tmp_path):

@@ -1,31 +1,19 @@
-"""Fixtures for the pose tests: the real clip, the provisioned models, MediaPipe's reference."""
+"""Fixtures for the pose tests: our pipeline and MediaPipe's reference on the real clip."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from device.pose import PoseEstimator, models
+from device.pose import PoseEstimator
 from device.video import VideoReader
+from tests.conftest import CLIP, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 REF_PYTHON = REPO / ".venv-ref" / "bin" / "python"
-CLIP = "treadmill_side_30fps.mp4"
-
-
-def shared_data() -> Path:
-    """The shared data folder beside the repository root (read-only real data)."""
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-
-
-def clip() -> Path:
-    """The real treadmill clip: 720x1280, 30 fps, 360 frames, runner facing image-left."""
-    return shared_data() / CLIP
 
 
 def torso_lengths(xy: np.ndarray) -> np.ndarray:
@@ -35,23 +23,13 @@ def torso_lengths(xy: np.ndarray) -> np.ndarray:
     return np.linalg.norm(shoulders - hips, axis=1)
 
 
-@pytest.fixture(scope="session")
-def models_dir() -> Path:
-    """The provisioned models directory (``make models``); fails loudly when incomplete."""
-    directory = models.models_dir()
-    problems = models.verify(directory)
-    if problems:
-        pytest.fail("model files not provisioned (run `make models`): " + "; ".join(problems))
-    return directory
-
-
 def run_estimators(estimators: dict[str, PoseEstimator], limit: int | None = None) -> dict:
     """Decode the clip once and feed every frame to each estimator.
 
     Returns ``{name: {"xy": (N, 33, 2) NaN where no pose, "vis": (N, 33), "found": (N,)}}``.
     """
     out = {name: {"xy": [], "vis": [], "found": []} for name in estimators}
-    with VideoReader(clip()) as video:
+    with VideoReader(CLIP) as video:
         for i, (t, rgb) in enumerate(video.frames()):
             if limit is not None and i >= limit:
                 break
@@ -82,7 +60,7 @@ def run_reference(out: Path, smooth: bool) -> dict:
     if not REF_PYTHON.exists():
         pytest.fail(f"{REF_PYTHON} missing: run `make refenv` (MediaPipe reference environment)")
     script = Path(__file__).with_name("reference_mediapipe.py")
-    cmd = [str(REF_PYTHON), str(script), str(clip()), str(out), "--complexity", "1"]
+    cmd = [str(REF_PYTHON), str(script), str(CLIP), str(out), "--complexity", "1"]
     cmd += [] if smooth else ["--no-smooth"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
@@ -101,11 +79,3 @@ def reference(tmp_path_factory) -> dict:
         "smooth": run_reference(tmp / "smooth.json", smooth=True),
         "raw": run_reference(tmp / "raw.json", smooth=False),
     }
-
-
-def midstance(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the ``midstance`` command line in a subprocess (never hangs a test)."""
-    return subprocess.run(
-        [sys.executable, "-m", "midstance", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=REPO,
-    )  # fmt: skip

@@ -11,8 +11,7 @@ import pytest
 
 from device.pose import PoseEstimator
 from device.video import VideoReader
-
-from .conftest import REPO, clip
+from tests.conftest import CLIP, REPO
 
 SCRIPT = REPO / "scripts" / "check-arm64-compare.py"
 
@@ -34,8 +33,8 @@ def frames(path: Path, limit: int) -> list[tuple[float, np.ndarray]]:
 
 def test_the_cut_clip_decodes_to_the_same_pixels(tmp_path):
     out = tmp_path / "first8.mkv"
-    assert compare.make_clip(clip(), out, 8) == 8
-    ours, source = frames(out, 100), frames(clip(), 8)
+    assert compare.make_clip(CLIP, out, 8) == 8
+    ours, source = frames(out, 100), frames(CLIP, 8)
     assert len(ours) == 8
     for (t, rgb), (t0, rgb0) in zip(ours, source, strict=True):
         assert np.array_equal(rgb, rgb0)
@@ -46,7 +45,7 @@ def test_the_cut_clip_decodes_to_the_same_pixels(tmp_path):
 def real_xy(models_dir) -> np.ndarray:
     """The full model's landmarks on the clip's first 12 frames."""
     est = PoseEstimator("full", models_dir)
-    xy = [est.process(rgb, t).xy for t, rgb in frames(clip(), 12)]
+    xy = [est.process(rgb, t).xy for t, rgb in frames(CLIP, 12)]
     return np.array(xy, dtype=float)
 
 

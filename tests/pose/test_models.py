@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from device.pose import ModelError, PoseEstimator, models
-from tests.pose.conftest import midstance
+from tests.conftest import midstance
 
 
 def test_provisioned_files_verify(models_dir):

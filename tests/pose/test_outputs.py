@@ -8,14 +8,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 
 import pytest
 
-from tests.pose.conftest import REPO, clip, midstance
-from tests.reliability.conftest import wait_for
-
-MIDSTANCE = [sys.executable, "-m", "midstance"]
+from tests.conftest import CLIP, REPO, command, midstance, shared_data, wait_for
 
 
 def digest(path) -> str:
@@ -36,7 +32,7 @@ def refused(done, what: str) -> bool:
 def video(tmp_path):
     """A copy of the sample clip (the tests must be able to lose it without harm)."""
     path = tmp_path / "clip.mp4"
-    path.write_bytes(clip().read_bytes())
+    path.write_bytes(CLIP.read_bytes())
     return path
 
 
@@ -122,7 +118,7 @@ def test_eval_json_that_is_an_item_is_refused(trace, tmp_path):
     """`eval DIR --json DIR/item.trace.jsonl` would replace an item of the corpus."""
     item = tmp_path / "clip.trace.jsonl"
     trace.rename(item)
-    truth = clip().parent / "treadmill_side_30fps.contacts.json"
+    truth = shared_data() / "treadmill_side_30fps.contacts.json"
     (tmp_path / "clip.contacts.json").write_bytes(truth.read_bytes())
     before = digest(item)
     done = midstance("eval", str(tmp_path), "--json", str(item))
@@ -139,7 +135,7 @@ def test_a_stopped_pose_run_leaves_the_earlier_trace_whole(video, tmp_path, mode
     out.write_text('{"format": "midstance-trace/1", "earlier": true}\n')
     before = digest(out)
     proc = subprocess.Popen(
-        [*MIDSTANCE, "pose", str(video), "--out", str(out), "--model", "lite"],
+        command("pose", video, "--out", out, "--model", "lite"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
     )  # fmt: skip
     try:

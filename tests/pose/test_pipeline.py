@@ -16,7 +16,7 @@ from device.pose.detector import Detector, ssd_anchors
 from device.pose.smoothing import OneEuro
 from device.pose.tflite import Model
 from device.video import VideoReader
-from tests.pose.conftest import clip, shared_data
+from tests.conftest import CLIP, shared_data
 
 
 def test_anchors_match_the_model_output():
@@ -91,7 +91,7 @@ def test_one_euro_steadies_a_still_point_and_follows_a_moving_one():
 
 
 def test_detector_finds_the_runner_on_a_real_frame(models_dir):
-    with VideoReader(clip()) as v:
+    with VideoReader(CLIP) as v:
         _, rgb = next(iter(v.frames()))
     found = Detector(Model(models_dir / "pose_detection.tflite"))(rgb)
     assert found is not None and found.score > 0.9

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from device.pose import PoseEstimator
-from tests.pose.conftest import run_estimators, shared_data, torso_lengths
+from tests.conftest import shared_data
+from tests.pose.conftest import run_estimators, torso_lengths
 
 #: RTMPose-Halpe26 name -> BlazePose index, for the joints both models define
 RTM_TO_BLAZE = {

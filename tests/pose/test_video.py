@@ -8,11 +8,11 @@ import pytest
 
 from core.errors import InputError
 from device.video import VideoReader, prefetched
-from tests.pose.conftest import clip
+from tests.conftest import CLIP
 
 
 def test_reads_every_frame_with_its_time():
-    with VideoReader(clip()) as v:
+    with VideoReader(CLIP) as v:
         assert (v.width, v.height, v.fps, v.frame_count) == (720, 1280, 30.0, 360)
         times = []
         for t, rgb in v.frames():
@@ -24,7 +24,7 @@ def test_reads_every_frame_with_its_time():
 
 
 def test_prefetched_gives_the_same_frames_in_order():
-    with VideoReader(clip()) as a, VideoReader(clip()) as b:
+    with VideoReader(CLIP) as a, VideoReader(CLIP) as b:
         direct = [(t, rgb.sum()) for t, rgb in a.frames()][:50]
         ahead = [(t, rgb.sum()) for t, rgb in prefetched(b.frames())][:50]
     assert direct == ahead
@@ -43,7 +43,7 @@ def test_prefetched_passes_errors_on():
 
 def cut(tmp_path, name: str, size: int | None, data: bytes | None = None):
     p = tmp_path / name
-    p.write_bytes(data if data is not None else clip().read_bytes()[:size])
+    p.write_bytes(data if data is not None else CLIP.read_bytes()[:size])
     return p
 
 
@@ -78,7 +78,7 @@ def faststart_copy(src, dst):
 
 def test_a_file_cut_short_yields_what_it_holds_and_warns(tmp_path):
     whole = tmp_path / "faststart.mp4"
-    faststart_copy(clip(), whole)
+    faststart_copy(CLIP, whole)
     part = cut(tmp_path, "part.mp4", None, whole.read_bytes()[:1_000_000])
     with VideoReader(part) as v:
         n = sum(1 for _ in v.frames())

@@ -1,4 +1,4 @@
-"""Fixtures for the reliability tests: real clip, real model files, real processes on loopback.
+"""Fixtures for the reliability tests: real ``midstance`` processes on loopback.
 
 Every subprocess started here is killed in fixture teardown; every wait polls a condition with
 a deadline instead of sleeping a fixed time.
@@ -9,43 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CLIP = REPO / "device" / "sample" / "treadmill_side_30fps.mp4"
-MIDSTANCE = [sys.executable, "-m", "midstance"]
-
-
-def shared_data() -> Path:
-    """The team's shared data folder, beside the repository root."""
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str, every: float = 0.05):
-    """Poll ``condition`` until it returns something truthy (returned); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import REPO, command, free_port, wait_for
 
 
 def read_db(path: Path) -> sqlite3.Connection:
@@ -66,7 +36,7 @@ class Procs:
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 -- closed below
         try:
             proc = subprocess.Popen(
-                [*MIDSTANCE, *args],
+                command(*args),
                 cwd=REPO,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -98,38 +68,6 @@ def procs():
     p = Procs()
     yield p
     p.close()
-
-
-@pytest.fixture(scope="session")
-def clip() -> Path:
-    """The committed sample clip (a copy of the shared real one, checked identical)."""
-    assert CLIP.is_file(), f"{CLIP} missing"
-    shared = shared_data() / "treadmill_side_30fps.mp4"
-    assert shared.read_bytes() == CLIP.read_bytes(), "sample clip differs from the shared data"
-    return CLIP
-
-
-@pytest.fixture(scope="session")
-def models_dir() -> Path:
-    """The provisioned model files (``make models``); fails loudly when they are missing."""
-    from device.pose import models
-
-    directory = models.models_dir()
-    problems = [
-        p for n in ("pose_detection", "pose_landmark_lite") if (p := models.check(directory, n))
-    ]
-    assert not problems, f"model files not provisioned (run `make models`): {problems}"
-    return directory
-
-
-@pytest.fixture
-def pin_factory():
-    """gpiozero mock pins with PWM."""
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-    factory = MockFactory(pin_class=MockPWMPin)
-    yield factory
-    factory.reset()
 
 
 def start_web(procs: Procs, state: Path, run: Path, log: Path, port: int | None = None):

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
 from core.trace import write_trace
+from tests.conftest import midstance as run_cli
+from tests.conftest import shared_data
 from tests.core.convert import rtmpose_trace
-
-from .conftest import MIDSTANCE, REPO, shared_data
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +26,6 @@ def real_trace(tmp_path_factory):
     path = tmp_path_factory.mktemp("trace") / "run.jsonl"
     write_trace(path, rtmpose_trace(shared_data() / "treadmill_side_30fps.rtmpose26.json"))
     return path
-
-
-def run_cli(*args, timeout=180):
-    return subprocess.run(
-        [*MIDSTANCE, *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def assert_one_line_error(done, command: str, names: str) -> str:

@@ -23,8 +23,7 @@ from device.indicator import RGBIndicator
 from device.pose import PoseEstimator
 from device.runtime import Sense
 from device.watchdog import Watchdog
-
-from .conftest import wait_for
+from tests.conftest import wait_for
 
 #: The watchdog interval handed to the loop: pings every half of it.
 WATCHDOG_S = 0.4

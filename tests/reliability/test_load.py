@@ -15,8 +15,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from common import snapshot
+from tests.conftest import wait_for
 
-from .conftest import start_web, wait_for
+from .conftest import start_web
 
 CYCLES = 200
 AT_ONCE = 10

@@ -17,8 +17,9 @@ import urllib.request
 
 from common import snapshot
 from common.store import FILENAME
+from tests.conftest import wait_for
 
-from .conftest import read_db, start_web, wait_for
+from .conftest import read_db, start_web
 
 CYCLES = 27
 MAX_LOST_S = 5.0

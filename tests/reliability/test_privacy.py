@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from device.video import VideoReader
+from tests.conftest import REPO, wait_for
 
-from .conftest import REPO, start_web, wait_for
+from .conftest import start_web
 
 SIGNATURES = {
     "JPEG": re.compile(rb"\xff\xd8\xff[\xc0-\xfe]"),

@@ -22,8 +22,7 @@ from device.config import load_config
 from device.indicator import RGBIndicator
 from device.pose import PoseEstimator
 from device.runtime import Sense
-
-from .conftest import MIDSTANCE, REPO
+from tests.conftest import midstance as run_cli
 
 FAULT_FRAMES = 40  # frames the fault is held for (the loop must keep judging meanwhile)
 
@@ -143,12 +142,6 @@ def test_read_only_store_is_a_fault_and_loses_no_step(tmp_path, clip, models_dir
     sense.observers.append(script)
     result = sense.run()
     check_fault_then_no_loss(sense, script, result, "readonly")
-
-
-def run_cli(*args, timeout=120):
-    return subprocess.run(
-        [*MIDSTANCE, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -17,23 +15,17 @@ from playwright.sync_api import sync_playwright
 
 from common import snapshot
 from common.store import Store
+from tests.conftest import command, free_port, midstance, shared_data, wait_for
 from web import create_app
 from web.parts import parts_of
 from web.server import make_server
 
 PIN = "4826"
-REPO = Path(__file__).resolve().parents[2]
-MIDSTANCE = str(Path(sys.executable).with_name("midstance"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-def shared_data() -> Path:
-    """The team's real data folder (``shared`` beside the repository root)."""
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def real_steps() -> list[dict]:
@@ -114,13 +106,6 @@ def write_live(run_dir, **fields) -> dict:
     return snap
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
     """The app served by the real waitress server in a thread."""
 
@@ -146,25 +131,70 @@ def served(app):
 
 def wait_http(url: str, timeout: float = 60.0, proc=None, log: Path | None = None) -> None:
     """Wait until ``url`` answers (or fail, with the process's output when it died)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if proc is not None and proc.poll() is not None:
             out = log.read_text() if log else proc.stdout.read() if proc.stdout else ""
             raise AssertionError(f"process exited with {proc.returncode}: {out[-3000:]}")
         try:
             urllib.request.urlopen(url, timeout=2).read()
-            return
+            return True
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
+            return False
+
+    wait_for(answers, timeout, f"{url} to answer", every=0.2)
+
+
+@contextlib.contextmanager
+def serving(*args, log: Path, timeout: float = 60.0):
+    """``midstance ARGS... --port PORT`` as a subprocess, its output in ``log``, until the block
+    ends (SIGTERM, then SIGKILL). Yields ``(process, base URL)`` once ``/api/live`` answers."""
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command(*args, "--port", port),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_http(url + "/api/live", timeout=timeout, proc=proc, log=log)
+            yield proc, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+class LiveWriter:
+    """Writes the live snapshot as a running ``sense`` does, one more step every 0.3 s, in a
+    thread from creation until :meth:`stop` (so a page always has new numbers to show)."""
+
+    def __init__(self, run_dir):
+        self.run_dir = run_dir
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._write, daemon=True)
+        self._thread.start()
+
+    def _write(self):
+        steps = 0
+        while not self._stop.is_set():
+            steps += 1
+            write_live(self.run_dir, session_id=1, steps=steps)
+            self._stop.wait(0.3)
+
+    def stop(self):
+        """Stop writing (the last snapshot stays)."""
+        self._stop.set()
+        self._thread.join(5)
 
 
 def set_pin(state_dir, pin: str = PIN) -> None:
     """Run the real ``midstance set-pin`` with the PIN on stdin."""
-    done = subprocess.run(
-        [MIDSTANCE, "set-pin", "--state-dir", str(state_dir)],
-        input=f"{pin}\n{pin}\n", capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = midstance("set-pin", "--state-dir", state_dir, input=f"{pin}\n{pin}\n", timeout=60)
     assert done.returncode == 0, done.stderr
 
 
@@ -177,25 +207,9 @@ def demo(tmp_path_factory):
     state.mkdir()
     run.mkdir()
     set_pin(state)
-    port = free_port()
-    log_path = base / "demo.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [MIDSTANCE, "demo", "--port", str(port), "--state-dir", str(state), "--run-dir", str(run)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-    )  # fmt: skip
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/live", timeout=120, proc=proc, log=log_path)
-        yield {"url": f"http://127.0.0.1:{port}", "state": state, "run": run, "proc": proc}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+    args = ("demo", "--state-dir", state, "--run-dir", run)
+    with serving(*args, log=base / "demo.log", timeout=120) as (proc, url):
+        yield {"url": url, "state": state, "run": run, "proc": proc}
 
 
 PHONE = {"width": 390, "height": 844}

@@ -71,7 +71,7 @@ def test_real_clip_session_summary_matches_the_annotation(client, store):
     assert "steps" not in client.get(f"/api/sessions/{sid}?steps=0").get_json()
 
 
-def test_csv_and_json_downloads(client, store):
+def test_csv_download(client, store):
     steps = real_steps()
     sid = store.start_session(time.time())
     store.add_steps(sid, steps)
@@ -84,6 +84,12 @@ def test_csv_and_json_downloads(client, store):
     # rounded to sensible digits (web.sessions.CSV_DIGITS): milliseconds for times
     assert [r["contact_t"] for r in rows] == [f"{s['contact_t']:.3f}" for s in steps]
     assert rows[0]["cadence_spm"] == ""  # the first step has no cadence: empty, not "None"
+
+
+def test_json_download(client, store):
+    steps = real_steps()
+    sid = store.start_session(time.time())
+    store.add_steps(sid, steps)
     response = client.get(f"/api/sessions/{sid}.json")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     assert len(response.get_json()["steps"]) == len(steps)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PIN, REPO, Served, write_live
+from tests.conftest import REPO
+from tests.web.conftest import PIN, LiveWriter, Served
 from web import create_app
 
 
@@ -68,7 +68,7 @@ def test_live_page_updates_by_itself_and_staff_reset_starts_a_new_session(page, 
     assert page.console.errors == []
 
 
-def test_history_session_and_setup_pages(page, kiosk):
+def test_history_lists_sessions_and_the_session_page_draws_its_charts(page, kiosk):
     url = kiosk["url"]
     page.goto(url + "/history")
     first = page.locator("#sessions a").first
@@ -78,6 +78,11 @@ def test_history_session_and_setup_pages(page, kiosk):
     expect(page.locator("#chart-lean canvas")).to_have_count(1)
     expect(page.locator("#chart-cadence canvas")).to_have_count(1)
     expect(page.locator("#verdict-legend")).to_contain_text("good")
+    assert page.console.errors == []
+
+
+def test_setup_page_draws_the_live_skeleton(page, kiosk):
+    url = kiosk["url"]
     page.goto(url + "/setup")
     expect(page.locator("#state")).not_to_have_text("offline", timeout=15_000)
     # The canvas takes the frame's size and gets bones drawn on it (never video).
@@ -90,7 +95,11 @@ def test_history_session_and_setup_pages(page, kiosk):
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 200) n++; return n; }"""
     )
     assert drawn > 500  # blue bones on the dark background
-    page.goto(url + "/staff/qr")
+    assert page.console.errors == []
+
+
+def test_staff_qr_page_shows_the_code(page, kiosk):
+    page.goto(kiosk["url"] + "/staff/qr")
     expect(page.locator("img.qr")).to_be_visible()
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 100
     assert page.console.errors == []
@@ -100,17 +109,7 @@ def test_live_stream_reconnects_after_a_server_restart(page, dirs):
     state, run = dirs
     served = Served(create_app({"STATE_DIR": str(state), "RUN_DIR": str(run)}))
     port = served.srv.port
-    stop = threading.Event()
-    counter = {"steps": 0}
-
-    def writer():  # sense keeps running while the web server restarts
-        while not stop.is_set():
-            counter["steps"] += 1
-            write_live(run, session_id=1, steps=counter["steps"])
-            stop.wait(0.3)
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
+    sense = LiveWriter(run)  # sense keeps running while the web server restarts
     try:
         page.goto(served.url + "/")
         expect(page.locator("#conn")).to_have_text("live", timeout=10_000)
@@ -122,8 +121,7 @@ def test_live_stream_reconnects_after_a_server_restart(page, dirs):
         expect(page.locator("#conn")).to_have_text("live", timeout=15_000)
         expect(page.locator("#steps")).not_to_have_text(frozen, timeout=5_000)
     finally:
-        stop.set()
-        thread.join(5)
+        sense.stop()
         served.close()
 
 

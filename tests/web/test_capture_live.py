@@ -17,7 +17,6 @@ import json
 import threading
 import time
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -33,11 +32,11 @@ from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory
 from device.runtime import Sense
+from tests.conftest import shared_data
 from tests.core.convert import rtmpose_trace
 from tests.web.conftest import Served
 
-TRACE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-TRACE = TRACE / "treadmill_side_30fps.rtmpose26.json"
+TRACE = shared_data() / "treadmill_side_30fps.rtmpose26.json"
 FEET = [landmarks.INDEX[f"{side}_{part}"] for side in ("left", "right")
         for part in ("ankle", "heel", "foot_index")]  # fmt: skip
 FEET_MESSAGE = "feet leave the frame at the bottom: move the camera back or tilt it down"

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from core.verdict import REASONS
-from tests.web.conftest import PHONE, PIN, REPO, Console, write_live
+from tests.conftest import REPO
+from tests.web.conftest import PHONE, PIN, Console, write_live
 from tests.web.test_midstance import get, running  # noqa: F401 - a fixture
 from web.explain import METRICS, REASON_WORDS
 from web.sessions import CSV_DIGITS, CSV_FIELDS

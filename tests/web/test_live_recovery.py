@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
 import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.web.conftest import Served, write_live
+from tests.web.conftest import LiveWriter, Served, write_live
 from web import create_app
 from web.parts import parts_of
 
@@ -89,17 +88,7 @@ def test_one_device_cannot_take_every_stream(dirs):
 def test_page_polls_while_the_kiosk_is_full_and_recovers_by_itself(dirs, browser):
     run = dirs[1]
     served = Served(make(dirs, SSE_MAX_CLIENTS=4, SSE_MAX_PER_CLIENT=2))
-    stop = threading.Event()
-    counter = {"steps": 0}
-
-    def writer():  # sense keeps running
-        while not stop.is_set():
-            counter["steps"] += 1
-            write_live(run, session_id=1, steps=counter["steps"])
-            stop.wait(0.3)
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
+    sense = LiveWriter(run)  # sense keeps running
     fillers = [Stream(served.url, f"127.0.0.{n}") for n in (2, 2, 3, 3)]
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
@@ -127,8 +116,7 @@ def test_page_polls_while_the_kiosk_is_full_and_recovers_by_itself(dirs, browser
         assert parts_of(served.app).streams.count() == 1
     finally:
         context.close()
-        stop.set()
-        thread.join(5)
+        sense.stop()
         for s in fillers:
             s.close()
         served.close()

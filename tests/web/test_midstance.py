@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from common.store import POSE_COLUMN
 from core import landmarks
-from tests.web.conftest import REPO, write_live
+from tests.conftest import REPO
+from tests.web.conftest import write_live
 
 IDX = landmarks.INDEX
 #: Judged steps to wait for before the figures are worth checking (about 5 s of running).

@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench.metrics_flood import flood
-from tests.web.conftest import MIDSTANCE, PIN, Served, free_port, set_pin, wait_http
+from tests.conftest import MIDSTANCE, free_port
+from tests.web.conftest import PIN, Served, set_pin, wait_http
 from web import create_app
 from web.pages import lan_address
 from web.parts import parts_of
@@ -426,7 +427,7 @@ def test_midstance_web_serves_the_names_given_with_allowed_host(dirs):
     state, run = dirs
     port = free_port()
     proc = subprocess.Popen(
-        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--host",
+        [*MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--host",
          "127.0.0.1", "--port", str(port), "--allowed-host", "kiosk.gym.lan",
          "--allowed-host", "[fd00::5]:8080"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -449,7 +450,7 @@ def test_midstance_web_serves_the_names_given_with_allowed_host(dirs):
 def test_midstance_web_refuses_a_malformed_allowed_host_in_one_line(dirs, bad):
     state, run = dirs
     done = subprocess.run(
-        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--port", "0",
+        [*MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run), "--port", "0",
          "--allowed-host", bad],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip

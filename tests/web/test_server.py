@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.conftest import MIDSTANCE, Served, free_port, wait_http, write_live
+from tests.conftest import MIDSTANCE, free_port
+from tests.web.conftest import Served, wait_http, write_live
 from web import create_app
 
 
@@ -143,7 +144,7 @@ def test_midstance_web_serves_and_stops_on_sigterm(dirs):
     state, run = dirs
     port = free_port()
     proc = subprocess.Popen(
-        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run),
+        [*MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run),
          "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -166,7 +167,7 @@ def test_midstance_web_reports_a_busy_port_in_one_line(dirs, served):
     state, run = dirs
     port = urlsplit(served.url).port
     done = subprocess.run(
-        [MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run),
+        [*MIDSTANCE, "web", "--state-dir", str(state), "--run-dir", str(run),
          "--host", "127.0.0.1", "--port", str(port)],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
@@ -179,7 +180,7 @@ def test_midstance_web_reports_an_unusable_state_dir_in_one_line(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     done = subprocess.run(
-        [MIDSTANCE, "web", "--state-dir", str(blocker / "state"), "--run-dir", str(tmp_path),
+        [*MIDSTANCE, "web", "--state-dir", str(blocker / "state"), "--run-dir", str(tmp_path),
          "--port", "0"],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -14,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.store import Store
-from tests.web.conftest import MIDSTANCE, PIN, free_port, set_pin, wait_http, write_live
+from tests.web.conftest import PIN, serving, set_pin, write_live
 
 CONFIG_TOML = """\
 [analysis]
@@ -74,26 +73,9 @@ def kiosk(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(CONFIG_TOML)
     set_pin(state)
-    port = free_port()
-    log_path = tmp_path / "web.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [MIDSTANCE, "web", "--config", str(config), "--state-dir", str(state),
-         "--run-dir", str(run), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/api/live", timeout=60, proc=proc, log=log_path)
+    args = ("web", "--config", config, "--state-dir", state, "--run-dir", run)
+    with serving(*args, "--host", "127.0.0.1", log=tmp_path / "web.log") as (_, url):
         yield {"url": url, "state": state, "run": run, "config": config, "tmp": tmp_path}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
 
 
 def as_js(value) -> str:

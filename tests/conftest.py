@@ -1,0 +1,97 @@
+"""What every test folder shares: the repository, the real data, the sample clip, the real model
+files, gpiozero's mock pins, a free port, polling with a deadline and the ``midstance`` command.
+
+Folder conftests keep only what is theirs (traces for the core, the reference MediaPipe run for
+the pose tests, servers and a browser for the web tests, subprocess rigs for reliability).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CLIP = REPO / "device" / "sample" / "treadmill_side_30fps.mp4"
+# The command line as the tests run it: this interpreter, so the venv's packages are the ones used.
+MIDSTANCE = [sys.executable, "-m", "midstance"]
+
+
+def shared_data() -> Path:
+    """The team's read-only real data (``shared/data`` beside the repository root)."""
+    return REPO / ".." / "shared" / "data"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, every: float = 0.05):
+    """Poll ``condition`` until it returns something truthy (returned); fail after ``timeout``.
+
+    Waits on a condition, never a fixed time, so a slow machine only makes a test slower.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def command(*args) -> list[str]:
+    """``midstance ARGS...`` as an argument list for :mod:`subprocess` (paths, numbers as text)."""
+    return [*MIDSTANCE, *map(str, args)]
+
+
+def midstance(*args, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run ``midstance ARGS...`` to the end in the repository (text output captured; a timeout
+    so it never hangs a test). Keyword arguments go to :func:`subprocess.run`."""
+    return subprocess.run(
+        command(*args),
+        capture_output=True, text=True, timeout=timeout, cwd=REPO, **kw,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def clip() -> Path:
+    """The committed sample clip (720x1280, 30 fps, 360 frames, runner facing image-left), checked
+    to be the very bytes of the shared real one."""
+    assert CLIP.is_file(), f"{CLIP} missing"
+    shared = shared_data() / CLIP.name
+    assert shared.read_bytes() == CLIP.read_bytes(), "sample clip differs from the shared data"
+    return CLIP
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """The provisioned model files (``make models``: ``MIDSTANCE_MODELS_DIR`` or
+    ~/.cache/midstance/models), every one checked against its pinned SHA-256; fails loudly when
+    any is missing."""
+    from device.pose import models
+
+    directory = models.models_dir()
+    problems = models.verify(directory)
+    if problems:
+        pytest.fail("model files not provisioned (run `make models`): " + "; ".join(problems))
+    return directory
+
+
+@pytest.fixture
+def pin_factory():
+    """gpiozero's mock pins with PWM, fresh for each test."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    yield factory
+    factory.reset()
