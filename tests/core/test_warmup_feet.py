@@ -17,9 +17,6 @@ from core.evaluate import score_item
 from core.trace import read_trace
 from corpus.__main__ import main as build_corpus
 from midstance.cli import main as midstance
-from tests.pose import conftest as pose
-
-models_dir = pose.models_dir  # the provisioned model files (a fixture)
 
 
 @pytest.fixture(scope="module")

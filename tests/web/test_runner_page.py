@@ -17,7 +17,8 @@ from playwright.sync_api import expect
 
 from common import settings
 from core import cues
-from tests.web.conftest import PIN, REPO, write_live
+from tests.conftest import REPO
+from tests.web.conftest import PIN, write_live
 from tests.web.test_midstance import get, running  # noqa: F401 - a fixture
 
 LEG_PER_HEIGHT = 0.491  # Winter's thigh + leg segment lengths per body height
