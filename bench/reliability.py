@@ -93,7 +93,7 @@ def main(hours: float = 8.0) -> None:
 
         def observe(s, upd):
             if s.frames in (1000, n) or s.frames % frames_per_hour == 0:
-                s.writer.flush(force=True)  # count what is due, not what waits in the batch
+                s.sessions.flush(force=True)  # count what is due, not what waits in the batch
                 marks.append(
                     (s.frames / frames_per_hour, rss_mib(), db_bytes(tmp / "state"), s.steps,
                      time.perf_counter() - t0)
