@@ -61,6 +61,7 @@ class Sense:
     ``source`` is a :class:`FrameSource`; ``estimator`` a ``device.pose.PoseEstimator`` (or
     anything with ``process(rgb, t) -> result with .xy .vis | None`` and ``reset()``).
     ``latest=False`` hands every frame to the loop (a file read as fast as possible).
+    ``log``: where the loop's log lines go (stderr, the journal under systemd).
     ``button``: a :class:`device.button.StaffButton`, wired here to :meth:`request_reset`.
     ``observer``: a :class:`FrameObserver` told about the loop's stages. ``observers`` are
     called as ``fn(sense, update)`` after each frame (tests, benchmarks).
@@ -89,7 +90,7 @@ class Sense:
         self.estimator = estimator
         self.fps_hint = fps
         self.watchdog = watchdog or Watchdog(None)
-        self.log = log or sys.stderr
+        log = log or sys.stderr
         self.observer = observer or FrameObserver()
         self.observers: list[Callable[[Sense, Any], None]] = []
         self.button = button
@@ -98,13 +99,13 @@ class Sense:
 
         session = cfg["session"]
         self.sessions = SessionRecorder(
-            store, timeout_s=session["timeout_s"], batch_s=session["batch_s"], log=self.log
+            store, timeout_s=session["timeout_s"], batch_s=session["batch_s"], log=log
         )
-        self.faults = Faults(cfg["camera"]["stall_s"], log=self.log)
+        self.faults = Faults(cfg["camera"]["stall_s"], log=log)
         self.view = LiveView(run_dir, session["snapshot_hz"])
         self.inbox = StaffInbox(
             store, cfg, on_reset=self.reset_session, on_settings=self.apply_settings,
-            on_error=self._store_failed, log=self.log,
+            on_error=self._store_failed, log=log,
         )  # fmt: skip
         self.facing = cfg["analysis"]["facing"]
         self.thresholds = cfg.thresholds()
