@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from common.store import Store
-from device.camera import Frame, FrameSource, VideoFileSource
+from device import appliance
+from device.camera import Frame, FrameSource
 from device.config import load_config
-from device.indicator import RGBIndicator, mock_pin_factory
 from device.pose import PoseEstimator
-from device.runtime import Sense
+from device.runtime import FrameObserver, Sense
 from device.video import VideoReader
 
 CLIP = Path(__file__).resolve().parents[1] / "device" / "sample" / "treadmill_side_30fps.mp4"
@@ -39,21 +39,51 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def make_sense(tmp: Path, source: FrameSource, estimator, latest: bool) -> Sense:
-    cfg = load_config(None, {"session": {"timeout_s": 5.0}})
-    led = RGBIndicator(17, 27, 22, pin_factory=mock_pin_factory())
-    (tmp / "run").mkdir(parents=True, exist_ok=True)
-    store = Store.in_dir(tmp / "state")
-    return Sense(cfg, source, led, store, tmp / "run", estimator, latest=latest, fps=30.0)
+class LedTiming(FrameObserver):
+    """For each frame that decides a step: capture -> LED and pose result -> LED, in ms."""
+
+    def __init__(self):
+        self.latencies_ms: list[float] = []
+        self.decide_ms: list[float] = []
+        self._posed = 0.0
+
+    def posed(self, frame):
+        """Note when the pose model was done with the frame."""
+        self._posed = time.perf_counter()
+
+    def shown(self, frame, update):
+        """How long the LED waited for the frame that decided a step, and how much of it was
+        the core and the LED after the pose model."""
+        if update.steps:
+            done = time.perf_counter()
+            self.latencies_ms.append((done - frame.received) * 1e3)
+            self.decide_ms.append((done - self._posed) * 1e3)
+
+
+def make_sense(tmp: Path, realtime: bool, observer=None, **parts) -> Sense:
+    """The appliance as ``midstance sense --led mock`` builds it, on the clip (or ``parts``:
+    ``source``, ``estimator``, ``fps``) with the bench's state and run dirs."""
+    cfg = load_config(
+        None,
+        {
+            "session": {"timeout_s": 5.0},
+            "camera": {"source": str(CLIP)},
+            "pose": {"model": "full"},
+            "paths": {"state_dir": str(tmp / "state"), "run_dir": str(tmp / "run")},
+        },
+    )
+    return appliance.build(cfg, "mock", realtime=realtime, observer=observer, **parts)
 
 
 def latency(tmp: Path) -> None:
     est = PoseEstimator(model="full")
-    sense = make_sense(tmp, VideoFileSource(CLIP, realtime=True), est, latest=True)
+    timing = LedTiming()
+    sense = make_sense(tmp, realtime=True, observer=timing, estimator=est)
     pose_ms = []
     sense.observers.append(lambda s, u: pose_ms.append(sum(est.timings.values())))
     result = sense.run()
-    lat = np.array(result["latencies_ms"])
+    sense.close()
+    lat = np.array(timing.latencies_ms)
     frame_ms = 1000 / 30
     print("2. LED latency after the frame that decides a step (clip paced at 30 fps, full model)")
     print(f"   frames deciding a step: {len(lat)}; stale frames dropped: {result['dropped']}")
@@ -63,7 +93,7 @@ def latency(tmp: Path) -> None:
             f" {np.percentile(lat, 95):.1f} ms, max {lat.max():.1f} ms"
         )
     print(f"   pose model per frame: median {np.median(pose_ms):.1f} ms")
-    dec = np.array(result["decide_ms"])
+    dec = np.array(timing.decide_ms)
     if len(dec):
         print(
             f"   pose result -> LED (core + LED): median {np.median(dec):.2f} ms,"
@@ -83,9 +113,9 @@ def frame_rate(tmp: Path) -> None:
         n = sum(1 for t, rgb in reader.frames() if est.process(rgb, t=t) or True)
     pose_fps = n / (time.perf_counter() - start)
 
-    est = PoseEstimator(model="full")
-    sense = make_sense(tmp, VideoFileSource(CLIP, realtime=False), est, latest=False)
+    sense = make_sense(tmp, realtime=False)
     result = sense.run()
+    sense.close()
     print("3. Sustained frame rate on the clip, as fast as possible (full model, 2 threads)")
     print(f"   decode + pose, one thread:     {pose_fps:6.1f} frames/s")
     print(
@@ -131,7 +161,9 @@ def memory(tmp: Path, minutes: float = 20.0) -> None:
     with VideoReader(CLIP) as reader:
         results = [est.process(rgb, t=t) for t, rgb in reader.frames()]
     n = int(minutes * 60 * 30)
-    sense = make_sense(tmp, Replay(n), ReplayEstimator(results), latest=False)
+    sense = make_sense(
+        tmp, realtime=False, source=Replay(n), estimator=ReplayEstimator(results), fps=30.0
+    )
     marks = {}
 
     def observe(s, upd):
@@ -141,6 +173,7 @@ def memory(tmp: Path, minutes: float = 20.0) -> None:
     sense.observers.append(observe)
     start = time.perf_counter()
     result = sense.run()
+    sense.close()
     elapsed = time.perf_counter() - start
     store = Store.in_dir(tmp / "state")
     steps = sum(s["steps"] for s in store.sessions(limit=1000))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.appliance import ReplayEstimator
+from bench.appliance import ReplayEstimator, rss_mib
 from common.store import FILENAME, Store
 from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
@@ -35,14 +35,6 @@ from device.video import VideoReader
 
 CLIP = Path(__file__).resolve().parents[1] / "device" / "sample" / "treadmill_side_30fps.mp4"
 FPS = 30.0
-
-
-def rss_mib() -> float:
-    """This process's resident memory, MiB (from /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Clock(FrameSource):
@@ -93,7 +85,7 @@ def main(hours: float = 8.0) -> None:
 
         def observe(s, upd):
             if s.frames in (1000, n) or s.frames % frames_per_hour == 0:
-                s.writer.flush(force=True)  # count what is due, not what waits in the batch
+                s.sessions.flush(force=True)  # count what is due, not what waits in the batch
                 marks.append(
                     (s.frames / frames_per_hour, rss_mib(), db_bytes(tmp / "state"), s.steps,
                      time.perf_counter() - t0)

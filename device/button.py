@@ -6,7 +6,8 @@ the pin high until the button is pressed::
     GPIO16 ----o  o---- GND          (no resistor needed: internal pull-up)
 
 Holding it for ``hold_s`` seconds (3 s by default, so a bump does nothing) calls ``on_reset``
-once, from gpiozero's background thread.
+once, from gpiozero's background thread. :class:`device.runtime.Sense` wires ``on_reset`` to
+its staff reset when the button is handed to it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from core.errors import MidstanceError
 class StaffButton:
     """A gpiozero ``Button`` to ground that calls ``on_reset`` when held for ``hold_s``.
 
+    ``on_reset`` may be set later (None: a hold is only counted in :attr:`presses`).
+
     Example::
 
         button = StaffButton(16, on_reset=lambda: print("reset"), hold_s=3.0)
@@ -27,7 +30,11 @@ class StaffButton:
     """
 
     def __init__(
-        self, pin: int, on_reset: Callable[[], None], hold_s: float = 3.0, pin_factory=None
+        self,
+        pin: int,
+        on_reset: Callable[[], None] | None = None,
+        hold_s: float = 3.0,
+        pin_factory=None,
     ):
         from gpiozero import Button, GPIOZeroError
 
@@ -43,7 +50,8 @@ class StaffButton:
 
     def _held(self) -> None:
         self.presses += 1
-        self.on_reset()
+        if self.on_reset is not None:
+            self.on_reset()
 
     @property
     def is_pressed(self) -> bool:

@@ -55,7 +55,7 @@ class Indicator:
     """Base of every LED indicator: the shown state as the :attr:`state` property.
 
     Subclasses implement :meth:`_show`. :attr:`changed_at` is the ``time.perf_counter()`` of
-    the last change (what the benchmark measures), :attr:`changes` counts changes.
+    the last change, :attr:`changes` counts changes.
     """
 
     def __init__(self, brightness: float = 1.0, no_runner: str = "off"):
@@ -264,20 +264,26 @@ class NullIndicator(Indicator):
         pass
 
 
-def make_indicator(kind: str, led_cfg: dict, stream: TextIO | None = None) -> Indicator:
-    """The indicator for ``--led gpio|mock|terminal|none`` with the ``[led]`` config section."""
+def make_indicator(
+    kind: str, led_cfg: dict, stream: TextIO | None = None, pin_factory=None
+) -> Indicator:
+    """The indicator for ``--led gpio|mock|terminal|none`` with the ``[led]`` config section.
+
+    ``gpio`` and ``mock`` both drive gpiozero pins from ``pin_factory``, which the caller
+    chooses (:func:`device.appliance.pin_factory`: mock pins for ``mock``; None is gpiozero's
+    default, the Pi's GPIO).
+    """
     if kind == "terminal":
         return TerminalIndicator(stream, brightness=led_cfg["brightness"])
     if kind == "none" or led_cfg["kind"] == "none":
         return NullIndicator(led_cfg["brightness"])
     from gpiozero import GPIOZeroError
 
-    factory = mock_pin_factory() if kind == "mock" else None
     common = dict(
         active_high=led_cfg["active_high"],
         brightness=led_cfg["brightness"],
         no_runner=led_cfg["no_runner"],
-        pin_factory=factory,
+        pin_factory=pin_factory,
     )
     try:
         if led_cfg["kind"] == "bar":

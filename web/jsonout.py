@@ -3,25 +3,11 @@ become Python numbers (statistics of a session with missing metrics produce both
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-
-def clean(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None and numpy scalars unwrapped."""
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
-        value = value.tolist()  # numpy scalar or array
-        if isinstance(value, list):
-            return clean(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+from common.jsonsafe import clean
 
 
 class CleanJSONProvider(DefaultJSONProvider):

@@ -8,7 +8,6 @@ appliance itself only ever reads and verifies what is stored.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -251,9 +250,3 @@ def _cut_tflite(bundle: bytes, package: Path) -> bytes | None:
             return bundle[int(m.group(2)) : int(m.group(3))]
     at = bundle.find(b"TFL3")
     return bundle[at - 4 :] if at >= 4 else None
-
-
-def describe_models(directory: str | os.PathLike | None = None) -> str:
-    """One JSON line naming each pinned file and whether it verifies (for ``doctor``)."""
-    directory = models_dir(directory)
-    return json.dumps({name: check(directory, name) or "ok" for name in manifest()})

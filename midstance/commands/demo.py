@@ -16,8 +16,6 @@ from core.errors import MidstanceError
 from device import SAMPLE_CLIP
 from midstance.commands.sense import (
     add_common_arguments,
-    build_sense,
-    close_sense,
     install_signal_handlers,
     load_config_from_args,
 )
@@ -41,6 +39,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     """Run the demo until Ctrl-C; returns the exit code."""
+    from device import appliance
     from web import create_app
     from web.server import make_server
 
@@ -49,7 +48,7 @@ def run(args) -> int:
     args.run_dir = args.run_dir or str(demo_dir() / "run")
     # The demo has no GPIO and no staff button; the terminal is its LED.
     cfg = load_config_from_args(args, button={"pin": -1})
-    sense = build_sense(cfg, "terminal", realtime=True, loop=True)
+    sense = appliance.build(cfg, "terminal", realtime=True, loop=True)
     try:
         app = create_app({
             "STATE_DIR": cfg["paths"]["state_dir"], "RUN_DIR": cfg["paths"]["run_dir"],
@@ -57,10 +56,10 @@ def run(args) -> int:
         })  # fmt: skip
         srv = make_server(app, args.host, args.port)
     except OSError as exc:
-        close_sense(sense)
+        sense.close()
         raise MidstanceError(f"cannot serve the page on {args.host}:{args.port}: {exc}") from None
     except BaseException:
-        close_sense(sense)
+        sense.close()
         raise
     web = threading.Thread(target=srv.run, name="midstance-web", daemon=True)
     web.start()
@@ -72,6 +71,6 @@ def run(args) -> int:
         sense.run(duration_s=args.duration)
     finally:
         srv.close()
-        close_sense(sense)
+        sense.close()
     print("Midstance demo: stopped", file=sys.stderr)
     return 0

@@ -89,19 +89,18 @@ def check_gpio(cfg, led: str) -> str:
     """The LED pins (and the staff button pin) can be opened."""
     from gpiozero.exc import PinFactoryFallback
 
-    from device.indicator import make_indicator, mock_pin_factory
+    from device import appliance
 
+    pins = appliance.pin_factory(led)
     with warnings.catch_warnings():
         # gpiozero warns once per pin library it tries; the one FAIL line says it all
         warnings.simplefilter("ignore", PinFactoryFallback)
-        indicator = make_indicator(led, cfg["led"], stream=open(os.devnull, "w"))  # noqa: SIM115
+        indicator = appliance.open_indicator(cfg, led, pins, open(os.devnull, "w"))  # noqa: SIM115
     indicator.close()
     text = f"LED {led} ({cfg['led']['kind']})"
-    if cfg["button"]["pin"] >= 0 and led in ("gpio", "mock"):
-        from device.button import StaffButton
-
-        factory = mock_pin_factory() if led == "mock" else None
-        StaffButton(cfg["button"]["pin"], lambda: None, cfg["button"]["hold_s"], factory).close()
+    button = appliance.open_button(cfg, led, pins)
+    if button is not None:
+        button.close()
         text += f", button GPIO{cfg['button']['pin']}"
     return text
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import sys
-from pathlib import Path
 
-from common import snapshot
-from common.store import Store, StoreError
-from core.errors import ConfigError, MidstanceError
+from core.errors import ConfigError
 
 HELP = "run the appliance: camera, pose model, step judging, LED, session store"
 
@@ -79,108 +74,6 @@ def load_config_from_args(args, **extra):
     return load_config(args.config, {k: v for k, v in over.items() if v})
 
 
-def prepare_dir(path: str | os.PathLike, what: str) -> Path:
-    """Create a state or run directory; ConfigError naming it when that is not possible."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"{what} {path}: cannot create it: {exc.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigError(f"{what} {path}: not writable by this user")
-    return path
-
-
-def build_sense(cfg, led: str, realtime: bool | None, loop: bool, stream=None, log=None):
-    """Open every part (store, LED, button, model, source) and return a ready ``Sense``.
-
-    The LED shows ``fault`` and the snapshot names the problem before a missing model or a
-    bad source is reported, so the kiosk shows it too.
-    """
-    from device.camera import open_source
-    from device.indicator import make_indicator
-    from device.runtime import Sense
-    from device.watchdog import Watchdog
-
-    run_dir = prepare_dir(cfg["paths"]["run_dir"], "run directory")
-    indicator = make_indicator(led, cfg["led"], stream=stream)
-    try:
-        store = Store.in_dir(prepare_dir(cfg["paths"]["state_dir"], "state directory"))
-    except (ConfigError, StoreError) as exc:
-        # Shown on the LED and the page before exiting, or the kiosk just looks switched off.
-        indicator.state = "fault"
-        _fault_snapshot(run_dir, f"store: {exc}")
-        indicator.close()
-        if isinstance(exc, ConfigError):
-            raise
-        raise MidstanceError(str(exc)) from None
-    source_name = cfg["camera"]["source"]
-    is_file = source_name != "camera"
-    if is_file and not Path(source_name).is_file():
-        indicator.state = "fault"
-        _fault_snapshot(run_dir, f"video file {source_name}: no such file")
-        indicator.close()
-        raise MidstanceError(f"{source_name}: no such video file")
-    try:
-        from device.pose import PoseEstimator
-
-        estimator = PoseEstimator(
-            model=cfg["pose"]["model"],
-            models_dir=cfg["pose"]["models_dir"] or None,
-            threads=cfg["pose"]["threads"],
-        )
-    except MidstanceError as exc:
-        indicator.state = "fault"
-        _fault_snapshot(run_dir, f"pose model: {exc}")
-        indicator.close()
-        raise
-    realtime = True if realtime is None else realtime
-    fps = None
-    if is_file:
-        from device.video import VideoReader
-
-        with VideoReader(source_name) as reader:
-            fps = float(reader.fps)
-    source = open_source(cfg["camera"], realtime=realtime, loop=loop)
-    sense = Sense(
-        cfg,
-        source,
-        indicator,
-        store,
-        run_dir,
-        estimator,
-        latest=not is_file or realtime,
-        fps=fps,
-        watchdog=Watchdog.from_env(),
-        log=log,
-    )
-    sense.button = None
-    if cfg["button"]["pin"] >= 0 and led in ("gpio", "mock"):
-        from device.button import StaffButton
-        from device.indicator import mock_pin_factory
-
-        factory = mock_pin_factory() if led == "mock" else None
-        sense.button = StaffButton(
-            cfg["button"]["pin"], sense.request_reset, cfg["button"]["hold_s"], factory
-        )
-    return sense
-
-
-def _fault_snapshot(run_dir, text: str) -> None:
-    snap = snapshot.blank(state="fault", led="fault")
-    snap["fault"] = text
-    with contextlib.suppress(OSError):
-        snapshot.write(run_dir, snap)
-
-
-def close_sense(sense) -> None:
-    """Release the LED, the button and the store."""
-    if getattr(sense, "button", None) is not None:
-        sense.button.close()
-    sense.indicator.close()
-    sense.store.close()
-
-
 def install_signal_handlers(sense) -> None:
     """SIGTERM (systemd stop) and SIGINT (Ctrl-C) end the session as ``shutdown``."""
 
@@ -198,12 +91,14 @@ def run(args) -> int:
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {value}")
-    sense = build_sense(cfg, args.led, args.realtime, args.loop)
+    from device import appliance
+
+    sense = appliance.build(cfg, args.led, realtime=args.realtime, loop=args.loop)
     install_signal_handlers(sense)
     try:
         result = sense.run(max_frames=args.max_frames, duration_s=args.duration)
     finally:
-        close_sense(sense)
+        sense.close()
     print(
         f"midstance sense: {result['frames']} frames, {result['steps']} steps,"
         f" {result['fps']:.1f} frames/s",

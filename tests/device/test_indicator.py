@@ -115,11 +115,11 @@ def test_terminal_indicator_prints_each_change_once():
 
 def test_make_indicator_from_config(pin_factory):
     cfg = defaults()["led"]
-    led = make_indicator("mock", cfg)
+    led = make_indicator("mock", cfg, pin_factory=pin_factory)
     assert isinstance(led, RGBIndicator)
     led.state = "good"
     assert led.value == (0, 0.8, 0)
     led.close()
-    bar = make_indicator("mock", dict(cfg, kind="bar"))
+    bar = make_indicator("mock", dict(cfg, kind="bar"), pin_factory=pin_factory)
     assert isinstance(bar, BarIndicator)
     bar.close()

@@ -9,6 +9,7 @@ import itertools
 import json
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from common.store import Store
 from core.analysis import RunAnalyzer
 from device.camera import CameraError, EndOfSource, Frame, FrameSource, VideoFileSource
 from device.config import load_config
-from device.indicator import COLOURS, RGBIndicator
+from device.indicator import COLOURS, RGBIndicator, mock_pin_factory
 from device.pose import PoseEstimator
 from device.runtime import Sense
 
@@ -37,87 +38,144 @@ class RecordingLED(RGBIndicator):
         super()._show(state)
 
 
-def make_sense(tmp_path, clip, pin_factory, models_dir, source=None, **cfg):
+def make_sense(tmp_path, clip, pin_factory, models_dir, source=None, log=None, button=None, **cfg):
     config = load_config(None, {"session": {"timeout_s": 5.0, "batch_s": 0.5}, **cfg})
     led = RecordingLED(17, 27, 22, brightness=0.8, pin_factory=pin_factory)
     store = Store.in_dir(tmp_path / "state")
     (tmp_path / "run").mkdir(exist_ok=True)
     estimator = PoseEstimator(model="full", models_dir=models_dir)
     source = source or VideoFileSource(clip, realtime=False)
-    return Sense(config, source, led, store, tmp_path / "run", estimator, latest=False, fps=30.0)
+    return Sense(config, source, led, store, tmp_path / "run", estimator, latest=False, fps=30.0,
+                 log=log, button=button)  # fmt: skip
 
 
-def test_whole_loop_on_the_sample_clip(tmp_path, clip, pin_factory, models_dir):
-    sense = make_sense(tmp_path, clip, pin_factory, models_dir)
-    frames = []
-    snaps = []
+@pytest.fixture(scope="module")
+def clip_run(tmp_path_factory, clip, models_dir):
+    """The whole sample clip through the loop once: every frame's LED and pins, the snapshot
+    written at each decided step, the run's figures and the store it filled."""
+    tmp_path = tmp_path_factory.mktemp("clip")
+    pins = mock_pin_factory()
+    sense = make_sense(tmp_path, clip, pins, models_dir)
+    run = types.SimpleNamespace(sense=sense, frames=[], snaps=[], run_dir=tmp_path / "run")
 
     def observe(s, upd):
-        pinv = tuple(float(pin_factory.pin(p).state) for p in (17, 27, 22))
-        frames.append((upd.led, s.indicator.state, pinv, [st.verdict for st in upd.steps]))
+        pinv = tuple(float(pins.pin(p).state) for p in (17, 27, 22))
+        run.frames.append((upd.led, s.indicator.state, pinv, [st.verdict for st in upd.steps]))
         if upd.steps:
-            snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
+            run.snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
 
     sense.observers.append(observe)
-    result = sense.run()
-    assert result["frames"] == 360 and result["dropped"] == 0
+    run.result = sense.run()
+    run.decided = [v for *_, verdicts in run.frames for v in verdicts]
+    run.store = Store.in_dir(tmp_path / "state")
+    (run.session,) = run.store.sessions()
+    run.rows = run.store.steps(run.session["id"])
+    yield run
+    run.store.close()
+    sense.close()
+    pins.reset()
 
-    # The LED follows the core's LED state on every frame, and the pins follow the LED.
-    for led, shown, pinv, _ in frames:
-        assert shown == led
+
+def test_every_frame_of_the_clip_is_judged(clip_run):
+    assert clip_run.result["frames"] == len(clip_run.frames) == 360
+    assert clip_run.result["dropped"] == 0
+
+
+def test_the_led_shows_the_cores_state_on_every_frame(clip_run):
+    assert all(shown == led for led, shown, *_ in clip_run.frames)
+    assert "good" in clip_run.sense.indicator.history
+
+
+def test_the_pins_follow_the_led(clip_run):
+    for led, _, pinv, _ in clip_run.frames:
         if led in COLOURS:
             assert pinv == pytest.approx(tuple(0.8 * c for c in COLOURS[led]), abs=1e-6)
         elif led == "not_judging":
             assert pinv[0] == 0 and pinv[1] <= pinv[2]  # a blue pulse, never red
         elif led in ("no_runner", "off"):
             assert pinv == (0, 0, 0)
-    assert "good" in sense.indicator.history
-    # ... and changes only on a change of state (no flicker)
-    changes = sum(1 for a, b in itertools.pairwise(frames) if a[1] != b[1])
-    assert sense.indicator.changes == changes + 2  # + the first state and "off" at the end
 
-    # Same steps as the core decides on its own from the same landmarks.
-    decided = [v for *_, verdicts in frames for v in verdicts]
-    assert len(decided) == result["steps"]
+
+def test_the_led_changes_only_on_a_change_of_state(clip_run):
+    changes = sum(1 for a, b in itertools.pairwise(clip_run.frames) if a[1] != b[1])
+    # + the first state and "off" at the end: no flicker
+    assert clip_run.sense.indicator.changes == changes + 2
+
+
+def test_the_steps_decided_are_the_clips_steps(clip_run):
+    assert len(clip_run.decided) == clip_run.result["steps"]
     truth = ground_truth_steps()  # 34 annotated initial contacts
-    assert 0.5 * truth <= len(decided) <= truth + 2
+    assert 0.5 * truth <= len(clip_run.decided) <= truth + 2
 
-    store = Store.in_dir(tmp_path / "state")
-    sessions = store.sessions()
-    assert len(sessions) == 1
-    session = sessions[0]
-    assert session["end_reason"] == "shutdown" and session["facing"] == "left"
-    rows = store.steps(session["id"])
-    assert [r["verdict"] for r in rows] == decided  # every step stored, in order
-    assert session["steps"] == len(rows)
-    # Times from the session's first contact (steps are decided at toe-off, so the two legs'
-    # contacts may come out of order); ``at`` is the unix time of each decision.
-    contact = np.array([r["contact_t"] for r in rows])
-    # The session counts from the first contact known when it starts; a step decided later
-    # can only have touched down within one stance (<= 0.55 s) before it.
+
+def test_one_session_ends_at_shutdown_facing_left(clip_run):
+    assert clip_run.session["end_reason"] == "shutdown"
+    assert clip_run.session["facing"] == "left"
+
+
+def test_every_step_is_stored_in_order(clip_run):
+    assert [r["verdict"] for r in clip_run.rows] == clip_run.decided
+    assert clip_run.session["steps"] == len(clip_run.rows)
+
+
+def test_step_times_count_from_the_sessions_first_contact(clip_run):
+    # Steps are decided at toe-off, so the two legs' contacts may come out of order: a step
+    # decided after the start can only have touched down within one stance (<= 0.55 s) before.
+    contact = np.array([r["contact_t"] for r in clip_run.rows])
     assert -0.55 <= contact.min() <= 0 and contact.max() < 12.0
-    assert len(set(contact.round(3))) == len(rows)
-    at = np.array([r["at"] for r in rows])
-    assert np.all(np.diff(at) >= 0)
-    assert session["started_at"] <= at[0] and at[-1] <= session["ended_at"]
-    assert session["summary"]["steps"] == len(rows)
-    assert 160 <= session["summary"]["cadence_spm"] <= 180  # ground truth 168.9
-    assert store.integrity_check() == "ok"
+    assert len(set(contact.round(3))) == len(clip_run.rows)
 
-    # The snapshot written at each step is complete and valid.
-    assert snaps
-    last = snaps[-1]
+
+def test_steps_are_stamped_with_the_wall_time_of_their_decision(clip_run):
+    at = np.array([r["at"] for r in clip_run.rows])
+    assert np.all(np.diff(at) >= 0)
+    assert clip_run.session["started_at"] <= at[0] and at[-1] <= clip_run.session["ended_at"]
+
+
+def test_the_session_summary_is_stored(clip_run):
+    summary = clip_run.session["summary"]
+    assert summary["steps"] == len(clip_run.rows)
+    assert 160 <= summary["cadence_spm"] <= 180  # ground truth 168.9
+    assert clip_run.store.integrity_check() == "ok"
+
+
+def test_the_snapshot_at_each_step_is_complete(clip_run):
+    assert len(clip_run.snaps) == sum(1 for *_, verdicts in clip_run.frames if verdicts) > 0
+    last = clip_run.snaps[-1]
     assert set(snapshot.FIELDS) <= set(last)
-    assert last["state"] == "running" and last["session_id"] == session["id"]
-    assert last["steps"] == len(rows) and last["led"] == "good"
-    assert last["recent_steps"][-1]["verdict"] == rows[-1]["verdict"]
+    assert last["state"] == "running" and last["session_id"] == clip_run.session["id"]
+    assert last["steps"] == len(clip_run.rows) and last["led"] == "good"
+    assert last["recent_steps"][-1]["verdict"] == clip_run.rows[-1]["verdict"]
+
+
+def test_the_snapshot_carries_the_skeleton_never_the_image(clip_run):
+    last = clip_run.snaps[-1]
     skeleton = last["skeleton"]
     assert (skeleton["width"], skeleton["height"]) == (720, 1280)
     assert len(skeleton["xy"]) == 33 and sum(p is not None for p in skeleton["xy"]) > 20
     assert "image" not in json.dumps(last)
-    # after the run the snapshot says the appliance is idle
-    final = snapshot.read(tmp_path / "run")
+
+
+def test_the_snapshot_after_the_run_is_idle(clip_run):
+    final = snapshot.read(clip_run.run_dir)
     assert final["state"] == "idle" and final["led"] == "off"
+
+
+def test_the_core_alone_finds_the_same_steps(clip, models_dir, clip_run):
+    """The loop adds nothing and drops nothing: the core alone finds the same steps."""
+    from device.video import VideoReader
+
+    est = PoseEstimator(model="full", models_dir=models_dir)
+    analyzer = RunAnalyzer(fps=30.0)
+    alone = []
+    with VideoReader(clip) as reader:
+        for t, rgb in reader.frames():
+            res = est.process(rgb, t=t)
+            upd = analyzer.push(
+                t, None if res is None else res.xy, None if res is None else res.vis
+            )
+            alone += [s.verdict for s in upd.steps]
+    assert [r["verdict"] for r in clip_run.rows] == alone
 
 
 class Flaky(FrameSource):
@@ -187,15 +245,15 @@ def test_camera_failure_then_recovery(tmp_path, clip, pin_factory, models_dir):
 
 def test_camera_stall_without_an_error(tmp_path, clip, pin_factory, models_dir):
     source = Flaky(VideoFileSource(clip, realtime=False), fail_at=100, stall_s=1.2, error=False)
-    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source,
+    log = io.StringIO()
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source, log=log,
                        camera={"stall_s": 0.4})  # fmt: skip
-    sense.log = io.StringIO()
     faults = []
     sense.observers.append(lambda s, u: faults.append(s.fault) if s.frames == 101 else None)
     result = sense.run()
     assert result["frames"] == 360
     assert "fault" in sense.indicator.history
-    log = sense.log.getvalue()
+    log = log.getvalue()
     assert "fault: camera: no frame for" in log and "recovered" in log
     assert faults == [None]  # cleared by the first frame after the stall
 
@@ -206,7 +264,7 @@ def test_store_failure_then_recovery_loses_no_step(tmp_path, clip, pin_factory, 
 
     def observe(s, upd):
         db = s.store.db  # the loop thread's own connection
-        if s.life.active and seen["full_at"] is None and s.steps >= 6:
+        if s.sessions.active and seen["full_at"] is None and s.steps >= 6:
             # SQLite itself refuses every write, as on a card remounted read-only
             db.execute("PRAGMA query_only = ON")
             seen["full_at"] = s.frames
@@ -225,67 +283,61 @@ def test_store_failure_then_recovery_loses_no_step(tmp_path, clip, pin_factory, 
     rows = store.steps(session["id"])
     assert len(rows) == session["steps"]
     assert session["end_reason"] == "shutdown"
-    assert sense.writer.pending_steps == 0 and sense.fault is None
+    assert sense.sessions.pending_steps == 0 and sense.fault is None
     assert store.integrity_check() == "ok"
 
 
-def test_staff_reset_settings_and_button(tmp_path, clip, pin_factory, models_dir):
-    from device.button import StaffButton
-
+def test_settings_saved_by_the_page_are_applied(tmp_path, clip, pin_factory, models_dir):
     sense = make_sense(tmp_path, clip, pin_factory, models_dir)
-    button = StaffButton(16, sense.request_reset, hold_s=0.2, pin_factory=pin_factory)
     staff = Store.in_dir(tmp_path / "state")  # the web's side of the store
-    actions = {}
+    taken = {}
 
     def observe(s, upd):
         if s.frames == 120:
             # as the page saves them: flat threshold names, facing, brightness
             staff.save_settings({"led_brightness": 0.4, "facing": "left", "lean_warn_deg": 12.5})
-            actions["settings"] = staff.post_command("settings")
-        elif s.frames == 150:
-            actions["reset"] = staff.post_command("reset")
-        elif s.frames == 260:
-            pin_factory.pin(16).drive_low()
-        elif s.frames == 262:
-            time.sleep(0.4)  # a held button
-            pin_factory.pin(16).drive_high()
-        if s.frames in (121, 151):
+            taken["id"] = staff.post_command("settings")
+        elif s.frames == 121:
             time.sleep(0.25)  # a command is picked up within a poll interval
 
     sense.observers.append(observe)
     sense.run()
-    button.close()
     assert sense.indicator.brightness == 0.4
     assert sense.facing == "left"
     assert sense.analyzer.thresholds.lean_warn_deg == 12.5
     assert sense.analyzer.thresholds.lean_bad_deg == 22.0  # the rest from the config
-    assert staff.command(actions["settings"])["taken_at"] is not None
+    assert staff.command(taken["id"])["taken_at"] is not None
+
+
+def test_page_reset_and_button_hold_each_start_a_new_session(
+    tmp_path, clip, pin_factory, models_dir
+):
+    from device.button import StaffButton
+
+    button = StaffButton(16, hold_s=0.5, pin_factory=pin_factory)
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, button=button)
+    staff = Store.in_dir(tmp_path / "state")
+
+    def observe(s, upd):
+        if s.frames == 150:
+            staff.post_command("reset")
+        elif s.frames == 151:
+            time.sleep(0.25)  # a command is picked up within a poll interval
+        elif s.frames == 260:
+            pin_factory.pin(16).drive_low()
+        elif s.frames == 262:
+            time.sleep(0.8)  # held longer than hold_s
+            pin_factory.pin(16).drive_high()
+
+    sense.observers.append(observe)
+    sense.run()
+    sense.close()
     sessions = list(reversed(staff.sessions()))
     assert [s["end_reason"] for s in sessions] == ["reset", "reset", "shutdown"]
     assert all(s["steps"] > 0 for s in sessions)
     # 20 steps in the whole clip without resets; after each reset the core re-learns the body
     # (leg length, belt level) for about a second before it judges again.
     assert sum(s["steps"] for s in sessions) >= 12
-
-
-def test_analyzer_matches_the_runtime(tmp_path, clip, pin_factory, models_dir):
-    """The loop adds nothing and drops nothing: the core alone finds the same steps."""
-    from device.video import VideoReader
-
-    est = PoseEstimator(model="full", models_dir=models_dir)
-    analyzer = RunAnalyzer(fps=30.0)
-    alone = []
-    with VideoReader(clip) as reader:
-        for t, rgb in reader.frames():
-            res = est.process(rgb, t=t)
-            upd = analyzer.push(
-                t, None if res is None else res.xy, None if res is None else res.vis
-            )
-            alone += [s.verdict for s in upd.steps]
-    sense = make_sense(tmp_path, clip, pin_factory, models_dir)
-    sense.run()
-    rows = Store.in_dir(tmp_path / "state").steps(1)
-    assert [r["verdict"] for r in rows] == alone
 
 
 class ThenEmpty(FrameSource):
@@ -320,8 +372,8 @@ def test_session_times_out_when_the_runner_leaves(tmp_path, clip, pin_factory, m
     ended = {}
 
     def observe(s, upd):
-        if "t" not in ended and not s.life.active and s.frames > 360:
-            ended["t"] = s._t
+        if "t" not in ended and not s.sessions.active and s.frames > 360:
+            ended["t"] = s.t
             ended["led"] = s.indicator.state
 
     sense.observers.append(observe)

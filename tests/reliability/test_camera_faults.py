@@ -132,7 +132,7 @@ def rig(tmp_path, clip, models_dir, pin_factory):
         cfg, source, led, store, tmp_path / "run", estimator, latest=True, fps=30.0, watchdog=dog
     )
     frames: list[tuple[float, tuple[int, ...]]] = []
-    sense.observers.append(lambda s, upd: frames.append((time.monotonic(), s._frame_size)))
+    sense.observers.append(lambda s, upd: frames.append((time.monotonic(), s.frame_size)))
     result: dict = {}
     errors: list[BaseException] = []
 

@@ -97,7 +97,7 @@ def check_fault_then_no_loss(sense, script, result, message: str):
     store = Store.in_dir(sense.store.path.parent)
     rows = [r for s in store.sessions() for r in store.steps(s["id"])]
     assert len(rows) == sense.steps > 10
-    assert sense.writer.lost_steps == 0 and sense.writer.error is None
+    assert sense.sessions.lost_steps == 0 and sense.sessions.error is None
     assert store.integrity_check() == "ok"
 
 

@@ -126,7 +126,7 @@ def run_and_watch(sense, served, last_s=0.5):
     end = float(sense.capture.source.t[-1]) - last_s
 
     def observe(s, upd):
-        if s._t >= end:
+        if s.t >= end:
             seen.append(get(served.url + "/api/live"))
 
     sense.observers.append(observe)
