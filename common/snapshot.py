@@ -17,13 +17,18 @@ Format ``midstance-live/1`` (all keys always present, values may be null)::
                        "reasons"}, ...],
      "midstance": {"xy": [[x, y]|null x33], "vis": [x33], "hip_ankle_offset", "lean_deg",
                    "steps": 1, "leg", "t", "verdict"}|null,
-     "capture": {"ok": bool, "problems": [{"code", "message", "share"}, ...]}}
+     "capture": {"ok": bool, "problems": [{"code", "message", "share"}, ...]},
+     "cadence_target": {"pct", "settled_spm": float|null}|null,
+     "trend_cue": str|null}
 
 A recent step's ``verdict`` is null when it was timed but not judged; its ``problems`` are the
 capture problem codes (:mod:`core.capture`) then in force. ``capture`` holds the problems in
 force now: while any is, the LED shows ``not_judging`` and the pages say what to change.
 ``midstance`` is the latest judged step's pose at midstance (:mod:`core.midstance`: leg
 lengths, stance ankle at the origin, x forward, y up), null before the first.
+``cadence_target`` is set while staff chose a target above the runner's own cadence
+(:mod:`core.cadence`; ``settled_spm`` null until the runner settles); ``trend_cue`` names an
+over-leaning pattern over the recent steps (:mod:`core.cues`), null when none holds.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ STALE_AFTER_S = 3.0
 FIELDS: tuple[str, ...] = (
     "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
     "good_share", "steps", "duration_s", "fps", "fault", "cue", "facing", "skeleton",
-    "recent_steps", "capture", "midstance",
+    "recent_steps", "capture", "midstance", "cadence_target", "trend_cue",
 )  # fmt: skip
 
 

@@ -312,21 +312,6 @@ class Store:
             out.append(d)
         return out
 
-    def step_arrays(self, session_id: int, fields: Iterable[str]) -> dict[str, list]:
-        """Columns of a session's steps, for charts and statistics without per-row dicts."""
-        fields = list(fields)
-        unknown = set(fields) - {"id", "at", *STEP_COLUMNS}
-        if unknown:
-            raise ValueError(f"unknown step fields: {sorted(unknown)}")
-        rows = self.db.execute(
-            f"SELECT {', '.join(fields)} FROM steps WHERE session_id = ? ORDER BY id",
-            (session_id,),
-        ).fetchall()
-        return {
-            f: [_codes(r[i]) if f in LIST_FIELDS else r[i] for r in rows]
-            for i, f in enumerate(fields)
-        }
-
     # -- staff commands ------------------------------------------------------------------
 
     def post_command(self, kind: str, payload: Mapping[str, Any] | None = None) -> int:

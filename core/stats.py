@@ -220,19 +220,3 @@ class SessionStats:
                 out[name].append(round(b[4 + 2 * j] / n, digits[name]) if n else None)
             out["good_share"].append(round(b[2] / b[3], 4) if b[3] else None)
         return out
-
-
-def summarize(steps: list[dict], duration_s: float | None = None) -> dict[str, Any]:
-    """:meth:`SessionStats.summary` of stored step rows (times in seconds from the start)."""
-    stats = SessionStats()
-    for step in steps:
-        stats.add(step)
-    return stats.summary(duration_s)
-
-
-def series(steps: list[dict], max_points: int = 300) -> dict[str, list]:
-    """:meth:`SessionStats.series` of stored step rows, at most ``max_points`` points."""
-    stats = SessionStats(max_points=max_points)
-    for step in steps:
-        stats.add(step)
-    return stats.series()

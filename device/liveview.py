@@ -25,6 +25,10 @@ import numpy as np
 
 from common import snapshot
 from common.jsonsafe import clean
+from core import cadence, cues
+
+#: Recent steps the snapshot lists (the page's dots); the trend cue looks further back.
+SHOWN_STEPS = 12
 
 
 class LiveView:
@@ -106,10 +110,16 @@ class LiveView:
                     "problems": list(s.get("problems") or []),
                     "reasons": list(s.get("reasons") or []),
                 }
-                for s in sessions.recent
+                for s in list(sessions.recent)[-SHOWN_STEPS:]
             ],
             capture=capture,
             midstance=latest_midstance(sessions.recent) if active else None,
+            cadence_target=(
+                cadence.snapshot_field(sense.thresholds.cadence_target_pct, analyzer.settled.spm)
+                if active
+                else None
+            ),
+            trend_cue=cues.trend_cue(sessions.recent) if active else None,
         )
         snap["seq"] = self.seq
         return snap

@@ -42,7 +42,7 @@ MAX_PENDING_STEPS = 20_000
 #: Steps decided just before a session starts belong to it if they are this recent (s).
 PRE_SESSION_S = 10.0
 #: Steps of the open session kept for the live view.
-RECENT_STEPS = 12
+RECENT_STEPS = 24
 #: Steps kept while no session is open (a few seconds of running).
 PRE_STEPS = 64
 #: Step times stored relative to the session's start.

@@ -95,3 +95,14 @@ def pin_factory():
     factory = MockFactory(pin_class=MockPWMPin)
     yield factory
     factory.reset()
+
+
+def session_stats(steps, max_points: int = 300):
+    """A :class:`core.stats.SessionStats` of step dicts at once: the reference the page's
+    step-by-step statistics are held against."""
+    from core.stats import SessionStats
+
+    stats = SessionStats(max_points=max_points)
+    for step in steps:
+        stats.add(step)
+    return stats

@@ -11,8 +11,9 @@ import pytest
 
 from core.analysis import analyze_trace
 from core.errors import ConfigError
-from core.stats import SessionStats, series, summarize
+from core.stats import SessionStats
 from core.verdict import LED_STATES, LedSmoother, Thresholds, cue, judge
+from tests.conftest import session_stats
 
 from .conftest import run_live
 
@@ -120,7 +121,7 @@ def _steps(n, rate=3.0, seed=1):
 
 def test_summary_matches_exact_statistics():
     rows = list(_steps(2000))
-    s = summarize(rows)
+    s = session_stats(rows).summary()
     assert s["steps"] == 2000 and s["good"] + s["warn"] + s["bad"] == 2000
     assert s["good_share"] == pytest.approx(sum(r["verdict"] == "good" for r in rows) / 2000)
     lean = sorted(r["lean_deg"] for r in rows)
@@ -155,11 +156,11 @@ def test_series_is_bounded_over_eight_hours_and_memory_is_flat():
 
 def test_series_from_rows_and_short_sessions():
     rows = list(_steps(30))
-    out = series(rows, max_points=10)
+    out = session_stats(rows, max_points=10).series()
     assert 1 <= len(out["t"]) <= 10
-    empty = summarize([])
+    empty = session_stats([]).summary()
     assert empty["steps"] == 0 and empty["good_share"] is None
-    assert series([]) == {k: [] for k in out}
+    assert session_stats([]).series() == {k: [] for k in out}
 
 
 def test_report_summary_on_real_data(rtm):

@@ -385,3 +385,30 @@ def test_session_times_out_when_the_runner_leaves(tmp_path, clip, pin_factory, m
     assert 12.0 + 3.0 <= ended["t"] <= 12.0 + 3.0 + 3.0
     assert ended["led"] == "no_runner"
     assert sense.indicator.history[-1] == "off"
+
+
+def test_the_snapshot_carries_no_target_or_trend_cue_by_default(clip_run):
+    assert clip_run.snaps and all(s["cadence_target"] is None for s in clip_run.snaps)
+    # the real clip's runner has good form all through: no over-leaning pattern to name
+    assert all(s["trend_cue"] is None for s in clip_run.snaps)
+    assert all(len(s["recent_steps"]) <= 12 for s in clip_run.snaps)
+
+
+def test_a_cadence_target_chosen_by_staff_reaches_the_snapshot(tmp_path, clip, models_dir):
+    pins = mock_pin_factory()
+    sense = make_sense(tmp_path, clip, pins, models_dir,
+                       analysis={"thresholds": {"cadence_target_pct": 8}})  # fmt: skip
+    snaps = []
+
+    def observe(s, upd):
+        if upd.steps and s.sessions.active:
+            snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
+
+    sense.observers.append(observe)
+    try:
+        sense.run()
+    finally:
+        sense.close()
+        pins.reset()
+    # the 12 s clip is shorter than the 30 s the runner's cadence needs to settle
+    assert snaps and all(s["cadence_target"] == {"pct": 8.0, "settled_spm": None} for s in snaps)

@@ -6,7 +6,8 @@ import pytest
 
 from common.snapshot import blank, read, write
 from core.capture import problem
-from core.stats import SessionStats, summarize
+from core.stats import SessionStats
+from tests.conftest import session_stats
 
 
 def steps():
@@ -24,7 +25,7 @@ def steps():
 
 
 def test_unjudged_steps_count_and_time_but_do_not_judge():
-    s = summarize(steps())
+    s = session_stats(steps()).summary()
     assert s["steps"] == 12 and s["unjudged"] == 6
     assert (s["good"], s["warn"], s["bad"]) == (4, 1, 1)
     # shares over the six judged steps, not the twelve timed ones
@@ -40,14 +41,11 @@ def test_unjudged_steps_count_and_time_but_do_not_judge():
 
 def test_nothing_judged_gives_no_shares():
     rows = [r | {"verdict": None} for r in steps()]
-    s = summarize(rows)
+    s = session_stats(rows).summary()
     assert s["steps"] == 12 and s["unjudged"] == 12
     assert s["good_share"] is None and s["warn_share"] is None and s["bad_share"] is None
     assert s["lean_deg"]["median"] is None and s["cadence_spm"] is not None
-    stats = SessionStats()
-    for r in rows:
-        stats.add(r)
-    assert all(g is None for g in stats.series()["good_share"])
+    assert all(g is None for g in session_stats(rows).series()["good_share"])
 
 
 def test_bad_verdicts_are_still_ignored_and_zero_steps_say_nothing():

@@ -40,7 +40,7 @@ def test_session_lifecycle_counts_and_summary(store):
     assert s["end_reason"] == "reset" and s["summary"] == {"cadence_spm": 170.0}
     assert store.open_session() is None
     assert [r["verdict"] for r in store.steps(sid)] == ["good", "warn", "bad", "good"]
-    assert store.step_arrays(sid, ["lean_deg"]) == {"lean_deg": [6.0] * 4}
+    assert [r["lean_deg"] for r in store.steps(sid)] == [6.0] * 4
 
 
 def test_nan_becomes_null_and_bad_verdict_is_refused(store):

@@ -122,7 +122,7 @@ def test_unjudged_steps_are_stored_and_counted(tmp_path):
     assert [r["problems"] for r in rows] == [
         [], ["feet_out_of_frame"], ["feet_out_of_frame", "camera_too_high"], [],
     ]  # fmt: skip
-    assert store.step_arrays(sid, ["verdict", "problems"])["problems"][1] == ["feet_out_of_frame"]
+    assert store.steps(sid)[1]["problems"] == ["feet_out_of_frame"]
     # timed all the same: contact times and cadence are kept for the unjudged steps
     assert all(r["contact_t"] == 1.0 and r["cadence_spm"] == 170.0 for r in rows)
 

@@ -12,6 +12,7 @@ import pytest
 
 from common.store import STEP_COLUMNS
 from core.cadence import settled_cadence
+from tests.conftest import session_stats
 from tests.web.conftest import PIN, real_steps, write_live
 from web import create_app
 from web.security import SECRET_KEY_FILE
@@ -283,8 +284,6 @@ def test_qr_code_carries_the_kiosk_url(dirs):
 def test_running_session_summary_is_kept_up_to_date_step_by_step(client, store):
     """The page of a running session adds only new steps, and ends with the same numbers as
     summarizing every step at once."""
-    from core import stats
-
     steps = real_steps()
     sid = store.start_session(1000.0)
     store.add_steps(sid, steps[:10])
@@ -296,7 +295,5 @@ def test_running_session_summary_is_kept_up_to_date_step_by_step(client, store):
     rows = store.steps(sid)
     # the summary of every step, and the runner's settled cadence (core.cadence) over them
     settled, _ = settled_cadence(rows)
-    assert body["summary"] == stats.summarize(rows, duration_s=12.0) | {
-        "settled_cadence_spm": settled
-    }
-    assert body["series"] == stats.series(rows, max_points=300)
+    assert body["summary"] == session_stats(rows).summary(12.0) | {"settled_cadence_spm": settled}
+    assert body["series"] == session_stats(rows, max_points=300).series()
