@@ -14,6 +14,8 @@ Legs are named by the camera's side: the near leg of a runner facing image-left 
 
 from __future__ import annotations
 
+from core.facing import FACINGS
+
 #: Mean foot visibility two classes must differ by before visibility says which is near.
 VIS_MARGIN = 0.05
 #: How far (in step times) a gap may be from a whole number of steps and still count.
@@ -70,7 +72,7 @@ class LegNamer:
         self._vis[k][1] += 1
         self._votes[k] += track_leg == "left"
         (v0, n0), (v1, n1) = self._vis
-        if n0 and n1 and facing in ("left", "right"):
+        if n0 and n1 and facing in FACINGS:
             m0, m1 = v0 / n0, v1 / n1
             if abs(m0 - m1) > VIS_MARGIN:
                 near = 0 if m0 > m1 else 1

@@ -24,6 +24,7 @@ from collections import Counter
 from typing import Any
 
 from core.errors import InputError
+from core.landmarks import LEGS
 from core.stats import SessionStats
 from core.verdict import VERDICTS, Thresholds, cue
 
@@ -60,7 +61,7 @@ def build_report(
     by_leg = Counter(row["leg"] for row in rows)
     summary.update(
         cue=cue(list(summary["reasons"])[:1]),
-        steps_by_leg={leg: by_leg.get(leg, 0) for leg in ("left", "right")},
+        steps_by_leg={leg: by_leg.get(leg, 0) for leg in LEGS},
         thresholds=(thresholds or Thresholds()).as_dict(),
     )
     warnings = list(warnings or [])
@@ -86,7 +87,7 @@ def build_report(
         why = "; ".join(p["message"] for p in capture["problems"] if p["code"] != "not_running")
         warnings.append("no running steps found" + (f": {why}" if why else ""))
     if rows and min(by_leg.get("left", 0), by_leg.get("right", 0)) < 0.5 * max(by_leg.values()):
-        few = min(("left", "right"), key=lambda leg: by_leg.get(leg, 0))
+        few = min(LEGS, key=lambda leg: by_leg.get(leg, 0))
         warnings.append(f"few {few}-leg steps: that leg was often hidden or unreliable")
     return {
         "format": FORMAT,
@@ -121,7 +122,7 @@ def validate_report(report: Any, where: str = "report") -> dict[str, Any]:
             if key not in step:
                 raise InputError(f"{where}: steps[{i}] misses {key!r}")
         bad_verdict = step["verdict"] is not None and step["verdict"] not in VERDICTS
-        if bad_verdict or step["leg"] not in ("left", "right"):
+        if bad_verdict or step["leg"] not in LEGS:
             raise InputError(f"{where}: steps[{i}] has a bad leg or verdict")
         for key in STEP_KEYS[1:-1]:
             v = step[key]

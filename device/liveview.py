@@ -25,6 +25,7 @@ import numpy as np
 
 from common import snapshot
 from common.jsonsafe import clean
+from common.vocabulary import VERDICTS
 from core import cadence, cues
 
 #: Recent steps the snapshot lists (the page's dots); the trend cue looks further back.
@@ -131,7 +132,7 @@ def state(sense: Any) -> str:
     led = sense.indicator.state
     if sense.fault:
         return "fault"
-    if led in ("good", "warn", "bad"):
+    if led in VERDICTS:
         return "running"
     if led == "not_judging":
         return "not_judging"
