@@ -22,11 +22,12 @@ Example::
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
+
+from core.fields import finite, step_field
 
 #: Seconds of steady running the settled cadence is the median of.
 SETTLE_S = 30.0
@@ -41,16 +42,6 @@ GAP_S = 15.0
 #: A step is below the target only when more than this share under it: the live cadence
 #: wobbles by about 1 %, and a runner right on the target must not flicker warn/good.
 TOLERANCE = 0.01
-
-
-def _get(step: Any, name: str) -> Any:
-    return step.get(name) if isinstance(step, dict) else getattr(step, name, None)
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def target_spm(settled: float | None, pct: float) -> float | None:
@@ -95,14 +86,14 @@ class SettledCadence:
     def add(self, step: Any) -> float | None:
         """Add one step (a Step or a dict with ``contact_t``, ``cadence_spm``, ``verdict``);
         returns the settled cadence (None before it settles)."""
-        t = _finite(_get(step, "contact_t"))
+        t = finite(step_field(step, "contact_t"))
         if t is None:
             return self.spm
         if self._last_t is not None and t - self._last_t > self.gap_s:
             self.reset()  # the runner left: whoever runs next settles afresh
         self._last_t = t
-        spm = _finite(_get(step, "cadence_spm"))
-        if self.spm is not None or _get(step, "verdict") is None or spm is None or spm <= 0:
+        spm = finite(step_field(step, "cadence_spm"))
+        if self.spm is not None or step_field(step, "verdict") is None or spm is None or spm <= 0:
             return self.spm
         window = self._window
         window.append((t, spm))
@@ -141,11 +132,11 @@ def target_view(field: Any, cadence: float | None) -> dict[str, Any] | None:
     before the runner settles only ``pct`` is set."""
     if not isinstance(field, dict):
         return None
-    pct, settled = _finite(field.get("pct")), _finite(field.get("settled_spm"))
+    pct, settled = finite(field.get("pct")), finite(field.get("settled_spm"))
     if pct is None or not 0 < pct <= 100 or (settled is not None and settled <= 0):
         return None
     target = target_spm(settled, pct)
-    cadence = _finite(cadence)
+    cadence = finite(cadence)
     distance = None if target is None or cadence is None else round(cadence - target, 1)
     return {
         "pct": pct,

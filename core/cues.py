@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from core.fields import finite, step_field
+
 #: How many judged steps the trend is fitted over (about 7-8 s of running).
 WINDOW = 20
 #: Fewest judged steps with all three metrics in the window for a trend at all.
@@ -54,13 +56,6 @@ class Trend:
                 "hip_ankle_offset": round(self.hip_ankle_offset, 4)}  # fmt: skip
 
 
-def _value(step: Any, name: str) -> float | None:
-    v = step.get(name) if isinstance(step, dict) else getattr(step, name, None)
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return None
-    return float(v)
-
-
 def _slope(ys: list[float]) -> tuple[float, float]:
     """Least-squares slope of ``ys`` over 0, 1, 2, ... and its t statistic (inf when exact)."""
     n = len(ys)
@@ -75,10 +70,10 @@ def _slope(ys: list[float]) -> tuple[float, float]:
 def trend(steps: Iterable[Any], window: int = WINDOW) -> tuple[Trend, dict[str, float]] | None:
     """The fitted trend of the last ``window`` judged steps and each slope's t statistic, or
     None when too few of them have lean, cadence and hip offset."""
-    judged = [s for s in steps if (s.get("verdict") if isinstance(s, dict) else s.verdict)]
+    judged = [s for s in steps if step_field(s, "verdict")]
     rows = []
     for s in judged[-window:]:
-        values = [_value(s, k) for k in ("lean_deg", "cadence_spm", "hip_ankle_offset")]
+        values = [finite(step_field(s, k)) for k in ("lean_deg", "cadence_spm", "hip_ankle_offset")]
         if None not in values and values[1] > 0:
             rows.append(values)
     if len(rows) < MIN_STEPS:

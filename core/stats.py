@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from core.fields import step_field
 from core.verdict import REASONS, VERDICTS
 
 
@@ -45,10 +46,6 @@ LEAN_BINS = tuple(float(x) for x in np.arange(-10.0, 30.01, 2.5))
 OFFSET_BINS = tuple(round(float(x), 3) for x in np.arange(-0.4, 0.401, 0.05))
 
 _SERIES_KEYS = ("lean_deg", "hip_ankle_offset", "cadence_spm")
-
-
-def _field(step: Any, name: str) -> Any:
-    return step.get(name) if isinstance(step, dict) else getattr(step, name, None)
 
 
 def _finite(value: Any) -> float | None:
@@ -110,25 +107,25 @@ class SessionStats:
         and bad nor in the lean and hip-ankle figures, which the view made unreliable. Any other
         verdict outside good/warn/bad is ignored.
         """
-        verdict = _field(step, "verdict")
+        verdict = step_field(step, "verdict")
         judged = verdict in self.counts
         if not judged and verdict is not None:
             return
-        t = _finite(_field(step, "contact_t"))
+        t = _finite(step_field(step, "contact_t"))
         if t is None:
-            t = _finite(_field(step, "midstance_t")) or (self.last_t or 0.0)
+            t = _finite(step_field(step, "midstance_t")) or (self.last_t or 0.0)
         self.steps += 1
         if judged:
             self.counts[verdict] += 1
-            for reason in _field(step, "reasons") or ():
+            for reason in step_field(step, "reasons") or ():
                 self.reasons[reason] = self.reasons.get(reason, 0) + 1
         else:
             self.unjudged += 1
-            for code in _field(step, "problems") or ():
+            for code in step_field(step, "problems") or ():
                 self.unjudged_problems[code] = self.unjudged_problems.get(code, 0) + 1
         self.first_t = t if self.first_t is None else min(self.first_t, t)
         self.last_t = t if self.last_t is None else max(self.last_t, t)
-        values = [_finite(_field(step, k)) for k in _SERIES_KEYS]
+        values = [_finite(step_field(step, k)) for k in _SERIES_KEYS]
         if not judged:
             values = [None] * (len(values) - 1) + values[-1:]  # cadence only
         for q, v in zip((self._lean, self._offset, self._cadence), values, strict=True):

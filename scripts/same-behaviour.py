@@ -142,11 +142,8 @@ def write(path: Path, text: str) -> None:
 
 def sha256(path: Path) -> str:
     """The SHA-256 of a file, hex."""
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # ---------------------------------------------------------------------------- running commands
