@@ -3,6 +3,7 @@
 #   make test   - venv, models, reference env, browser, then the whole test suite
 #   make bench  - speed and memory figures, measured side by side
 #   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
+#   make stress - the same on the real data seen differently (build/stress, build/stress.json)
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
 #   make check-arm64 - make install and the pipeline in emulated arm64 Debian roots, vs x86
@@ -16,7 +17,7 @@ MODELS_DIR ?= $(HOME)/.cache/midstance/models
 export MIDSTANCE_MODELS_DIR := $(abspath $(MODELS_DIR))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: venv models refenv browser test demo bench eval lint install check-arm64 clean
+.PHONY: venv models refenv browser test demo bench eval stress lint install check-arm64 clean
 
 venv: $(VENV)/.installed
 
@@ -53,6 +54,10 @@ bench: venv models refenv
 eval: venv models
 	$(BIN)/python -m corpus build/corpus
 	$(BIN)/midstance eval build/corpus --json build/eval.json
+
+stress: venv models
+	$(BIN)/python -m corpus build/stress --set stress
+	$(BIN)/midstance eval build/stress --json build/stress.json
 
 lint: venv
 	$(BIN)/ruff check .

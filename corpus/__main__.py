@@ -1,4 +1,5 @@
-"""Build the evaluation corpus: ``python -m corpus OUTDIR [--only PATTERN] [--data DIR]``.
+"""Build the evaluation corpus: ``python -m corpus OUTDIR [--only PATTERN] [--data DIR]
+[--set corpus|stress]`` (the stress set: :mod:`corpus.stress`).
 
 Every item is an input (``NAME.mp4`` or ``NAME.trace.jsonl``) and its truth
 (``NAME.contacts.json``), made from the shared real data (never written to). Items whose
@@ -320,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("outdir", type=Path, help="where the items go (e.g. build/corpus)")
     ap.add_argument("--only", metavar="PATTERN", help="only items whose name matches (glob)")
     ap.add_argument("--data", type=Path, default=None, help="the shared data folder")
+    ap.add_argument("--set", choices=("corpus", "stress"), default="corpus",
+                    help="issue 10's corpus (default) or the stress set")  # fmt: skip
     args = ap.parse_args(argv)
     data = (args.data or default_data()).resolve()
     if not (data / f"{CLIP}.mp4").exists():
@@ -330,7 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus: refusing to write into the shared data ({out})", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    items = all_items(data)
+    if args.set == "stress":
+        from corpus.stress import stress_items
+
+        items = stress_items(data)
+    else:
+        items = all_items(data)
     if args.only:
         items = [i for i in items if fnmatch.fnmatch(i.name, args.only) or args.only in i.name]
     for item in items:
