@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from core import landmarks
+from core.fields import finite
 
 #: Decimals kept per coordinate: 0.001 leg lengths is about 1 mm, far below the model's error.
 DIGITS = 3
@@ -67,13 +68,9 @@ def is_pose(value: Any) -> bool:
     if len(xy) != landmarks.COUNT or len(vis) != landmarks.COUNT:
         return False
     return all(
-        p is None or (isinstance(p, list) and len(p) == 2 and all(_finite(c) for c in p))
+        p is None or (isinstance(p, list) and len(p) == 2 and all(finite(c) is not None for c in p))
         for p in xy
-    ) and all(_finite(v) for v in vis)
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ) and all(finite(v) is not None for v in vis)
 
 
 def typical(poses: Iterable[Mapping[str, list]]) -> dict[str, list]:

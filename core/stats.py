@@ -8,12 +8,11 @@ that merge pairwise (and double their width) whenever they would overflow.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from core.fields import step_field
+from core.fields import finite, step_field
 from core.verdict import REASONS, VERDICTS
 
 
@@ -46,16 +45,6 @@ LEAN_BINS = tuple(float(x) for x in np.arange(-10.0, 30.01, 2.5))
 OFFSET_BINS = tuple(round(float(x), 3) for x in np.arange(-0.4, 0.401, 0.05))
 
 _SERIES_KEYS = ("lean_deg", "hip_ankle_offset", "cadence_spm")
-
-
-def _finite(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _histogram(values: _Quantiles, edges: tuple[float, ...]) -> dict[str, list]:
@@ -111,9 +100,9 @@ class SessionStats:
         judged = verdict in self.counts
         if not judged and verdict is not None:
             return
-        t = _finite(step_field(step, "contact_t"))
+        t = finite(step_field(step, "contact_t"))
         if t is None:
-            t = _finite(step_field(step, "midstance_t")) or (self.last_t or 0.0)
+            t = finite(step_field(step, "midstance_t")) or (self.last_t or 0.0)
         self.steps += 1
         if judged:
             self.counts[verdict] += 1
@@ -125,7 +114,7 @@ class SessionStats:
                 self.unjudged_problems[code] = self.unjudged_problems.get(code, 0) + 1
         self.first_t = t if self.first_t is None else min(self.first_t, t)
         self.last_t = t if self.last_t is None else max(self.last_t, t)
-        values = [_finite(step_field(step, k)) for k in _SERIES_KEYS]
+        values = [finite(step_field(step, k)) for k in _SERIES_KEYS]
         if not judged:
             values = [None] * (len(values) - 1) + values[-1:]  # cadence only
         for q, v in zip((self._lean, self._offset, self._cadence), values, strict=True):

@@ -23,12 +23,12 @@ from web.parts import parts
 
 bp = Blueprint("live", __name__)
 
-#: The fields of ``GET /api/live`` (the first nine are the API contract).
+#: The fields of ``GET /api/live``: the snapshot's (the first nine are the API contract), the
+#: landmarks left to ``?skeleton=1``, and when the snapshot was written.
 LIVE_FIELDS: tuple[str, ...] = (
-    "session_id", "state", "led", "cadence_spm", "lean_deg", "hip_ankle_offset",
-    "good_share", "steps", "duration_s", "fps", "cue", "fault", "facing", "recent_steps",
-    "written_at", "capture", "midstance", "cadence_target", "trend_cue",
-)  # fmt: skip
+    *(key for key in snapshot.FIELDS if key != "skeleton"),
+    "written_at",
+)
 
 #: Plain-language cues by LED state, for when ``sense`` gives none.
 DEFAULT_CUES = {
