@@ -16,6 +16,7 @@ import functools
 import json
 import math
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -41,7 +42,6 @@ CLIP_SOURCE = (
 # Keep the top 1040 of 1280 rows: the stance foot and ankle leave the frame all the time and
 # the swing foot only peeks in at the top of its arc (checked on rendered frames).
 CROP_HEIGHT = 1040
-HAMNER_TRIALS = [(s, r) for s in (1, 2, 3, 4) for r in (2, 3, 4, 5)]
 # Bad views made from real footage: a pan of +/-120 px over 2 s, the runner at a quarter size,
 # and motion capture seen 50 deg from side-on toward the runner's back.
 PAN_PX, PAN_FRAMES = 120, 60
@@ -100,10 +100,13 @@ def halve_events(events: list[dict]) -> list[dict]:
 
 
 def clip_items(data: Path) -> list[Item]:
-    """The real clip, its RTMPose trace and four video transforms of it."""
+    """The real clip, its RTMPose trace and six video transforms of it (none without the clip
+    and its annotation)."""
     video = data / f"{CLIP}.mp4"
     ann = data / f"{CLIP}.contacts.json"
     rtm = data / f"{CLIP}.rtmpose26.json"
+    if not (video.exists() and ann.exists()):
+        return []
 
     def copy(tmp: Path) -> dict:
         shutil.copyfile(video, tmp)
@@ -154,7 +157,7 @@ def clip_items(data: Path) -> list[Item]:
     deps = [video, ann]
     return [
         Item("clip", ".mp4", deps, copy),
-        Item("clip_rtmpose", ".trace.jsonl", [rtm, ann], rtmpose),
+        *([Item("clip_rtmpose", ".trace.jsonl", [rtm, ann], rtmpose)] if rtm.exists() else []),
         Item("clip_mirror", ".mp4", deps, mirrored),
         Item("clip_15fps", ".mp4", deps, fps15),
         Item("clip_slowmo", ".mp4", deps, slowmo),
@@ -181,13 +184,24 @@ def mocap_item_truth(
                  **extra)  # fmt: skip
 
 
+def fukuchi_runs(data: Path) -> list[tuple[str, str, Path]]:
+    """Every Fukuchi running trial in the data folder: ``(subject, speed, markers file)``, e.g.
+    ``("RBDS001", "25", .../RBDS001runT25markers.txt)`` (speed in tenths of m/s)."""
+    runs = []
+    for path in sorted((data / "fukuchi2017").glob("RBDS*runT*markers.txt")):
+        m = re.fullmatch(r"(RBDS\d+)runT(\d+)markers\.txt", path.name)
+        if m:
+            runs.append((m[1], m[2], path))
+    return runs
+
+
 def fukuchi_items(data: Path) -> list[Item]:
-    """Fukuchi RBDS001 at 2.5 m/s: the 150 Hz projection and its 30 and 60 fps resamplings."""
-    path = data / "fukuchi2017" / "RBDS001runT25markers.txt"
+    """Every Fukuchi trial (the shared data: RBDS001 at 2.5 m/s) at its 150 Hz and resampled to
+    30 and 60 fps. Named ``fukuchi_RBDSnnn`` at 2.5 m/s, ``fukuchi_RBDSnnn_T35`` at 3.5."""
     note = ("Markers projected to a side view from the runner's right; truth from the markers "
             "(lowest foot marker within 20 mm of its floor), no force plate")  # fmt: skip
 
-    def make(fps: float | None) -> Callable[[Path], dict]:
+    def make(path: Path, fps: float | None) -> Callable[[Path], dict]:
         def build(tmp: Path) -> dict:
             trace = fukuchi.fukuchi_trace(path)
             if fps is not None:
@@ -199,17 +213,28 @@ def fukuchi_items(data: Path) -> list[Item]:
 
         return build
 
-    stem = "fukuchi_RBDS001"
-    return [
-        Item(f"{stem}_150hz", ".trace.jsonl", [path], make(None)),
-        Item(f"{stem}_30fps", ".trace.jsonl", [path], make(30.0)),
-        Item(f"{stem}_60fps", ".trace.jsonl", [path], make(60.0)),
-    ]
+    items = []
+    for subject, speed, path in fukuchi_runs(data):
+        stem = f"fukuchi_{subject}" + ("" if speed == "25" else f"_T{speed}")
+        for rate, fps in (("150hz", None), ("30fps", 30.0), ("60fps", 60.0)):
+            items.append(Item(f"{stem}_{rate}", ".trace.jsonl", [path], make(path, fps)))
+    return items
 
 
 @functools.lru_cache(maxsize=2)
 def _hamner(data: Path, subject: int, run: int) -> dict:
     return hamner.load_trial(data, subject, run)
+
+
+def hamner_trials(data: Path) -> list[tuple[int, int]]:
+    """Every Hamner trial in the data folder with its forces and its runner's standing trial:
+    ``(subject, run)`` pairs, sorted (the shared data: subjects 1-4, runs 2-5)."""
+    trials = []
+    for path in (data / "hamner2013").glob("subject*_Run_*.trc"):
+        m = re.fullmatch(r"subject(\d+)_Run_(\d+)\.trc", path.name)
+        if m and all(p.exists() for p in hamner.trial_paths(data, int(m[1]), int(m[2]))):
+            trials.append((int(m[1]), int(m[2])))
+    return sorted(trials)
 
 
 def hamner_items(data: Path) -> list[Item]:
@@ -234,7 +259,7 @@ def hamner_items(data: Path) -> list[Item]:
 
         return build
 
-    for s, r in HAMNER_TRIALS:
+    for s, r in hamner_trials(data):
         deps = list(hamner.trial_paths(data, s, r))
 
         def make(s: int, r: int, fps: float | None, right: bool) -> Callable[[Path], dict]:
@@ -325,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="issue 10's corpus (default) or the stress set")  # fmt: skip
     args = ap.parse_args(argv)
     data = (args.data or default_data()).resolve()
-    if not (data / f"{CLIP}.mp4").exists():
+    if not data.is_dir():
         print(f"corpus: shared data not found at {data} (use --data DIR)", file=sys.stderr)
         return 2
     out = args.outdir.resolve()
@@ -339,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         items = stress_items(data)
     else:
         items = all_items(data)
+    if not items:
+        print(f"corpus: no clip, Fukuchi or Hamner trial found in {data}", file=sys.stderr)
+        return 2
     if args.only:
         items = [i for i in items if fnmatch.fnmatch(i.name, args.only) or args.only in i.name]
     for item in items:

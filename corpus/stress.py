@@ -140,16 +140,17 @@ def stress_items(data: Path) -> list:
     """Every item of the stress set, in build order (:class:`corpus.__main__.Item`)."""
     from corpus.__main__ import (
         CLIP,
-        HAMNER_TRIALS,
         Item,
         _hamner,
         clip_truth,
         clip_variant,
+        hamner_trials,
         mocap_item_truth,
     )
 
     video = data / f"{CLIP}.mp4"
     deps = [video, data / f"{CLIP}.contacts.json"]
+    have_clip = all(p.exists() for p in deps)
     items = []
 
     def changed(what: str, change: Callable[[np.ndarray], np.ndarray]) -> Callable:
@@ -171,18 +172,19 @@ def stress_items(data: Path) -> list:
 
         return build
 
-    for name, what, change in (
-        (f"roll+{CLIP_ROLL_DEG:g}", f"rolled {CLIP_ROLL_DEG:g} deg", roll(CLIP_ROLL_DEG)),
-        (f"roll-{CLIP_ROLL_DEG:g}", f"rolled -{CLIP_ROLL_DEG:g} deg", roll(-CLIP_ROLL_DEG)),
-        ("landscape", "in a 16:9 landscape frame at 720p", landscape),
-        ("zoom", "zoomed in on the runner", zoom),
-        ("dim", "in a dim room", dim),
-        ("defocus", "out of focus", defocus),
-        ("half_res", "at half resolution", half),
-    ):
-        items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, change)))
-    for fps in CLIP_RATES:
-        items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
+    if have_clip:
+        for name, what, change in (
+            (f"roll+{CLIP_ROLL_DEG:g}", f"rolled {CLIP_ROLL_DEG:g} deg", roll(CLIP_ROLL_DEG)),
+            (f"roll-{CLIP_ROLL_DEG:g}", f"rolled -{CLIP_ROLL_DEG:g} deg", roll(-CLIP_ROLL_DEG)),
+            ("landscape", "in a 16:9 landscape frame at 720p", landscape),
+            ("zoom", "zoomed in on the runner", zoom),
+            ("dim", "in a dim room", dim),
+            ("defocus", "out of focus", defocus),
+            ("half_res", "at half resolution", half),
+        ):
+            items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, change)))
+        for fps in CLIP_RATES:
+            items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
 
     def trial(s: int, r: int, kind: str) -> Callable:
         def build(tmp: Path) -> dict:
@@ -207,7 +209,7 @@ def stress_items(data: Path) -> list:
         f"roll+{MOCAP_ROLL_DEG:g}",
         f"roll-{MOCAP_ROLL_DEG:g}",
     ]
-    for s, r in HAMNER_TRIALS:
+    for s, r in hamner_trials(data):
         paths = list(hamner.trial_paths(data, s, r))
         for kind in kinds:
             items.append(Item(f"stress_hamner_s{s:02d}_run{r}_{kind}", ".trace.jsonl", paths,

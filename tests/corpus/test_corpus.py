@@ -12,7 +12,7 @@ import pytest
 from core import landmarks
 from core.trace import Trace, read_trace
 from corpus import cadence_spm, contact_frames, contact_times, hamner, stance_events
-from corpus.__main__ import default_data, halve_events, main
+from corpus.__main__ import all_items, default_data, halve_events, main
 from corpus.transforms import mirror, resample
 from corpus.video import hflip, keep_top, transform_video, video_info
 
@@ -154,3 +154,37 @@ def test_build_items_idempotently(tmp_path, capsys):
 def test_missing_data_exits_2(tmp_path, capsys):
     assert main([str(tmp_path / "out"), "--data", str(tmp_path / "nope")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_trials_are_found_in_the_data_folder(tmp_path, capsys):
+    # More trials of the same kinds dropped into a data folder are scored like the shared ones:
+    # here one Hamner trial and a Fukuchi file named as a 3.5 m/s run, and no clip.
+    data = tmp_path / "data"
+    (data / "hamner2013").mkdir(parents=True)
+    (data / "fukuchi2017").mkdir()
+    for name in (
+        "subject02_Run_4.trc",
+        "subject02_Run_4_grf.mot",
+        "subject02_static.trc",
+        "subject03_Run_2.trc",
+    ):  # fmt: skip  (subject03 has no forces: not a trial)
+        (data / "hamner2013" / name).symlink_to(DATA / "hamner2013" / name)
+    (data / "fukuchi2017" / "RBDS001runT35markers.txt").symlink_to(
+        DATA / "fukuchi2017" / "RBDS001runT25markers.txt"
+    )
+    assert [i.name for i in all_items(data)] == [
+        "fukuchi_RBDS001_T35_150hz", "fukuchi_RBDS001_T35_30fps", "fukuchi_RBDS001_T35_60fps",
+        "hamner_s02_run4_right", "hamner_s02_run4_left", "hamner_s02_run4_30fps_right",
+        "hamner_s02_run4_30fps_left", "hamner_s02_run4_60fps_right",
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main([str(out), "--data", str(data), "--only", "fukuchi_RBDS001_T35_30fps"]) == 0
+    doc = json.loads((out / "fukuchi_RBDS001_T35_30fps.contacts.json").read_text())
+    assert doc["fps"] == 30 and doc["group"] == "mocap" and len(doc["events"]) > 100
+
+
+def test_a_data_folder_with_nothing_known_exits_2(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    assert main([str(tmp_path / "out"), "--data", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no clip, Fukuchi or Hamner trial" in err[0]
