@@ -5,7 +5,8 @@ Every item is an input (``NAME.mp4`` or ``NAME.trace.jsonl``) and its truth
 (``NAME.contacts.json``), made from the shared real data (never written to). Items whose
 outputs are newer than their inputs and than this package's code are skipped; outputs are
 written to a temporary name and moved into place, so an interrupted build leaves no half item.
-One line is printed per item. Exit status 2 when the data folder is missing.
+One line is printed per item. Exit status 2 when the data folder is missing or holds nothing
+known, 1 when an item could not be built (a damaged file: one line on stderr, the rest built).
 """
 
 from __future__ import annotations
@@ -369,10 +370,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.only:
         items = [i for i in items if fnmatch.fnmatch(i.name, args.only) or args.only in i.name]
+    failed = 0
     for item in items:
-        status, doc = build_item(item, out)
+        try:
+            status, doc = build_item(item, out)
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            # A damaged file dropped into the data folder costs its own items, not the rest.
+            failed += 1
+            print(f"corpus: {item.name}: cannot build ({type(exc).__name__}: {exc})",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            continue
         print(f"{status:5s} {item.name + item.suffix:40s} {summary(doc)}", flush=True)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -188,3 +188,22 @@ def test_a_data_folder_with_nothing_known_exits_2(tmp_path, capsys):
     assert main([str(tmp_path / "out"), "--data", str(tmp_path / "data")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no clip, Fukuchi or Hamner trial" in err[0]
+
+
+def test_a_damaged_trial_costs_only_its_own_items(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "hamner2013").mkdir(parents=True)
+    for name in ("subject02_Run_4_grf.mot", "subject02_static.trc", "subject02_Run_5.trc",
+                 "subject02_Run_5_grf.mot"):  # fmt: skip
+        (data / "hamner2013" / name).symlink_to(DATA / "hamner2013" / name)
+    good = (DATA / "hamner2013" / "subject02_Run_4.trc").read_text().splitlines()
+    (data / "hamner2013" / "subject02_Run_4.trc").write_text("\n".join(good[:4]) + "\n")  # cut
+    out = tmp_path / "out"
+    assert main([str(out), "--data", str(data), "--only", "*_30fps_right"]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("corpus: hamner_s02_run4_30fps_right: cannot build")
+    assert "built hamner_s02_run5_30fps_right" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hamner_s02_run5_30fps_right.contacts.json", "hamner_s02_run5_30fps_right.trace.jsonl",
+    ]  # fmt: skip
