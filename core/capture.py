@@ -168,16 +168,19 @@ class CaptureJudge:
 
     def see(self, code: str, flag: bool | None, where: str = "") -> None:
         """One observation of check ``code``: True = the problem shows; None = cannot tell."""
-        self._windows[code].add(flag)
+        window = self._windows[code]
+        window.add(flag)
         if flag:
             self._where[code] = where
-        window = self._windows[code]
-        if window.count < self._min[code]:
+        # the window's count and share, read directly: this runs a few times a frame
+        n = len(window._ring)
+        if n < self._min[code]:
             return
+        share = window.true / n
         if code in self._on:
-            if window.share < CLEARED:
+            if share < CLEARED:
                 del self._on[code]
-        elif window.share >= IN_FORCE:
+        elif share >= IN_FORCE:
             self._on[code] = self._where.get(code, "")
 
     @property
@@ -210,6 +213,8 @@ class CaptureJudge:
     @property
     def in_force(self) -> tuple[Problem, ...]:
         """The problems in force now, with their share of the recent observations."""
+        if not self._on:  # the usual case, asked every frame
+            return ()
         return tuple(
             problem(code, self._windows[code].share, self._on[code]) for code in self.codes
         )

@@ -160,7 +160,8 @@ def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _cost(obs, pred) -> float:
-    """Distance of an observation from a prediction (0 when either is unknown)."""
+    """Distance of an observation from a prediction (0 when either is unknown), as
+    :func:`_dist` (inlined: four times a frame)."""
     if obs is None or pred is None:
         return 0.0
-    return _dist(obs, pred)
+    return math.hypot(obs[0] - pred[0], Y_WEIGHT * (obs[1] - pred[1]))
