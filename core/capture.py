@@ -97,18 +97,21 @@ class ShareWindow:
         self._i = 0
         self.true = 0
 
-    def add(self, flag: bool | None) -> None:
-        """Add one observation; None is skipped (no evidence either way)."""
+    def add(self, flag: bool | None) -> int:
+        """Add one observation; None is skipped (no evidence either way). Returns how many
+        observations the window holds (:attr:`count`)."""
+        ring = self._ring
         if flag is None:
-            return
+            return len(ring)
         flag = bool(flag)
-        if len(self._ring) < self.size:
-            self._ring.append(flag)
+        if len(ring) < self.size:
+            ring.append(flag)
         else:
-            self.true -= self._ring[self._i]
-            self._ring[self._i] = flag
+            self.true -= ring[self._i]
+            ring[self._i] = flag
             self._i = (self._i + 1) % self.size
         self.true += flag
+        return len(ring)
 
     @property
     def count(self) -> int:
@@ -169,14 +172,12 @@ class CaptureJudge:
     def see(self, code: str, flag: bool | None, where: str = "") -> None:
         """One observation of check ``code``: True = the problem shows; None = cannot tell."""
         window = self._windows[code]
-        window.add(flag)
+        n = window.add(flag)
         if flag:
             self._where[code] = where
-        # the window's count and share, read directly: this runs a few times a frame
-        n = len(window._ring)
         if n < self._min[code]:
             return
-        share = window.true / n
+        share = window.true / n  # window.share, without a second call: a few times a frame
         if code in self._on:
             if share < CLEARED:
                 del self._on[code]

@@ -91,11 +91,11 @@ class FootTracker:
         obs = [self._centre(p, v, s) for s in self.slots]
         pred = [self._predict(0, t, on_belt[0]), self._predict(1, t, on_belt[1])]
         hidden = None  # track whose foot is hidden this frame
-        if obs[0] is not None and obs[1] is not None and _dist(*obs) < SAME_FOOT * scale:
+        if obs[0] is not None and obs[1] is not None and _cost(*obs) < SAME_FOOT * scale:
             # One foot, labelled twice: it is the track predicted nearer; the other is hidden.
             self.merged += 1
             one = ((obs[0][0] + obs[1][0]) / 2, (obs[0][1] + obs[1][1]) / 2)
-            d = [_dist(one, q) if q is not None else math.inf for q in pred]
+            d = [_cost(one, q) if q is not None else math.inf for q in pred]
             near = 0 if d[0] <= d[1] else 1
             if on_belt[0] != on_belt[1]:
                 near = 0 if on_belt[0] else 1
@@ -154,14 +154,9 @@ class FootTracker:
         return p, v
 
 
-def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Distance with the vertical weighted by :data:`Y_WEIGHT`, pixels."""
-    return math.hypot(a[0] - b[0], Y_WEIGHT * (a[1] - b[1]))
-
-
 def _cost(obs, pred) -> float:
-    """Distance of an observation from a prediction (0 when either is unknown), as
-    :func:`_dist` (inlined: four times a frame)."""
+    """Distance of an observation from a prediction, pixels, the vertical weighted by
+    :data:`Y_WEIGHT` (0 when either is unknown)."""
     if obs is None or pred is None:
         return 0.0
     return math.hypot(obs[0] - pred[0], Y_WEIGHT * (obs[1] - pred[1]))

@@ -1,6 +1,6 @@
 """The evaluation corpus: real inputs (videos, landmark traces) each with a truth file.
 
-``python -m corpus OUTDIR`` builds it from the shared real data (see ``corpus.__main__``);
+``python -m corpus OUTDIR`` builds it from the shared real data (the items: ``corpus.items``);
 ``midstance eval OUTDIR`` scores the analysis against it.
 
 This module holds the truth itself: gait events known in *time* (from a force plate, from

@@ -23,6 +23,15 @@ import numpy as np
 
 from core.trace import Trace, write_trace
 from corpus import hamner
+from corpus.items import (
+    CLIP,
+    Item,
+    clip_truth,
+    clip_variant,
+    hamner_trial,
+    hamner_trials,
+    mocap_item_truth,
+)
 from corpus.mocap import project_side
 from corpus.transforms import resample
 from corpus.video import read_frames, write_video
@@ -137,17 +146,7 @@ def rolled(xy: np.ndarray, degrees: float, width: int, height: int) -> np.ndarra
 
 
 def stress_items(data: Path) -> list:
-    """Every item of the stress set, in build order (:class:`corpus.__main__.Item`)."""
-    from corpus.__main__ import (
-        CLIP,
-        Item,
-        _hamner,
-        clip_truth,
-        clip_variant,
-        hamner_trials,
-        mocap_item_truth,
-    )
-
+    """Every item of the stress set, in build order (:class:`corpus.items.Item`)."""
     video = data / f"{CLIP}.mp4"
     deps = [video, data / f"{CLIP}.contacts.json"]
     have_clip = all(p.exists() for p in deps)
@@ -188,7 +187,7 @@ def stress_items(data: Path) -> list:
 
     def trial(s: int, r: int, kind: str) -> Callable:
         def build(tmp: Path) -> dict:
-            t = _hamner(data, s, r)
+            t = hamner_trial(data, s, r)
             px = SMALL_PX_PER_MM if kind == "small" else hamner.PX_PER_MM
             xy, vis = project_side(t["points"], True, px, hamner.WIDTH, hamner.HEIGHT, t["x0"])
             if kind.startswith("roll"):

@@ -11,8 +11,8 @@ import pytest
 from core.analysis import analyze_trace
 from core.evaluate import score_item
 from core.trace import read_trace
-from corpus.__main__ import default_data
 from corpus.__main__ import main as build_corpus
+from corpus.items import default_data
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
 

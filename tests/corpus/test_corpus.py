@@ -12,7 +12,8 @@ import pytest
 from core import landmarks
 from core.trace import Trace, read_trace
 from corpus import cadence_spm, contact_frames, contact_times, hamner, stance_events
-from corpus.__main__ import all_items, default_data, halve_events, main
+from corpus.__main__ import main
+from corpus.items import all_items, default_data, halve_events
 from corpus.transforms import mirror, resample
 from corpus.video import hflip, keep_top, transform_video, video_info
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from core.trace import read_trace
-from corpus.__main__ import default_data, main
+from corpus.__main__ import main
+from corpus.items import default_data
 from corpus.stress import defocus, dim, half, landscape, retime_events, roll, rolled, zoom
 from corpus.video import read_frames
 
