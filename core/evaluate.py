@@ -12,7 +12,9 @@ Truth::
      "expect": {"capture_ok": false}}  <- optional: the capture judge must refuse this view
 
 Frames are 0-based frames of the input. Their time is ``frame / fps``, or ``frame /
-capture_fps`` for a slow-motion export, whose report times are real time (``--capture-fps``).
+capture_fps`` for a slow-motion export, whose report times are real time (``--capture-fps``);
+given the input's own frame times (``frame_times``), frame ``k`` is at ``frame_times[k]``, so a
+phone clip with a variable frame rate is scored at the times its frames were filmed.
 
 Contacts are matched by time alone, one-to-one, nearest first, within
 :data:`TOLERANCE_FRAMES` frames of the truth, whatever leg the report names: a step found
@@ -102,16 +104,46 @@ def frame_seconds(truth: dict, capture_fps: float | None = None) -> float:
     return 1.0 / float(rate if rate is not None else truth["fps"])
 
 
+def frame_time(
+    frames: np.ndarray, frame_s: float, frame_times: np.ndarray | None = None
+) -> np.ndarray:
+    """Seconds of truth ``frames``: ``frame * frame_s``, or the input's own time of each frame
+    (``frame_times``, real time) when given; a frame past the input's last continues from it
+    at ``frame_s``."""
+    frames = np.asarray(frames, dtype=float)
+    if frame_times is None or not len(frame_times):
+        return frames * frame_s
+    ft = np.asarray(frame_times, dtype=float)
+    k = np.clip(frames.astype(int), 0, len(ft) - 1)
+    return ft[k] + (frames - k) * frame_s
+
+
+def frame_clock(times: np.ndarray, frame_s: float, frame_times: np.ndarray | None) -> np.ndarray:
+    """Times (seconds) as positions on the input's frames times ``frame_s``: the clock the
+    matching tolerance is counted on. With evenly timed frames (``frame_times`` None) that is
+    the time itself; with a variable frame rate, "within 3 frames" is 3 of the input's frames,
+    so a contact inside a gap of dropped frames is matched across the gap."""
+    times = np.asarray(times, dtype=float)
+    if frame_times is None or len(frame_times) < 2:
+        return times
+    ft = np.asarray(frame_times, dtype=float)
+    pos = np.interp(times, ft, np.arange(len(ft), dtype=float))
+    pos = np.where(times < ft[0], (times - ft[0]) / frame_s, pos)
+    pos = np.where(times > ft[-1], len(ft) - 1 + (times - ft[-1]) / frame_s, pos)
+    return pos * frame_s
+
+
 def truth_events(
-    truth: dict, capture_fps: float | None = None
+    truth: dict, capture_fps: float | None = None, frame_times: np.ndarray | None = None
 ) -> dict[tuple[str, str], np.ndarray]:
-    """``{(leg, type): sorted times in seconds}`` for every leg near/far and type ic/to/ms."""
+    """``{(leg, type): sorted times in seconds}`` for every leg near/far and type ic/to/ms
+    (``frame_times``: see :func:`frame_time`)."""
     dt = frame_seconds(truth, capture_fps)
     out = {}
     for leg in LEGS:
         for kind in EVENT_TYPES:
             frames = [e["frame"] for e in truth["events"] if e["leg"] == leg and e["type"] == kind]
-            out[leg, kind] = np.sort(np.asarray(frames, dtype=float)) * dt
+            out[leg, kind] = frame_time(np.sort(np.asarray(frames, dtype=float)), dt, frame_times)
     return out
 
 
@@ -187,19 +219,26 @@ def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-def score_item(truth: dict, report: dict, capture_fps: float | None = None) -> dict:
+def score_item(
+    truth: dict,
+    report: dict,
+    capture_fps: float | None = None,
+    frame_times: np.ndarray | None = None,
+) -> dict:
     """Score one ``midstance-report/1`` dict against its truth; returns the item dict of
     ``midstance-eval/1`` (without ``name`` and ``kind``, which the caller knows).
 
     ``capture_fps``: the rate the report's input was re-timed to (the truth's own
     ``capture_fps`` when omitted); the truth's frames are then real time ``frame /
-    capture_fps``. Errors are absolute, in milliseconds; ``*_bias_ms_median`` are signed
-    (positive = the report is late).
+    capture_fps``. ``frame_times``: the input's own frame times in the report's time base
+    (:func:`frame_time`), for an input whose frames are unevenly timed; contacts then match
+    within 3 of its frames (:func:`frame_clock`). Errors are absolute, in milliseconds;
+    ``*_bias_ms_median`` are signed (positive = the report is late).
     """
     check_truth(truth)
     frame_s = frame_seconds(truth, capture_fps)
     tol = TOLERANCE_FRAMES * frame_s
-    events = truth_events(truth, capture_fps)
+    events = truth_events(truth, capture_fps, frame_times)
     near_side = truth.get("near_leg")
     side_of = {"near": near_side, "far": _other(near_side)}
 
@@ -209,7 +248,8 @@ def score_item(truth: dict, report: dict, capture_fps: float | None = None) -> d
     steps = [s for s in report.get("steps") or [] if s.get("contact_t") is not None]
     pred_t = [float(s["contact_t"]) for s in steps]
     reach = tol + REPORT_TIME_STEP_S / 2
-    pairs = match_contacts([t for t, _ in truth_ic], pred_t, reach)
+    clock = [frame_clock(x, frame_s, frame_times) for x in ([t for t, _ in truth_ic], pred_t)]
+    pairs = match_contacts(*clock, reach)
 
     # precision only where the truth looked: the annotation may cover part of the input
     all_t = np.concatenate([v for v in events.values()] + [np.empty(0)])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.evaluate import timebase_drift
 from core.trace import Trace, write_trace
 from corpus import fukuchi, hamner, stance_events, truth
 from corpus.mocap import turn
@@ -167,12 +168,15 @@ def mocap_item_truth(
     trace: Trace, contacts: dict, t: np.ndarray, pelvis: np.ndarray, facing: str, near: str,
     source: str, **extra,
 ) -> dict:  # fmt: skip
-    """Truth of a motion-capture trace at its own rate from contacts in seconds."""
+    """Truth of a motion-capture trace at its own rate from contacts in seconds (a trace
+    whose frames are unevenly timed, as a phone drops frames, by its own frame times)."""
 
     def height(times: np.ndarray) -> np.ndarray:
         return np.interp(times, t, pelvis)
 
-    events = stance_events(contacts, near, trace.fps, len(trace), height)
+    own = trace.t - trace.t[0]
+    uneven = timebase_drift(own, 1.0 / trace.fps) > 0.5 / trace.fps
+    events = stance_events(contacts, near, trace.fps, len(trace), height, own if uneven else None)
     return truth(trace.fps, facing, near, events, source, n_frames=len(trace), group="mocap",
                  **extra)  # fmt: skip
 

@@ -6,11 +6,15 @@ asks how far the judgement carries beyond it, on the same real recordings:
 
 - the clip (video, through the pose model) with the camera rolled 5 deg either way, filmed in
   landscape at 720p, zoomed in on the runner, in a dim room, out of focus, at half resolution,
-  and at 20, 24 and 25 frames a second;
+  at 20, 24 and 25 frames a second, and with a phone's variable frame rate (``vfr``: a tenth
+  of the frames dropped, the rest at their own slightly uneven times);
 - every Hamner trial re-timed to 24, 25, 50 and 240 Hz, with the runner at half the size in
-  the picture, and with the camera rolled 4 deg either way.
+  the picture, with the camera rolled 4 deg either way, filmed by a phone at a variable frame
+  rate, and played faster or slower to 140 and 220 steps a minute (``spm140``, ``spm220``:
+  the issue's cadence range; the same gait in less or more time, filmed at 30 fps).
 
-No noise is added and nothing is synthesised: each item is a real recording seen differently.
+No noise is added to the landmarks and nothing is synthesised: each item is a real recording
+seen differently (the phone's clock is a seeded draw, the same at every build).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from corpus.items import (
     mocap_item_truth,
 )
 from corpus.mocap import project_side
-from corpus.transforms import resample
+from corpus.transforms import resample, sample_at
 from corpus.video import read_frames, write_video
 
 #: Camera roll of the rolled clips and mocap (deg; positive turns the picture clockwise).
@@ -46,6 +50,25 @@ MOCAP_RATES = (24.0, 25.0, 50.0, 240.0)
 SMALL_PX_PER_MM = 0.30
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
 ZOOM_TOP = 520
+#: A phone's variable frame rate: this share of the 30 fps frames dropped at random, and the
+#: timestamps of the rest off their 30 fps ticks by this much (seconds, standard deviation).
+PHONE_DROP = 0.10
+PHONE_JITTER_S = 0.0015
+#: The cadences (steps/min) the runners are re-timed to: the ends of the issue's range.
+RETIMED_SPM = (140.0, 220.0)
+
+
+def phone_clock(n: int, fps: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A phone filming ``n`` frames at a nominal ``fps``: ``(kept, times)``, the frame indices
+    it kept (a :data:`PHONE_DROP` share dropped at random, never the first) and their
+    timestamps (seconds: ``k / fps`` off by :data:`PHONE_JITTER_S`, still increasing)."""
+    rng = np.random.default_rng(seed)
+    keep = rng.random(n) >= PHONE_DROP
+    keep[0] = True
+    kept = np.flatnonzero(keep)
+    jitter = np.clip(rng.normal(0.0, PHONE_JITTER_S, len(kept)), -0.3 / fps, 0.3 / fps)
+    jitter[0] = 0.0
+    return kept, kept / fps + jitter
 
 
 def roll(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -145,6 +168,16 @@ def rolled(xy: np.ndarray, degrees: float, width: int, height: int) -> np.ndarra
     return np.stack([c * x - s * y + width / 2, s * x + c * y + height / 2], axis=-1)
 
 
+def trial_cadence(contacts: dict) -> float:
+    """Steps per minute of a trial from its contacts in seconds (every leg's onsets)."""
+    on = sorted(a for spans in contacts.values() for a, _ in spans if a is not None)
+    return 60.0 * (len(on) - 1) / (on[-1] - on[0])
+
+
+def _scaled(t: float | None, k: float) -> float | None:
+    return None if t is None else t * k
+
+
 def stress_items(data: Path) -> list:
     """Every item of the stress set, in build order (:class:`corpus.items.Item`)."""
     video = data / f"{CLIP}.mp4"
@@ -171,6 +204,14 @@ def stress_items(data: Path) -> list:
 
         return build
 
+    def phone(tmp: Path) -> dict:
+        frames = list(read_frames(video))
+        kept, times = phone_clock(len(frames), 30.0, seed=1)
+        n = write_video(tmp, (frames[i] for i in kept), 30.0, times)
+        doc = clip_truth(data)
+        what = f"The clip filmed by a phone at a variable rate ({len(frames) - n} frames dropped)"
+        return clip_variant(doc, what, n_frames=n, events=retime_events(doc["events"], kept))
+
     if have_clip:
         for name, what, change in (
             (f"roll+{CLIP_ROLL_DEG:g}", f"rolled {CLIP_ROLL_DEG:g} deg", roll(CLIP_ROLL_DEG)),
@@ -184,6 +225,7 @@ def stress_items(data: Path) -> list:
             items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, change)))
         for fps in CLIP_RATES:
             items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
+        items.append(Item("stress_clip_vfr", ".mp4", deps, phone))
 
     def trial(s: int, r: int, kind: str) -> Callable:
         def build(tmp: Path) -> dict:
@@ -192,22 +234,34 @@ def stress_items(data: Path) -> list:
             xy, vis = project_side(t["points"], True, px, hamner.WIDTH, hamner.HEIGHT, t["x0"])
             if kind.startswith("roll"):
                 xy = rolled(xy, float(kind[4:]), hamner.WIDTH, hamner.HEIGHT)
+            times, contacts, rate = t["t"], t["contacts"], t["rate"]
+            if kind.startswith("spm"):
+                # the same gait played in more or less time: every time scaled alike
+                k = trial_cadence(contacts) / float(kind[3:])
+                times, rate = times * k, rate / k
+                contacts = {leg: [(_scaled(a, k), _scaled(b, k)) for a, b in spans]
+                            for leg, spans in contacts.items()}  # fmt: skip
             what = f"subject{s:02d} Run_{r} from the runner's right, {kind}"
-            trace = Trace(t["rate"], hamner.WIDTH, hamner.HEIGHT, f"hamner2013: {what}",
-                          t["t"], xy, vis)  # fmt: skip
+            trace = Trace(rate, hamner.WIDTH, hamner.HEIGHT, f"hamner2013: {what}", times, xy,
+                          vis)  # fmt: skip
             if kind.endswith("hz"):
                 trace = resample(trace, float(kind[:-2]))
+            elif kind.startswith("spm"):
+                trace = resample(trace, 30.0)
+            elif kind == "vfr":
+                n = int((times[-1] - times[0]) * 30.0) + 1
+                _, clock = phone_clock(n, 30.0, seed=100 * s + r)
+                clock = clock[clock <= times[-1] - times[0]]
+                trace = sample_at(trace, clock, 30.0, f"{trace.source}: a phone's 30 fps clock")
             write_trace(tmp, trace)
-            return mocap_item_truth(trace, t["contacts"], t["t"], t["pelvis"], "right", "right",
+            return mocap_item_truth(trace, contacts, times, t["pelvis"], "right", "right",
                                     f"{what}. {hamner.SOURCE}")  # fmt: skip
 
         return build
 
-    kinds = [f"{fps:g}hz" for fps in MOCAP_RATES] + [
-        "small",
-        f"roll+{MOCAP_ROLL_DEG:g}",
-        f"roll-{MOCAP_ROLL_DEG:g}",
-    ]
+    kinds = [f"{fps:g}hz" for fps in MOCAP_RATES]
+    kinds += ["small", f"roll+{MOCAP_ROLL_DEG:g}", f"roll-{MOCAP_ROLL_DEG:g}", "vfr"]
+    kinds += [f"spm{spm:g}" for spm in RETIMED_SPM]
     for s, r in hamner_trials(data):
         paths = list(hamner.trial_paths(data, s, r))
         for kind in kinds:

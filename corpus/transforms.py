@@ -1,4 +1,4 @@
-"""Trace transforms: another frame rate, the other camera side.
+"""Trace transforms: another frame rate or other frame times, the other camera side.
 
 Both take a :class:`core.trace.Trace` and return a new one; the input is never changed.
 """
@@ -36,16 +36,21 @@ def resample(trace: Trace, fps: float) -> Trace:
 
     A landmark missing at either neighbouring original frame is missing (NaN, visibility 0).
     """
-    t0 = float(trace.t[0])
-    t = trace.t - t0
-    t_new = resample_times(float(t[-1]), fps)
+    t_new = resample_times(float(trace.t[-1] - trace.t[0]), fps)
+    return sample_at(trace, t_new, fps, f"{trace.source} resampled to {fps:g} fps")
+
+
+def sample_at(trace: Trace, t_new: np.ndarray, fps: float, source: str) -> Trace:
+    """The trace sampled at ``t_new`` (seconds from its start, increasing; linear in time),
+    with nominal rate ``fps``: :func:`resample` at any times, such as a phone's uneven ones."""
+    t = trace.t - float(trace.t[0])
     xy = interpolate(t_new, t, trace.xy)
     vis = interpolate(t_new, t, trace.vis)
     missing = ~np.all(np.isfinite(xy), axis=2)
     xy[missing] = np.nan
     vis[missing] = 0.0
-    source = f"{trace.source} resampled to {fps:g} fps"
-    return Trace(float(fps), trace.width, trace.height, source, t_new, xy, np.clip(vis, 0, 1))
+    return Trace(float(fps), trace.width, trace.height, source, np.asarray(t_new, float), xy,
+                 np.clip(vis, 0, 1))  # fmt: skip
 
 
 def mirror(trace: Trace) -> Trace:

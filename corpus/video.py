@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+#: The MPEG clock (ticks a second): a phone's variable-rate timestamps are kept to it.
+MPEG_CLOCK = Fraction(1, 90_000)
 
 
 def hflip(frame: np.ndarray) -> np.ndarray:
@@ -77,10 +80,14 @@ def _encoder() -> str:
     return "libx264" if "libx264" in av.codecs_available else "mpeg4"
 
 
-def write_video(path: Path, frames: Iterator[np.ndarray], fps: float) -> int:
+def write_video(
+    path: Path, frames: Iterator[np.ndarray], fps: float, times: Sequence[float] | None = None
+) -> int:
     """Encode RGB frames to an .mp4 at ``fps`` (constant rate); returns the frame count.
 
-    ``path`` is written in place; callers wanting atomicity pass a temporary name.
+    ``times`` (seconds, increasing, one per frame): each frame's own timestamp instead, as a
+    phone writes a variable frame rate (to 1/90,000 s, the MPEG clock); ``fps`` is then the
+    nominal rate. ``path`` is written in place; callers wanting atomicity pass a temporary name.
     """
     rate = Fraction(fps).limit_denominator(1001)
     frames = iter(frames)
@@ -92,13 +99,17 @@ def write_video(path: Path, frames: Iterator[np.ndarray], fps: float) -> int:
         # The size must be known before the encoder opens (at the first frame).
         stream.width, stream.height = first.shape[1], first.shape[0]
         stream.pix_fmt = "yuv420p"
+        if times is not None:
+            stream.codec_context.time_base = stream.time_base = MPEG_CLOCK
         if name == "libx264":
             stream.options = {"crf": "16", "preset": "medium"}
         else:
             stream.bit_rate = 20_000_000
             stream.options = {"qscale": "2"}
-        for frame in itertools.chain([first], frames):
+        for i, frame in enumerate(itertools.chain([first], frames)):
             vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            if times is not None:
+                vf.pts, vf.time_base = round(times[i] / MPEG_CLOCK), MPEG_CLOCK
             box.mux(stream.encode(vf))
             count += 1
         box.mux(stream.encode(None))

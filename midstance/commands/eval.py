@@ -109,7 +109,14 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
         trace = load_input(path, args, capture_fps=capture_fps)
         file_fps = trace.header.get("file_fps", trace.fps)
         report = analyze_trace(trace)
-        scored = evaluate.score_item(truth, report, capture_fps=capture_fps)
+        # A variable frame rate (a phone clip): the truth's frames are the input's frames, at
+        # the times the file gives them, not frame/fps. Evenly timed inputs keep frame/fps
+        # (their files round the times).
+        frame_s = evaluate.frame_seconds(truth, capture_fps)
+        uneven = evaluate.timebase_drift(trace.t, frame_s) > 0.5 * frame_s
+        scored = evaluate.score_item(
+            truth, report, capture_fps, frame_times=trace.t if uneven else None
+        )
     except MidstanceError as exc:
         item["error"] = str(exc)
         return item
@@ -120,12 +127,12 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
     # real footage is held to the clip targets unless its truth names another group
     item["group"] = truth.get("group") or ("clip" if kind == "video" else None)
     item["file_fps"] = file_fps
-    frame_s = evaluate.frame_seconds(truth, capture_fps)
-    drift = evaluate.timebase_drift(trace.t, frame_s)
-    if drift > 0.5 * frame_s:
+    if uneven:
+        drift = evaluate.timebase_drift(trace.t, frame_s)
         item["warnings"].append(
             f"eval: the input's frame times differ from frame/fps by up to {1000 * drift:.0f} ms"
-            " (late first frame or variable frame rate): truth times may be off"
+            " (a variable frame rate, or a first frame after 0 s): truth frames scored at the"
+            " input's own frame times"
         )
     return item
 

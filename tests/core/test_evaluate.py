@@ -126,6 +126,34 @@ def test_capture_fps_time_base():
     assert evaluate.score_item(plain, report([step(8.0)]))["recall"] == pytest.approx(1 / 3, 1e-3)
 
 
+def test_a_variable_frame_rate_is_scored_at_the_inputs_own_frame_times():
+    # a phone kept frames 0-9, dropped 10-14, kept 15 on: input frame k is at k/30 up to 9
+    # and (k + 5)/30 after, so truth frame 20 (the 21st kept) was filmed at 25/30 s
+    kept = np.r_[0:10, 15:60]
+    times = kept / 30.0
+    events = [ev("near", "ic", 20), ev("far", "ic", 30), ev("near", "ic", 40)]
+    steps = [step(25 / 30), step(35 / 30 + 0.01), step(45 / 30)]
+    by_fps = evaluate.score_item(truth(events), report(steps))
+    assert by_fps["recall"] == 0.0  # frame/fps puts each contact 5 frames early
+    own = evaluate.score_item(truth(events), report(steps), frame_times=times)
+    assert own["recall"] == 1.0 and own["precision"] == 1.0
+    assert own["ic_error_ms_median"] == pytest.approx(0.0)
+    assert own["truth_cadence_spm"] == pytest.approx(180.0)  # 10 frames a step, filmed 1/3 s
+
+
+def test_within_3_frames_counts_the_inputs_frames_across_a_gap():
+    # truth on frame 10, the first after 4 dropped frames (at 14/30 s); a contact reported on
+    # frame 9 (at 9/30 s, 167 ms earlier) is one frame of the input away: the same contact
+    times = np.r_[0:10, 14:40] / 30.0
+    item = evaluate.score_item(truth([ev("near", "ic", 10)]), report([step(9 / 30)]),
+                               frame_times=times)  # fmt: skip
+    assert item["recall"] == 1.0 and item["ic_error_ms_median"] == pytest.approx(166.7, 0.1)
+    clock = evaluate.frame_clock(np.array([9 / 30, 14 / 30, 45 / 30]), 1 / 30, times)
+    # past the last frame (35, at 39/30 s) the clock runs on at 30 fps: 45/30 s is frame 41
+    assert clock * 30 == pytest.approx([9.0, 10.0, 41.0])
+    assert evaluate.frame_clock(np.array([0.5]), 1 / 30, None) == pytest.approx([0.5])
+
+
 def test_truth_cadence_is_robust_to_a_missed_annotation():
     # 20 frames a stride at 30 fps = 0.667 s, 2 steps per stride: 180 steps/min
     near = [ev("near", "ic", f) for f in range(10, 300, 20)]

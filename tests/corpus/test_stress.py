@@ -8,10 +8,23 @@ import numpy as np
 import pytest
 
 from core.trace import read_trace
+from corpus import contact_frames
 from corpus.__main__ import main
 from corpus.items import default_data
-from corpus.stress import defocus, dim, half, landscape, retime_events, roll, rolled, zoom
-from corpus.video import read_frames
+from corpus.stress import (
+    PHONE_DROP,
+    defocus,
+    dim,
+    half,
+    landscape,
+    phone_clock,
+    retime_events,
+    roll,
+    rolled,
+    zoom,
+)
+from corpus.video import read_frames, write_video
+from device.video import VideoReader
 
 DATA = default_data()
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared data not present")
@@ -64,3 +77,43 @@ def test_a_rolled_mocap_item_keeps_its_truth(tmp_path, capsys):
     truth = json.loads((tmp_path / f"{name}.contacts.json").read_text())
     same = json.loads((tmp_path / "hamner_s01_run3_right.contacts.json").read_text())
     assert truth["events"] == same["events"] and truth["group"] == "mocap"
+
+
+def test_a_phones_clock_drops_a_tenth_of_the_frames_and_stays_in_order():
+    kept, times = phone_clock(3000, 30.0, seed=7)
+    assert kept[0] == 0 and times[0] == 0.0 and np.all(np.diff(times) > 0)
+    assert abs(1 - len(kept) / 3000 - PHONE_DROP) < 0.02
+    assert np.abs(times - kept / 30.0).max() <= 0.3 / 30 + 1e-12  # jitter: under a third
+    again = phone_clock(3000, 30.0, seed=7)
+    assert np.array_equal(kept, again[0]) and np.array_equal(times, again[1])  # same each build
+
+
+def test_a_variable_rate_video_keeps_each_frames_own_time(tmp_path):
+    frames = list(read_frames(DATA / "treadmill_side_30fps.mp4", 30))
+    kept, times = phone_clock(len(frames), 30.0, seed=3)
+    assert len(kept) < len(frames)  # a gap to keep
+    n = write_video(tmp_path / "vfr.mp4", (frames[i] for i in kept), 30.0, times)
+    read = [t for t, _ in VideoReader(tmp_path / "vfr.mp4").frames()]
+    assert n == len(kept) == len(read) and np.allclose(read, times, atol=1e-4)
+
+
+def test_contact_frames_by_an_inputs_own_times():
+    times = np.r_[0:10, 15:40] / 30.0  # frames 10-14 dropped
+    # a contact from 11/30 to 16.5/30 s: its first frame is the first kept after the gap (input
+    # frame 10, filmed at 15/30), its last the one filmed at 16/30 (input frame 11)
+    assert contact_frames(11 / 30, 16.5 / 30, 30.0, len(times), times) == (10, 11)
+    # evenly timed, the same call gives what k/fps gives
+    even = np.arange(40) / 30.0
+    for t_on, t_off in ((0.301, 0.559), (1 / 3, 2 / 3), (None, 0.1), (1.29, 1.4)):
+        assert contact_frames(t_on, t_off, 30.0, 40, even) == contact_frames(t_on, t_off, 30.0, 40)
+
+
+@pytest.mark.parametrize("spm", [140, 220])
+def test_a_retimed_runner_keeps_the_gait_in_scaled_time(tmp_path, spm):
+    name = f"stress_hamner_s02_run4_spm{spm}"
+    assert main([str(tmp_path), "--set", "stress", "--only", name]) == 0
+    truth = json.loads((tmp_path / f"{name}.contacts.json").read_text())
+    ics = sorted(e["t"] for e in truth["events"] if e["type"] == "ic")
+    assert 60 * (len(ics) - 1) / (ics[-1] - ics[0]) == pytest.approx(spm, abs=0.5)
+    trace = read_trace(tmp_path / f"{name}.trace.jsonl")
+    assert trace.fps == 30.0 and trace.t[-1] == pytest.approx(ics[-1], abs=2.0)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from core.trace import retime, write_trace
+from corpus.__main__ import main as build_corpus
 from midstance.cli import main
 from tests.conftest import shared_data
 from tests.core.convert import rtmpose_trace
@@ -226,3 +227,19 @@ def test_eval_runs_a_real_video_through_the_pose_model(tmp_path, clip, models_di
     checks = {t["check"] for t in result["summary"]["targets"]}
     assert {"clip near-leg recall >= 0.95", "clip every judged step good"} <= checks
     assert "target" in stdout
+
+
+def test_eval_scores_a_phone_clip_at_its_own_frame_times(tmp_path, models_dir, capsys):
+    # the real clip as a phone would write it: a tenth of the frames dropped, the rest at their
+    # own uneven times (corpus/stress.py); its truth names frames of this file
+    d = tmp_path / "phone"
+    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_vfr"]) == 0
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
+    assert rc == 0, stdout
+    (item,) = json.loads(out.read_text())["items"]
+    assert item["file_fps"] < 28  # 320 frames in 12 s: the container's average rate
+    assert any("variable frame rate" in w for w in item["warnings"])
+    assert item["precision"] == 1.0 and item["far_recall"] == 1.0 and item["near_recall"] > 0.9
+    assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
+    assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
