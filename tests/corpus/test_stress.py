@@ -108,9 +108,9 @@ def test_contact_frames_by_an_inputs_own_times():
         assert contact_frames(t_on, t_off, 30.0, 40, even) == contact_frames(t_on, t_off, 30.0, 40)
 
 
-@pytest.mark.parametrize("spm", [140, 220])
-def test_a_retimed_runner_keeps_the_gait_in_scaled_time(tmp_path, spm):
-    name = f"stress_hamner_s02_run4_spm{spm}"
+@pytest.mark.parametrize("run, spm", [(2, 140), (5, 220)])
+def test_a_retimed_runner_keeps_the_gait_in_scaled_time(tmp_path, run, spm):
+    name = f"stress_hamner_s02_run{run}_spm{spm}"
     assert main([str(tmp_path), "--set", "stress", "--only", name]) == 0
     truth = json.loads((tmp_path / f"{name}.contacts.json").read_text())
     ics = sorted(e["t"] for e in truth["events"] if e["type"] == "ic")
