@@ -140,6 +140,7 @@ class RunAnalyzer:
         self._levels: RollingLevels | None = None
         self._xy, self._vis = landmarks.empty_pose()
         self._last_t: float | None = None
+        self._dt: float | None = None  # seconds since the previous frame
         self._last_seen: float | None = None
         self._last_step_t: float | None = None
         self._hip_lo = -math.inf  # largest pelvis y (lowest point) since the last step
@@ -159,7 +160,7 @@ class RunAnalyzer:
         self._contacts: deque[float] = deque(maxlen=9)
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
-        self._foot_prev: list[tuple[float, float] | None] = [None, None]
+        self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
         self._view = ViewChecks()
         self._first_seen: float | None = None
         self._steps_seen = 0
@@ -263,10 +264,10 @@ class RunAnalyzer:
         end: hand over new ones each frame (the pose estimator does).
         """
         t = float(t)
-        if self._last_t is not None and self.fps is None:
-            dt = t - self._last_t
-            if dt > 0:
-                self._dts.append(dt)
+        self._dt = None if self._last_t is None else t - self._last_t
+        if self._dt is not None and self.fps is None:
+            if self._dt > 0:
+                self._dts.append(self._dt)
             if len(self._dts) >= 5:
                 self._setup(1.0 / float(np.median(self._dts)))
                 self._dts = []
@@ -413,6 +414,7 @@ class RunAnalyzer:
         if self._check_n >= self._check_every:
             self._check_n = 0
             self._view.feet(self._judge, p, v, self.frame_size)
+            self._view.frame_rate(self._judge, self._dt)
             if leg_px is not None:
                 self._view.body(
                     self._judge, t, p, ok, level, leg_px, self.near_side, self.frame_size
@@ -429,15 +431,19 @@ class RunAnalyzer:
         for j, side in enumerate(BOTH):
             heel, ankle = side.heel, side.ankle
             x = p[heel][0] if ok[heel] else p[ankle][0] if ok[ankle] else math.nan
-            prev, self._foot_prev[j] = self._foot_prev[j], (t, x)
+            low = math.nan
+            if leg_px is not None:
+                low = min(
+                    (level[1 + 2 * j] - feet[2 * j]) / leg_px,
+                    (level[2 + 2 * j] - feet[2 * j + 1]) / leg_px,
+                )
+            prev, self._foot_prev[j] = self._foot_prev[j], (t, x, low)
             if leg_px is None or x != x or prev is None or not t > prev[0]:
                 continue
-            low = min(
-                (level[1 + 2 * j] - feet[2 * j]) / leg_px,
-                (level[2 + 2 * j] - feet[2 * j + 1]) / leg_px,
-            )
-            if low == low:
-                heights[j] = low
+            # On the belt at both ends of the speed: at a low frame rate the frame before a
+            # stance's first is still in the swing, moving the other way.
+            if low == low and prev[2] == prev[2]:
+                heights[j] = max(low, prev[2])
             speeds[j] = (x - prev[1]) / leg_px / (t - prev[0])  # L/s, +x
         # Only the lower foot, when it is on the belt: a landing foot still swings forward.
         j = 0 if heights[0] <= heights[1] else 1

@@ -18,6 +18,7 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``slow_motion``           the timing looks like a slow-motion file: give ``--capture-fps``
 ``not_running``           the motion is not running (walking, standing)
 ``camera_moving``         the background or the whole runner moves in the image (panning)
+``frame_rate_too_low``    too few frames a second reach the analysis to time each step
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
 ``stance_cut_off``        (a step's own) the recording ended before its toe-off
 ========================  =====================================================================
@@ -41,6 +42,10 @@ PROBLEMS: dict[str, str] = {
     ),
     "not_running": "no running steps found: the runner is walking or standing",
     "camera_moving": "the camera is moving: fix it firmly to a stand",
+    "frame_rate_too_low": (
+        "too few frames a second{where}: steps are missed and the step rate may be wrong; film"
+        " at 25 frames a second or more (on the Pi: a Pi 5, or the lite model)"
+    ),
     # Step-level: this step's own hip or ankle was not seen, whatever the view.
     "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",
     "stance_cut_off": "the recording ended during this step",
@@ -82,6 +87,9 @@ BELT_SPREAD = 0.15  # stance foot speeds over 6 steps spread more than this: the
 FAR_ABOVE_MAX = 0.35  # far foot's belt level this far above the near one's: camera too high
 FAR_ABOVE_MIN = -0.08  # far foot's belt level below the near one's: camera below the belt
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
+# Frames a second below which steps cannot be timed: a step at 195 steps/min then spans under
+# 4 frames, the fewest that show a landing, the foot riding the belt and its lift.
+MIN_FPS = 13.0
 
 
 class ShareWindow:

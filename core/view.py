@@ -9,6 +9,7 @@ Example::
 
     checks = ViewChecks()
     checks.feet(judge, p, v, frame_size=(720, 1280))      # a few times a second
+    checks.frame_rate(judge, dt)                           # (dt: seconds since the last frame)
     checks.body(judge, t, p, ok, levels, leg_px, near_side="left", frame_size=(720, 1280))
     checks.count_swaps(p, ok, leg_px)                      # every frame
     checks.stance(judge, stance, leg_px)                   # every step
@@ -68,6 +69,16 @@ class ViewChecks:
             if len(pts) > 1 and v[side.ankle] >= capture.FOOT_VIS and inside:
                 seen = True
         judge.see("feet_out_of_frame", not seen, where)
+
+    def frame_rate(self, judge: CaptureJudge, dt: float | None) -> None:
+        """Do enough frames a second arrive to time each step? ``dt`` is the time since the
+        previous frame (None for the first). A phone's odd dropped frame is no problem; a
+        steady rate under :data:`core.capture.MIN_FPS` (a slow Pi, a low-rate file) is."""
+        if dt is None or not dt > 0:
+            judge.see("frame_rate_too_low", None)
+            return
+        where = f" ({1.0 / dt:.0f}, judging needs {capture.MIN_FPS:g})"
+        judge.see("frame_rate_too_low", dt > 1.0 / capture.MIN_FPS, where)
 
     def body(
         self, judge: CaptureJudge, t: float, p: list, ok: list, level: list[float],

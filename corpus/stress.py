@@ -8,7 +8,7 @@ asks how far the judgement carries beyond it, on the same real recordings:
   landscape at 720p, zoomed in on the runner, in a dim room, out of focus, at half resolution,
   at 20, 24 and 25 frames a second, and with a phone's variable frame rate (``vfr``: a tenth
   of the frames dropped, the rest at their own slightly uneven times);
-- every Hamner trial re-timed to 24, 25, 50 and 240 Hz, with the runner at half the size in
+- every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, filmed by a phone at a variable frame
   rate; and each runner's slowest run played slower to 140 steps a minute, the fastest faster
   to 220 (``spm140``, ``spm220``: the ends of the issue's cadence range; the same gait in more
@@ -46,7 +46,7 @@ CLIP_ROLL_DEG = 5.0
 MOCAP_ROLL_DEG = 4.0
 #: Video rates the clip is re-timed to (nearest frame of the 30 fps original).
 CLIP_RATES = (20.0, 24.0, 25.0)
-MOCAP_RATES = (24.0, 25.0, 50.0, 240.0)
+MOCAP_RATES = (15.0, 24.0, 25.0, 50.0, 240.0)
 #: The runner at about half the size in the picture.
 SMALL_PX_PER_MM = 0.30
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).

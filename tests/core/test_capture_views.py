@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from core.analysis import analyze_trace
+from core.analysis import RunAnalyzer, analyze_trace
 from core.trace import read_trace
 from corpus.__main__ import main as build_corpus
 from midstance.cli import main as midstance
+from tests.core.conftest import resample, run_live
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,29 @@ def test_bad_views_of_the_real_clip_are_not_judged(corpus, models_dir, tmp_path,
     assert code in [p["code"] for p in report["capture"]["problems"]]
     assert judged(report) == [] and report["summary"]["good_share"] is None
     assert words in printed and "keep it up" not in printed
+
+
+@pytest.mark.parametrize("fps", [8, 10])
+def test_too_few_frames_a_second_are_not_judged_and_the_installer_is_told(rtm, fps):
+    # the real clip's keypoints at the rate a slow Pi analyses them: at 8 a second the steps
+    # read 110 a minute for a runner at 169 and good steps warn, so nothing may be judged
+    report = analyze_trace(resample(rtm, fps))
+    codes = [p["code"] for p in report["capture"]["problems"]]
+    assert report["capture"]["ok"] is False and "frame_rate_too_low" in codes
+    assert judged(report) == []
+    assert any(f"({fps}, judging needs 13)" in w and "Pi 5" in w for w in report["warnings"])
+
+
+def test_a_pi_that_analyses_8_frames_of_a_30_fps_camera_shows_not_judging(rtm):
+    # live: the analyzer is set up for the camera's 30 fps, the frames come at 8 a second
+    steps, leds = run_live(resample(rtm, 8), RunAnalyzer(fps=30))
+    assert steps and all(s["verdict"] is None for s in steps)
+    assert all("frame_rate_too_low" in s["problems"] for s in steps)
+    assert leds[-1] == "not_judging"
+
+
+@pytest.mark.parametrize("fps", [15, 24])
+def test_15_frames_a_second_and_more_are_judged(rtm, fps):
+    report = analyze_trace(resample(rtm, fps))
+    assert "frame_rate_too_low" not in [p["code"] for p in report["capture"]["problems"]]
+    assert len(judged(report)) >= 20

@@ -79,3 +79,10 @@ def test_a_runner_at_140_steps_a_minute_is_counted_and_told_only_the_cadence(sco
     assert s["recall"] == 1.0 and s["precision"] == 1.0
     assert abs(s["cadence_error_spm"]) <= 1.5 and s["verdicts"]["bad"] == 0
     assert s["reasons"] <= {"low_cadence"}
+
+
+def test_a_fast_runner_at_15_frames_a_second_faces_the_right_way(scored):
+    # 5 m/s at 15 fps: a stance is 3 frames, and the frame before its first is still in the
+    # swing; the facing is read from the foot riding the belt between two stance frames
+    s = scored("stress_hamner_s04_run5_15hz")
+    assert s["facing_ok"] and s["recall"] == 1.0 and s["precision"] == 1.0
