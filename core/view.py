@@ -27,6 +27,8 @@ from core.gait import Stance, stance_jitter
 
 #: Pelvis x positions kept for the camera-movement check, seconds.
 DRIFT_S = 2.0
+#: The longest time between frames that still gives :data:`core.capture.MIN_FPS`.
+_MAX_DT = 1.0 / capture.MIN_FPS
 
 
 class ViewChecks:
@@ -76,9 +78,12 @@ class ViewChecks:
         steady rate under :data:`core.capture.MIN_FPS` (a slow Pi, a low-rate file) is."""
         if dt is None or not dt > 0:
             judge.see("frame_rate_too_low", None)
-            return
-        where = f" ({1.0 / dt:.0f}, judging needs {capture.MIN_FPS:g})"
-        judge.see("frame_rate_too_low", dt > 1.0 / capture.MIN_FPS, where)
+        elif dt > _MAX_DT:
+            judge.see(
+                "frame_rate_too_low", True, f" ({1.0 / dt:.0f}, judging needs {capture.MIN_FPS:g})"
+            )
+        else:
+            judge.see("frame_rate_too_low", False)
 
     def body(
         self, judge: CaptureJudge, t: float, p: list, ok: list, level: list[float],
