@@ -192,29 +192,37 @@ def fukuchi_runs(data: Path) -> list[tuple[str, str, Path]]:
     return runs
 
 
-def fukuchi_items(data: Path) -> list[Item]:
-    """Every Fukuchi trial (the shared data: RBDS001 at 2.5 m/s) at its 150 Hz and resampled to
-    30 and 60 fps. Named ``fukuchi_RBDSnnn`` at 2.5 m/s, ``fukuchi_RBDSnnn_T35`` at 3.5."""
+def fukuchi_build(
+    path: Path, change: Callable[[Trace], Trace] | None = None
+) -> Callable[[Path], dict]:
+    """The build of one Fukuchi item: the trial seen from the runner's right at its 150 Hz (or
+    as ``change`` makes it, e.g. at another rate), with its truth from the markers."""
     note = ("Markers projected to a side view from the runner's right; truth from the markers "
             "(lowest foot marker within 20 mm of its floor), no force plate")  # fmt: skip
 
-    def make(path: Path, fps: float | None) -> Callable[[Path], dict]:
-        def build(tmp: Path) -> dict:
-            trace = fukuchi.fukuchi_trace(path)
-            if fps is not None:
-                trace = resample(trace, fps)
-            write_trace(tmp, trace)
-            ref = fukuchi.fukuchi_truth_input(path)
-            return mocap_item_truth(trace, ref["contacts"], ref["t"], ref["pelvis"], "right",
-                                    "right", f"{note}. {fukuchi.SOURCE}")  # fmt: skip
+    def build(tmp: Path) -> dict:
+        trace = fukuchi.fukuchi_trace(path)
+        if change is not None:
+            trace = change(trace)
+        write_trace(tmp, trace)
+        ref = fukuchi.fukuchi_truth_input(path)
+        return mocap_item_truth(trace, ref["contacts"], ref["t"], ref["pelvis"], "right",
+                                "right", f"{note}. {fukuchi.SOURCE}")  # fmt: skip
 
-        return build
+    return build
 
+
+def fukuchi_items(data: Path) -> list[Item]:
+    """Every Fukuchi trial (the shared data: RBDS001 at 2.5 m/s) at its 150 Hz and resampled to
+    30 and 60 fps. Named ``fukuchi_RBDSnnn`` at 2.5 m/s, ``fukuchi_RBDSnnn_T35`` at 3.5."""
     items = []
     for subject, speed, path in fukuchi_runs(data):
         stem = f"fukuchi_{subject}" + ("" if speed == "25" else f"_T{speed}")
         for rate, fps in (("150hz", None), ("30fps", 30.0), ("60fps", 60.0)):
-            items.append(Item(f"{stem}_{rate}", ".trace.jsonl", [path], make(path, fps)))
+            change = None if fps is None else functools.partial(resample, fps=fps)
+            items.append(
+                Item(f"{stem}_{rate}", ".trace.jsonl", [path], fukuchi_build(path, change))
+            )
     return items
 
 

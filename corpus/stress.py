@@ -1,4 +1,4 @@
-"""The stress set: the real clip and the Hamner trials changed the ways other setups differ.
+"""The stress set: the real clip and motion capture changed the ways other setups differ.
 
 ``python -m corpus build/stress --set stress`` (``make stress``) builds it; ``midstance eval``
 scores it like the corpus. The corpus holds what issue 10's targets are measured on; this set
@@ -12,7 +12,9 @@ asks how far the judgement carries beyond it, on the same real recordings:
   the picture, with the camera rolled 4 deg either way, filmed by a phone at a variable frame
   rate; and each runner's slowest run played slower to 140 steps a minute, the fastest faster
   to 220 (``spm140``, ``spm220``: the ends of the issue's cadence range; the same gait in more
-  or less time, filmed at 30 fps).
+  or less time, filmed at 30 fps);
+- every Fukuchi trial (another lab's runner, a forefoot striker, truth from the markers) at 15
+  and 24 Hz and through a phone's clock.
 
 No noise is added to the landmarks and nothing is synthesised: each item is a real recording
 seen differently (the phone's clock is a seeded draw, the same at every build).
@@ -20,6 +22,7 @@ seen differently (the phone's clock is a seeded draw, the same at every build).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +36,8 @@ from corpus.items import (
     Item,
     clip_truth,
     clip_variant,
+    fukuchi_build,
+    fukuchi_runs,
     hamner_trial,
     hamner_trials,
     mocap_item_truth,
@@ -47,6 +52,7 @@ MOCAP_ROLL_DEG = 4.0
 #: Video rates the clip is re-timed to (nearest frame of the 30 fps original).
 CLIP_RATES = (20.0, 24.0, 25.0)
 MOCAP_RATES = (15.0, 24.0, 25.0, 50.0, 240.0)
+FUKUCHI_RATES = (15.0, 24.0)
 #: The runner at about half the size in the picture.
 SMALL_PX_PER_MM = 0.30
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
@@ -169,6 +175,14 @@ def rolled(xy: np.ndarray, degrees: float, width: int, height: int) -> np.ndarra
     return np.stack([c * x - s * y + width / 2, s * x + c * y + height / 2], axis=-1)
 
 
+def phone_trace(trace: Trace, seed: int) -> Trace:
+    """The trace as a phone filming it at 30 fps would time it (:func:`phone_clock`)."""
+    duration = float(trace.t[-1] - trace.t[0])
+    _, clock = phone_clock(int(duration * 30.0) + 1, 30.0, seed)
+    clock = clock[clock <= duration]
+    return sample_at(trace, clock, 30.0, f"{trace.source}: a phone's 30 fps clock")
+
+
 def trial_cadence(contacts: dict) -> float:
     """Steps per minute of a trial from its contacts in seconds (every leg's onsets)."""
     on = sorted(a for spans in contacts.values() for a, _ in spans if a is not None)
@@ -250,10 +264,7 @@ def stress_items(data: Path) -> list:
             elif kind.startswith("spm"):
                 trace = resample(trace, 30.0)
             elif kind == "vfr":
-                n = int((times[-1] - times[0]) * 30.0) + 1
-                _, clock = phone_clock(n, 30.0, seed=100 * s + r)
-                clock = clock[clock <= times[-1] - times[0]]
-                trace = sample_at(trace, clock, 30.0, f"{trace.source}: a phone's 30 fps clock")
+                trace = phone_trace(trace, seed=100 * s + r)
             write_trace(tmp, trace)
             return mocap_item_truth(trace, contacts, times, t["pelvis"], "right", "right",
                                     f"{what}. {hamner.SOURCE}")  # fmt: skip
@@ -277,4 +288,12 @@ def stress_items(data: Path) -> list:
         for kind in kinds + retimed:
             items.append(Item(f"stress_hamner_s{s:02d}_run{r}_{kind}", ".trace.jsonl", paths,
                               trial(s, r, kind)))  # fmt: skip
+    # Another lab's runner (a forefoot striker, marker truth): the rates and the phone's clock.
+    for i, (subject, speed, path) in enumerate(fukuchi_runs(data)):
+        stem = f"stress_fukuchi_{subject}" + ("" if speed == "25" else f"_T{speed}")
+        changes = {f"{fps:g}hz": functools.partial(resample, fps=fps) for fps in FUKUCHI_RATES}
+        changes["vfr"] = functools.partial(phone_trace, seed=1000 + i)
+        for kind, change in changes.items():
+            items.append(Item(f"{stem}_{kind}", ".trace.jsonl", [path],
+                              fukuchi_build(path, change)))  # fmt: skip
     return items

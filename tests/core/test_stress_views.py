@@ -86,3 +86,11 @@ def test_a_fast_runner_at_15_frames_a_second_faces_the_right_way(scored):
     # swing; the facing is read from the foot riding the belt between two stance frames
     s = scored("stress_hamner_s04_run5_15hz")
     assert s["facing_ok"] and s["recall"] == 1.0 and s["precision"] == 1.0
+
+
+@pytest.mark.parametrize("kind", ["15hz", "vfr"])
+def test_another_labs_runner_at_15_hz_and_through_a_phones_clock(scored, kind):
+    # Fukuchi RBDS001: every contact but the truth's one zero-length contact (docs/eval.md)
+    s = scored(f"stress_fukuchi_RBDS001_{kind}")
+    assert s["matched"] >= s["truth_contacts"] - 1 and s["precision"] == 1.0
+    assert abs(s["cadence_error_spm"]) <= 1.5 and s["verdicts"]["warn"] == s["verdicts"]["bad"] == 0
