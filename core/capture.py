@@ -44,7 +44,8 @@ PROBLEMS: dict[str, str] = {
     "camera_moving": "the camera is moving: fix it firmly to a stand",
     "frame_rate_too_low": (
         "too few frames a second{where}: steps are missed and the step rate may be wrong; film"
-        " at 25 frames a second or more (on the Pi: a Pi 5, with the full model)"
+        " at 25 frames a second or more (a Pi 5 with the full model), or give a slow-motion"
+        " file's real rate with --capture-fps"
     ),
     # Step-level: this step's own hip or ankle was not seen, whatever the view.
     "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",

@@ -4,12 +4,13 @@ why. The same inputs with a good view are judged, so the judge is not simply ref
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from core.analysis import RunAnalyzer, analyze_trace
-from core.trace import read_trace
+from core.trace import read_trace, retime
 from corpus.__main__ import main as build_corpus
 from midstance.cli import main as midstance
 from tests.core.conftest import resample, run_live
@@ -100,3 +101,15 @@ def test_15_frames_a_second_and_more_are_judged(rtm, fps):
     report = analyze_trace(resample(rtm, fps))
     assert "frame_rate_too_low" not in [p["code"] for p in report["capture"]["problems"]]
     assert len(judged(report)) >= 20
+
+
+def test_a_slow_motion_file_under_13_fps_is_pointed_to_capture_fps(rtm):
+    # the clip played 4x slower (7.5 frames a second of file time): too few frames a second
+    # and slow motion, and both say how to read it; with its real rate it is judged
+    slow = dataclasses.replace(rtm, t=rtm.t * 4, fps=7.5)
+    report = analyze_trace(slow)
+    words = {p["code"]: p["message"] for p in report["capture"]["problems"]}
+    assert all("--capture-fps" in words[c] for c in ("frame_rate_too_low", "slow_motion"))
+    assert judged(report) == []
+    real = analyze_trace(retime(slow, 30.0))
+    assert real["capture"]["ok"] and len(judged(real)) >= 20
