@@ -158,6 +158,7 @@ class RunAnalyzer:
         self._namer = LegNamer()
         self._last_ic: dict[str, float] = {}
         self._contacts: deque[float] = deque(maxlen=9)
+        self._travels: deque[float] = deque(maxlen=9)  # belt travel of the recent stances, L
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
@@ -335,6 +336,7 @@ class RunAnalyzer:
         self._namer.reset()
         self._last_ic.clear()
         self._contacts.clear()
+        self._travels.clear()
         self._track_strides.clear()
         self._foot_prev = [None, None]
         self._view.forget_runner()
@@ -594,8 +596,11 @@ class RunAnalyzer:
             self._run_cadence.add(stride)
         recent = sorted(self._contacts)
         typical = recent[len(recent) // 2] if len(recent) >= 3 else None
+        travels = sorted(self._travels)
+        typical_travel = travels[len(travels) // 2] if len(travels) >= 3 else None
         if st.complete:
             self._contacts.append(contact)
+            self._travels.append(st.travel)
             self._view.belt_speed(st.travel, contact)
         step = Step(
             leg=leg,
@@ -632,7 +637,7 @@ class RunAnalyzer:
             step.verdict, step.reasons, step.problems = None, [], problems
         else:
             step.verdict, step.reasons = judge(
-                replace(step, cadence_spm=spm), self.thresholds, self.settled.spm
+                replace(step, cadence_spm=spm), self.thresholds, self.settled.spm, typical_travel
             )
         self.settled.add(step)
         self._hip_lo, self._hip_hi = -math.inf, math.inf

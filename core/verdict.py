@@ -151,13 +151,18 @@ def _get(step: Any, name: str) -> float | None:
 
 
 def judge(
-    step: Any, thresholds: Thresholds | None = None, settled_spm: float | None = None
+    step: Any,
+    thresholds: Thresholds | None = None,
+    settled_spm: float | None = None,
+    typical_travel: float | None = None,
 ) -> tuple[str, list[str]]:
     """Judge one step (a Step or a dict of step metrics): ``(verdict, reasons)``.
 
     ``settled_spm`` is the runner's settled cadence (:class:`core.cadence.SettledCadence`):
     with ``cadence_target_pct`` set, a step clearly under that target warns
     (``below_cadence_target``); before the runner has settled only the fixed limit applies.
+    ``typical_travel`` is the belt travel of the runner's recent stances (leg lengths, the
+    median): the overstride limits grow with it when it is more than the step's own.
     Missing metrics (None) are not judged. ``reasons`` are names from :data:`REASONS`, in that
     order; the verdict is the worst of the reasons' levels.
     """
@@ -183,8 +188,10 @@ def judge(
         check("hip_bend", bend, th.hip_bend_warn_deg, th.hip_bend_bad_deg, above=True)
     # Faster running carries the stance foot further on the belt, and a good runner lands about
     # a third of that travel ahead of the hip (0.24-0.39 in the motion capture of 2-5 m/s
-    # runners): the limits grow with the step's own travel so speed is not read as overstriding.
-    travel = _get(step, "stance_travel") or 0.0
+    # runners): the limits grow with the travel so speed is not read as overstriding. A toe-off
+    # read early (a frame dropped at the lift, a belt line bowed by a wide lens) shortens one
+    # stance's travel, not the belt's speed: the runner's typical travel counts when longer.
+    travel = max(_get(step, "stance_travel") or 0.0, typical_travel or 0.0)
     check(
         "overstride",
         _get(step, "overstride"),

@@ -6,13 +6,14 @@ asks how far the judgement carries beyond it, on the same real recordings:
 
 - the clip (video, through the pose model) with the camera rolled 5 deg either way, filmed in
   landscape at 720p, zoomed in on the runner, in a dim room, out of focus, at half resolution,
-  at 20, 24 and 25 frames a second, and with a phone's variable frame rate (``vfr``: a tenth
-  of the frames dropped, the rest at their own slightly uneven times);
+  through a wide lens (barrel distortion), at 20, 24 and 25 frames a second, and with a phone's
+  variable frame rate (``vfr``: a tenth of the frames dropped, the rest at their own slightly
+  uneven times);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
-  the picture, with the camera rolled 4 deg either way, filmed by a phone at a variable frame
-  rate; and each runner's slowest run played slower to 140 steps a minute, the fastest faster
-  to 220 (``spm140``, ``spm220``: the ends of the issue's cadence range; the same gait in more
-  or less time, filmed at 30 fps);
+  the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
+  a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
+  minute, the fastest faster to 220 (``spm140``, ``spm220``: the ends of the issue's cadence
+  range; the same gait in more or less time, filmed at 30 fps);
 - every Fukuchi trial (another lab's runner, a forefoot striker, truth from the markers) at 15
   and 24 Hz and through a phone's clock.
 
@@ -46,6 +47,8 @@ from corpus.mocap import project_side
 from corpus.transforms import resample, sample_at
 from corpus.video import read_frames, write_video
 
+#: A wide lens's barrel distortion: the picture's corners drawn this share nearer its centre.
+BARREL_K = 0.15
 #: Camera roll of the rolled clips and mocap (deg; positive turns the picture clockwise).
 CLIP_ROLL_DEG = 5.0
 MOCAP_ROLL_DEG = 4.0
@@ -65,17 +68,34 @@ PHONE_JITTER_S = 0.0015
 RETIMED_SPM = (140.0, 220.0)
 
 
-def phone_clock(n: int, fps: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def phone_clock(
+    n: int, fps: float, seed: int, drop: float = PHONE_DROP
+) -> tuple[np.ndarray, np.ndarray]:
     """A phone filming ``n`` frames at a nominal ``fps``: ``(kept, times)``, the frame indices
-    it kept (a :data:`PHONE_DROP` share dropped at random, never the first) and their
-    timestamps (seconds: ``k / fps`` off by :data:`PHONE_JITTER_S`, still increasing)."""
+    it kept (a ``drop`` share dropped at random, never the first) and their timestamps
+    (seconds: ``k / fps`` off by :data:`PHONE_JITTER_S`, still increasing)."""
     rng = np.random.default_rng(seed)
-    keep = rng.random(n) >= PHONE_DROP
+    keep = rng.random(n) >= drop
     keep[0] = True
     kept = np.flatnonzero(keep)
     jitter = np.clip(rng.normal(0.0, PHONE_JITTER_S, len(kept)), -0.3 / fps, 0.3 / fps)
     jitter[0] = 0.0
     return kept, kept / fps + jitter
+
+
+def _sample(frame: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The frame read at (``xs``, ``ys``) for every output pixel (bilinear; black outside)."""
+    h, w = frame.shape[:2]
+    x0 = np.clip(np.floor(xs).astype(int), 0, w - 2)
+    y0 = np.clip(np.floor(ys).astype(int), 0, h - 2)
+    fx = np.clip(xs - x0, 0, 1)[..., None]
+    fy = np.clip(ys - y0, 0, 1)[..., None]
+    img = frame.astype(float)
+    top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
+    bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
+    out = top * (1 - fy) + bottom * fy
+    out[(xs < 0) | (xs > w - 1) | (ys < 0) | (ys > h - 1)] = 0
+    return out.astype(np.uint8)
 
 
 def roll(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -88,16 +108,38 @@ def roll(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
         c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
         xs = c * (xx - w / 2) + s * (yy - h / 2) + w / 2
         ys = -s * (xx - w / 2) + c * (yy - h / 2) + h / 2
-        x0 = np.clip(np.floor(xs).astype(int), 0, w - 2)
-        y0 = np.clip(np.floor(ys).astype(int), 0, h - 2)
-        fx = np.clip(xs - x0, 0, 1)[..., None]
-        fy = np.clip(ys - y0, 0, 1)[..., None]
-        img = frame.astype(float)
-        top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
-        bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
-        out = top * (1 - fy) + bottom * fy
-        out[(xs < 0) | (xs > w - 1) | (ys < 0) | (ys > h - 1)] = 0
-        return out.astype(np.uint8)
+        return _sample(frame, xs, ys)
+
+    return change
+
+
+def barrelled(xy: np.ndarray, k: float, width: int, height: int) -> np.ndarray:
+    """Points (..., 2) as a wide lens draws them: pulled toward the centre by ``1 - k r^2``
+    (``r`` = distance from the centre, 1 at the corners), so straight lines bow outward."""
+    c = np.array([width / 2, height / 2])
+    d = (xy - c) / np.hypot(*c)
+    r2 = (d**2).sum(axis=-1, keepdims=True)
+    return c + (xy - c) * (1 - k * r2)
+
+
+def barrel(k: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A frame change: a wide lens's barrel distortion (:func:`barrelled` of every pixel)."""
+
+    maps: dict[tuple[int, int], np.ndarray] = {}  # one per frame size: every frame the same
+
+    def change(frame: np.ndarray) -> np.ndarray:
+        h, w = frame.shape[:2]
+        if (h, w) not in maps:
+            yy, xx = np.mgrid[0:h, 0:w].astype(float)
+            out = np.stack([xx, yy], axis=-1)
+            src = out.copy()  # the undistorted point each output pixel shows, by iteration
+            for _ in range(8):
+                src = src + (out - barrelled(src, k, w, h))
+            # Where the lens would see beyond the frame, the frame's edge is repeated: a real
+            # wide lens fills its picture (black bands at the feet moved BlazePose's points).
+            maps[h, w] = np.clip(src, 0, [w - 1, h - 1])
+        src = maps[h, w]
+        return _sample(frame, src[..., 0], src[..., 1])
 
     return change
 
@@ -175,10 +217,10 @@ def rolled(xy: np.ndarray, degrees: float, width: int, height: int) -> np.ndarra
     return np.stack([c * x - s * y + width / 2, s * x + c * y + height / 2], axis=-1)
 
 
-def phone_trace(trace: Trace, seed: int) -> Trace:
+def phone_trace(trace: Trace, seed: int, drop: float = PHONE_DROP) -> Trace:
     """The trace as a phone filming it at 30 fps would time it (:func:`phone_clock`)."""
     duration = float(trace.t[-1] - trace.t[0])
-    _, clock = phone_clock(int(duration * 30.0) + 1, 30.0, seed)
+    _, clock = phone_clock(int(duration * 30.0) + 1, 30.0, seed, drop)
     clock = clock[clock <= duration]
     return sample_at(trace, clock, 30.0, f"{trace.source}: a phone's 30 fps clock")
 
@@ -236,6 +278,7 @@ def stress_items(data: Path) -> list:
             ("dim", "in a dim room", dim),
             ("defocus", "out of focus", defocus),
             ("half_res", "at half resolution", half),
+            ("wide", "through a wide lens (barrel distortion)", barrel(BARREL_K)),
         ):
             items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, change)))
         for fps in CLIP_RATES:
@@ -249,6 +292,8 @@ def stress_items(data: Path) -> list:
             xy, vis = project_side(t["points"], True, px, hamner.WIDTH, hamner.HEIGHT, t["x0"])
             if kind.startswith("roll"):
                 xy = rolled(xy, float(kind[4:]), hamner.WIDTH, hamner.HEIGHT)
+            elif kind == "wide":
+                xy = barrelled(xy, BARREL_K, hamner.WIDTH, hamner.HEIGHT)
             times, contacts, rate = t["t"], t["contacts"], t["rate"]
             if kind.startswith("spm"):
                 # the same gait played in more or less time: every time scaled alike
@@ -272,7 +317,7 @@ def stress_items(data: Path) -> list:
         return build
 
     kinds = [f"{fps:g}hz" for fps in MOCAP_RATES]
-    kinds += ["small", f"roll+{MOCAP_ROLL_DEG:g}", f"roll-{MOCAP_ROLL_DEG:g}", "vfr"]
+    kinds += ["small", f"roll+{MOCAP_ROLL_DEG:g}", f"roll-{MOCAP_ROLL_DEG:g}", "wide", "vfr"]
     trials = hamner_trials(data)
     for s, r in trials:
         # Each runner's slowest run slowed to 140 steps/min and fastest sped up to 220 (Hamner's

@@ -11,9 +11,11 @@ import pytest
 
 from core.analysis import analyze_trace
 from core.evaluate import score_item, timebase_drift
-from core.trace import read_trace
+from core.trace import Trace, read_trace
+from corpus import hamner
 from corpus.__main__ import main as build_corpus
-from corpus.items import default_data
+from corpus.items import default_data, hamner_trial, mocap_item_truth
+from corpus.stress import phone_trace
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
 
@@ -94,3 +96,20 @@ def test_another_labs_runner_at_15_hz_and_through_a_phones_clock(scored, kind):
     s = scored(f"stress_fukuchi_RBDS001_{kind}")
     assert s["matched"] >= s["truth_contacts"] - 1 and s["precision"] == 1.0
     assert abs(s["cadence_error_spm"]) <= 1.5 and s["verdicts"]["warn"] == s["verdicts"]["bad"] == 0
+
+
+@pytest.mark.parametrize("subject, run, seed", [(3, 5, 235), (1, 5, 315)])
+def test_a_toe_off_lost_in_dropped_frames_does_not_make_a_good_step_warn(subject, run, seed):
+    # a phone dropping a quarter of its frames: a stance whose lift fell in a gap ends at the
+    # frame before it and seems to ride the belt less far; judged against its own short travel
+    # the landing looked far ahead (2 warns on each of these trials), against the runner's
+    # usual travel it is the good step it is
+    trial = hamner_trial(default_data(), subject, run)
+    xy, vis = hamner.side_view(trial, True)
+    seen = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, "hamner2013", trial["t"], xy, vis)
+    trace = phone_trace(seen, seed=seed, drop=0.25)
+    truth = mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"], "right",
+                             "right", "test")  # fmt: skip
+    s = score_item(truth, analyze_trace(trace), frame_times=trace.t)
+    assert s["recall"] >= 0.8 and s["precision"] == 1.0  # contacts inside long gaps are lost
+    assert s["verdicts"]["warn"] == s["verdicts"]["bad"] == 0

@@ -49,6 +49,17 @@ GOOD = {"hip_ankle_offset": 0.02, "lean_deg": 6, "hip_bend_deg": 2, "overstride"
         "cadence_spm": 172}  # fmt: skip
 
 
+def test_overstride_limits_grow_with_the_longer_of_the_steps_and_the_usual_travel():
+    # 0.34 L ahead: over 0.30 for a stance that rode the belt 0.45 L (0.55 x 0.45 = 0.25)
+    step = dict(GOOD, overstride=0.34, stance_travel=0.45)
+    assert judge(step) == ("warn", ["overstride"])
+    # the runner's stances ride 0.75 L (0.55 x 0.75 = 0.41): this one's lift was read early
+    assert judge(step, typical_travel=0.75) == ("good", [])
+    # a shorter usual travel never tightens the step's own limits
+    assert judge(dict(step, stance_travel=0.75), typical_travel=0.45) == ("good", [])
+    assert judge(dict(step, overstride=0.45), typical_travel=0.75)[0] == "warn"
+
+
 def test_judge_levels_and_reasons():
     assert judge(GOOD) == ("good", [])
     warn = dict(GOOD, hip_ankle_offset=-0.08)
