@@ -19,7 +19,8 @@ Why the defaults (units in :meth:`Thresholds.describe`):
   (high lean) trunk flexion, so > 15 deg warns and > 25 deg is bad.
 - ``overstride`` (leg lengths the foot lands ahead of the hip): Lieberman et al. 2015 show
   landing distance falling as step rate rises; beyond 0.30 L warns, beyond 0.40 L is bad, or
-  beyond 0.55 / 0.70 of the stance's own belt travel when that is more (fast running).
+  beyond 0.55 / 0.70 of the stance's belt travel when that is more (fast running; the longer
+  of the stance's own travel and the runner's usual one, see :func:`judge`).
 - ``cadence_spm``: below 140 steps/min warns (the sources aim at about 170 or more, but
   motion capture shows good runners at 148 steps/min at 2 m/s; a slow jog is no fault).
   ``cadence_target_pct`` (0 = off) adds the runner's own target, their settled cadence plus
@@ -123,7 +124,7 @@ class Thresholds:
 
 
 #: Reasons, most important first (the cue names the first one).
-#: Overstride limits (warn, bad) as shares of the stance's own belt travel (see :func:`judge`).
+#: Overstride limits (warn, bad) as shares of the stance's belt travel (see :func:`judge`).
 OVERSTRIDE_PER_TRAVEL = (0.55, 0.7)
 
 REASONS = (
