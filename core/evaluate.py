@@ -119,10 +119,11 @@ def frame_time(
 
 
 def frame_clock(times: np.ndarray, frame_s: float, frame_times: np.ndarray | None) -> np.ndarray:
-    """Times (seconds) as positions on the input's frames times ``frame_s``: the clock the
-    matching tolerance is counted on. With evenly timed frames (``frame_times`` None) that is
-    the time itself; with a variable frame rate, "within 3 frames" is 3 of the input's frames,
-    so a contact inside a gap of dropped frames is matched across the gap."""
+    """Times (seconds) as positions among the input's frames (fractional frame numbers),
+    multiplied by ``frame_s``: the clock the matching tolerance is counted on. With evenly
+    timed frames (``frame_times`` None) that is the time itself; with a variable frame rate,
+    "within 3 frames" is 3 of the input's frames, so a contact inside a gap of dropped frames
+    is matched across the gap."""
     times = np.asarray(times, dtype=float)
     if frame_times is None or len(frame_times) < 2:
         return times
