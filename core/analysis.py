@@ -546,8 +546,7 @@ class RunAnalyzer:
         # A stance far shorter than the runner's others: a foot seen only at the end of its
         # stance (its landing hidden) or a keypoint that dipped for a frame. Its contact time
         # is wrong, so it is no step to count.
-        recent = sorted(self._contacts)
-        typical = recent[len(recent) // 2] if len(recent) >= 3 else None
+        typical = _typical(self._contacts)
         return typical is not None and st.toe_off_t - st.contact_t < DROP_STANCE * typical
 
     def _overlaps(self, leg: str, st: Stance) -> bool:
@@ -594,10 +593,7 @@ class RunAnalyzer:
         self._cadence.add(stride)
         if self._run_cadence is not None:
             self._run_cadence.add(stride)
-        recent = sorted(self._contacts)
-        typical = recent[len(recent) // 2] if len(recent) >= 3 else None
-        travels = sorted(self._travels)
-        typical_travel = travels[len(travels) // 2] if len(travels) >= 3 else None
+        typical, typical_travel = _typical(self._contacts), _typical(self._travels)
         if st.complete:
             self._contacts.append(contact)
             self._travels.append(st.travel)
@@ -644,6 +640,13 @@ class RunAnalyzer:
         self._last_step_t = st.toe_off_t
         self._steps_seen += 1
         return step
+
+
+def _typical(recent: deque[float]) -> float | None:
+    """The median of the runner's recent values (upper median), once there are 3 or more."""
+    if len(recent) < 3:
+        return None
+    return sorted(recent)[len(recent) // 2]
 
 
 def _rough_leg(p: list, v: list) -> float:

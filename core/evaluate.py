@@ -335,6 +335,13 @@ def timebase_drift(t: Iterable[float], frame_s: float) -> float:
     return float(np.max(np.abs(t - np.arange(len(t)) * frame_s))) if len(t) else 0.0
 
 
+def uneven_frame_times(t: np.ndarray, frame_s: float) -> np.ndarray | None:
+    """The input's frame times ``t`` when they stray from ``frame * frame_s`` by more than half
+    a frame (a variable frame rate: score at them, :func:`score_item`'s ``frame_times``), else
+    None (evenly timed: ``frame * frame_s``, as the file's rounded times mean)."""
+    return t if timebase_drift(t, frame_s) > 0.5 * frame_s else None
+
+
 # ---------------------------------------------------------------------------- targets
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.evaluate import timebase_drift
+from core.evaluate import uneven_frame_times
 from core.trace import Trace, write_trace
 from corpus import fukuchi, hamner, stance_events, truth
 from corpus.mocap import turn
@@ -174,9 +174,8 @@ def mocap_item_truth(
     def height(times: np.ndarray) -> np.ndarray:
         return np.interp(times, t, pelvis)
 
-    own = trace.t - trace.t[0]
-    uneven = timebase_drift(own, 1.0 / trace.fps) > 0.5 / trace.fps
-    events = stance_events(contacts, near, trace.fps, len(trace), height, own if uneven else None)
+    own = uneven_frame_times(trace.t - trace.t[0], 1.0 / trace.fps)
+    events = stance_events(contacts, near, trace.fps, len(trace), height, own)
     return truth(trace.fps, facing, near, events, source, n_frames=len(trace), group="mocap",
                  **extra)  # fmt: skip
 

@@ -113,10 +113,8 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
         # the times the file gives them, not frame/fps. Evenly timed inputs keep frame/fps
         # (their files round the times).
         frame_s = evaluate.frame_seconds(truth, capture_fps)
-        uneven = evaluate.timebase_drift(trace.t, frame_s) > 0.5 * frame_s
-        scored = evaluate.score_item(
-            truth, report, capture_fps, frame_times=trace.t if uneven else None
-        )
+        frame_times = evaluate.uneven_frame_times(trace.t, frame_s)
+        scored = evaluate.score_item(truth, report, capture_fps, frame_times=frame_times)
     except MidstanceError as exc:
         item["error"] = str(exc)
         return item
@@ -127,7 +125,7 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
     # real footage is held to the clip targets unless its truth names another group
     item["group"] = truth.get("group") or ("clip" if kind == "video" else None)
     item["file_fps"] = file_fps
-    if uneven:
+    if frame_times is not None:
         drift = evaluate.timebase_drift(trace.t, frame_s)
         item["warnings"].append(
             f"eval: the input's frame times differ from frame/fps by up to {1000 * drift:.0f} ms"

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from core.analysis import analyze_trace
-from core.evaluate import score_item, timebase_drift
+from core.evaluate import score_item, uneven_frame_times
 from core.trace import Trace, read_trace
 from corpus import hamner
 from corpus.__main__ import main as build_corpus
@@ -33,11 +33,11 @@ def scored(tmp_path_factory):
         tr = read_trace(trace)
         report = analyze_trace(tr)
         # scored as `midstance eval` scores it: an uneven input at its own frame times
-        uneven = timebase_drift(tr.t, 1 / truth["fps"]) > 0.5 / truth["fps"]
-        s = score_item(truth, report, frame_times=tr.t if uneven else None)
+        frame_times = uneven_frame_times(tr.t, 1 / truth["fps"])
+        s = score_item(truth, report, frame_times=frame_times)
         return {
             **s,
-            "uneven": uneven,
+            "uneven": frame_times is not None,
             "reasons": {r for st in report["steps"] for r in st["reasons"]},
         }
 
