@@ -5,7 +5,8 @@ then, and while one foot passes behind the other it often puts both labels on th
 Gait events read off the labels would then jump between feet, split stances and swap legs.
 :class:`FootTracker` follows the two physical feet from frame to frame instead: each frame's
 labelled feet go to the track whose predicted position (last position plus last velocity) is
-nearer, and two labels on one spot count as one foot seen (the other foot is hidden). The
+nearer, and two labels on one spot count as one foot seen (the other foot is hidden), as does
+a swing foot that jumps faster than a foot moves to just beside the foot on the belt. The
 tracks keep the names the labels had when tracking began; leg identity then comes from the
 gait (stances of one foot alternate with the other's), not from the labels.
 
@@ -27,6 +28,9 @@ STALE_S = 0.2
 #: mislabelled keypoint is faster than that and must not steer the next frame's assignment.
 CARRY = 0.5
 MAX_SPEED = 10.0
+#: A swing foot that jumps faster than :data:`MAX_SPEED` to within this distance (leg lengths)
+#: of the foot on the belt is that foot labelled twice: as a merge, only a little farther apart.
+GHOST = 0.25
 #: Vertical distance counts this much more than horizontal: where the swing foot passes the
 #: stance foot they are at one x, and only their height tells them apart.
 Y_WEIGHT = 1.0
@@ -80,6 +84,16 @@ class FootTracker:
         carry = 1.0 if on_belt else CARRY
         return (pos[0] + carry * self._vel[k][0] * dt, pos[1] + carry * self._vel[k][1] * dt)
 
+    def _ghost(self, t: float, assign: list, k: int, scale: float) -> int | None:
+        """``k`` when swing track ``k``'s foot, this frame, jumped faster than a foot moves onto
+        the foot on the belt (the pose model put both labels near one foot); else None."""
+        prev, seen, q, belt = self._pos[k], self._seen_t[k], assign[k], assign[1 - k]
+        if prev is None or seen is None or q is None or belt is None or not 0 < t - seen <= STALE_S:
+            return None
+        jump = math.hypot(q[0] - prev[0], q[1] - prev[1]) / (t - seen)
+        near = math.hypot(q[0] - belt[0], q[1] - belt[1])
+        return k if jump > MAX_SPEED * scale and near < GHOST * scale else None
+
     def untangle(
         self, t: float, p: list, v: list, scale: float, on_belt: tuple[bool, bool] = (False, False)
     ) -> tuple[list, list]:
@@ -123,6 +137,10 @@ class FootTracker:
                 if apart and abs(obs[low][0] - pred[belt][0]) < BELT_X * scale:
                     swap = low != belt
             assign = [obs[1], obs[0]] if swap else [obs[0], obs[1]]
+            if on_belt[0] != on_belt[1]:
+                hidden = self._ghost(t, assign, 1 if on_belt[0] else 0, scale)
+                if hidden is not None:
+                    assign[hidden] = None
         if swap != self.swapped:
             self.switches += 1
         self.swapped = swap

@@ -24,7 +24,10 @@ never guessed, when the foot is lost during it, when it began before a swing was
 foot coming ``MIN_SWING``, 0.3 L, forward: a foot that appears mid-stance, or a keypoint that
 jumps for a frame, starts no step), when it lasts longer than ``MAX_CONTACT_S`` or more than
 ``MAX_DUTY`` of the stride (walking has double support, running a flight phase), or when the
-foot hardly moved backward (``MIN_TRAVEL``: standing).
+foot hardly moved backward (``MIN_TRAVEL``: standing). A contact is void, and the foot still
+in its swing, when the foot comes ``FORWARD`` (0.15 L) forward of the rearmost point it reached
+in the contact before its toe lifts: a foot on the belt only rides backward, so the "landing"
+was a frame the pose model garbled (the swing foot's points put on the stance foot).
 
 Tuned by sweeping two thresholds (H_ON, H_BACK) against the treadmill clip's hand annotation and
 the 150 Hz motion capture's marker events together: see the README's core section for figures.
@@ -49,6 +52,9 @@ BELT_SHARE = 0.6
 V_ON = 0.8
 MIN_TRAVEL = 0.10
 MIN_SWING = 0.3
+#: A foot in contact that comes this far (leg lengths) forward of the rearmost point it reached
+#: in the contact, its toe not yet lifting, is in the air: the "landing" was a garbled frame.
+FORWARD = 0.15
 MIN_CONTACT_S = 0.12
 #: A stance is closed (and dropped) after this long without a toe-off. Generous on purpose: a
 #: slow-motion file stretches a 0.25 s contact to 2 s at 8x, and its steps must still be timed
@@ -182,6 +188,8 @@ class LegEvents:
         self.belt: deque[float] = deque(maxlen=5)  # recent belt speeds, L/s
         self.pending: Stance | None = None  # a long first stance waiting for its stride
         self.reappearing = False  # the foot was just hidden: its first frames start no stance
+        self.contact_rear = -math.inf  # rearmost foot position in the current contact, L
+        self._before_ic: tuple = (None, None, ())  # stride state to restore if a contact is void
 
     @property
     def v_on(self) -> float:
@@ -242,9 +250,11 @@ class LegEvents:
             self.swung = False
             self.rear = -math.inf
             self.contact = frames = [prev]
+            self.contact_rear = back_pos
             self.levels = (heel_level, toe_level)
             self.lifting = False
             self.toe_min = math.inf
+            self._before_ic = (self.last_ic_t, self.stride_s, tuple(self.strides))
             if self.last_ic_t is not None:
                 gap = prev.t - self.last_ic_t
                 self.stride_s = gap if gap < MAX_STRIDE_S else None
@@ -260,6 +270,7 @@ class LegEvents:
                     released = held
         else:
             frames.append(prev)
+            self.contact_rear = max(self.contact_rear, -s * prev.foot_x / leg_px)
         # Toe-off: the toe rises H_OFF above the lowest it was in this stance. Measured from
         # the stance's own lowest point, not the belt level, because a runner drifting toward
         # or away from the camera moves the belt in the image faster than the level follows;
@@ -281,9 +292,23 @@ class LegEvents:
             lifted = False
         elif not lifted:
             self.lifting = False
+            if self.contact_rear + s * f.foot_x / leg_px > FORWARD:
+                self._void(-s * f.foot_x / leg_px)
+                return released
         if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
             return released
         return self._close(frames, s, leg_px, heel_level, toe_level)
+
+    def _void(self, back_pos: float) -> None:
+        """Undo the current contact: its foot came forward without lifting its toe, so it
+        never rode the belt (a garbled frame looked like a landing). The foot is swinging:
+        its real landing, still to come, must start a stance, and the stride is as before."""
+        self.contact = None
+        self.swung = False
+        self.rear = max(self.contact_rear, back_pos)
+        self.last_ic_t, self.stride_s, strides = self._before_ic
+        self.strides.clear()
+        self.strides.extend(strides)
 
     def end(self, s: int, leg_px: float) -> Stance | None:
         """At the end of a recording: the stance whose toe-off was waiting for its confirming

@@ -8,8 +8,10 @@ Needs the model files that `make test` provisions (`make models`); fails loudly 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from core.analysis import RunAnalyzer, analyze_trace
@@ -58,3 +60,17 @@ def test_the_replayed_warm_up_gives_live_the_same_steps(mirrored):
     offline = analyze_trace(trace)["steps"]
     assert steps == offline
     assert len(offline) >= 32
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_pixel_of_landmark_noise_loses_no_contact(mirrored, seed):
+    # The landmarks of one video differ by a fraction of a pixel from one CPU to another
+    # (XNNPACK's AVX2 and AVX-512 kernels round differently). Before the contact rules read a
+    # foot that comes forward as in the air, that much moved 2 of the 17 near contacts here.
+    trace, truth = mirrored
+    noise = np.random.default_rng(seed).normal(0.0, 1.0, trace.xy.shape)
+    report = analyze_trace(dataclasses.replace(trace, xy=trace.xy + noise))
+    score = score_item(truth, report)
+    assert score["near_recall"] >= 0.95 and score["far_recall"] >= 0.85
+    assert score["precision"] >= 0.95 and score["leg_label_accuracy"] >= 0.95
+    assert all(s["verdict"] in ("good", None) for s in report["steps"])
