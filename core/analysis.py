@@ -201,13 +201,14 @@ class RunAnalyzer:
     def near_side(self) -> str | None:
         """The runner's side facing the camera: ``"left"``, ``"right"`` or None.
 
-        The side whose shoulder, hip, knee and ankle are seen better so far (the far side is
-        partly hidden behind the body), when that is clear (a mean margin of 0.02 per
-        landmark); else the geometry of an unmirrored camera: a runner facing image-left
-        shows the left side. Only a mirrored image makes the two disagree.
+        The side whose shoulder and hip are seen better so far (the far side is partly hidden
+        behind the body), when that is clear (a mean margin of 0.02 per landmark); else the
+        geometry of an unmirrored camera: a runner facing image-left shows the left side. Only
+        a mirrored image makes the two disagree. Not the legs' points: they follow the foot
+        tracks, named by the labels tracking began with.
         """
         left, right = self._side_vis
-        if abs(left - right) > 0.02 * 4 * self._side_frames and self._side_frames >= 10:
+        if abs(left - right) > 0.02 * 2 * self._side_frames and self._side_frames >= 10:
             return "left" if left > right else "right"
         return self.facing
 
@@ -408,8 +409,10 @@ class RunAnalyzer:
         if self._vote.facing is None:
             self._vote_facing(t, p, v, ok, feet, level, leg_px)
         self._side_frames += 1
-        self._side_vis[0] += v[LEFT.shoulder] + v[LEFT.hip] + v[LEFT.knee] + v[LEFT.ankle]
-        self._side_vis[1] += v[RIGHT.shoulder] + v[RIGHT.hip] + v[RIGHT.knee] + v[RIGHT.ankle]
+        # The torso only: the legs' points follow the foot tracks, whose names are the labels
+        # tracking began with (the far foot's, when the pose model had them swapped then).
+        self._side_vis[0] += v[LEFT.shoulder] + v[LEFT.hip]
+        self._side_vis[1] += v[RIGHT.shoulder] + v[RIGHT.hip]
         if leg_px is not None:
             self._view.count_swaps(p, ok, leg_px)
         self._check_n += 1

@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pytest
 
+from core import landmarks
 from core.analysis import RunAnalyzer, analyze_trace
 from core.evaluate import score_item
 from core.trace import read_trace
@@ -74,3 +75,24 @@ def test_a_pixel_of_landmark_noise_loses_no_contact(mirrored, seed):
     assert score["near_recall"] >= 0.95 and score["far_recall"] >= 0.85
     assert score["precision"] >= 0.95 and score["leg_label_accuracy"] >= 0.95
     assert all(s["verdict"] in ("good", None) for s in report["steps"])
+
+
+def test_legs_labelled_the_other_way_round_at_the_start_keep_the_near_hip(mirrored):
+    # The foot tracks keep the names the labels had when tracking began: with the pose
+    # model's leg labels swapped for the first 40 frames, the track called "left" is the
+    # right foot all along. The near side (whose hip every metric is measured from) must
+    # still be the runner's right: before, it followed the tracks' leg visibilities and
+    # turned left, measuring from the far hip (a good step warned).
+    trace, _ = mirrored
+    xy, vis = trace.xy.copy(), trace.vis.copy()
+    for p in ("knee", "ankle", "heel", "foot_index"):
+        left, right = landmarks.INDEX[f"left_{p}"], landmarks.INDEX[f"right_{p}"]
+        xy[:40, [left, right]] = xy[:40, [right, left]]
+        vis[:40, [left, right]] = vis[:40, [right, left]]
+    live = RunAnalyzer(fps=trace.fps)
+    sides, steps = set(), []
+    for t, frame_xy, frame_vis in zip(trace.t, xy, vis, strict=True):
+        steps += live.push(t, frame_xy, frame_vis).steps
+        sides.add(live.near_side)
+    assert sides <= {"right", None} and len(steps) >= 30
+    assert all(s.verdict in ("good", None) for s in steps)
