@@ -3,7 +3,8 @@
 #   make test   - venv, models, reference env, browser, then the whole test suite
 #   make bench  - speed and memory figures, measured side by side
 #   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
-#   make stress - the same on the real data seen differently (build/stress, build/stress.json)
+#   make stress - the same on the real data seen differently (build/stress, build/stress.json),
+#                 then the videos' landmarks with a pixel of noise (corpus/noise.py)
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
 #   make check-arm64 - make install and the pipeline in emulated arm64 Debian roots, vs x86
@@ -58,6 +59,8 @@ eval: venv models
 stress: venv models
 	$(BIN)/python -m corpus build/stress --set stress
 	$(BIN)/midstance eval build/stress --json build/stress.json
+	$(BIN)/python -m corpus.noise build/corpus
+	$(BIN)/python -m corpus.noise build/stress
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,102 @@
+"""How much a pixel of landmark noise moves the judgement: ``python -m corpus.noise DIR
+[--sigma PX ...] [--seeds N] [--only PATTERN]``.
+
+The same video gives landmarks a fraction of a pixel apart on another CPU (XNNPACK's AVX2,
+AVX-512 and NEON kernels round differently), a re-encode moves them more, and BlazePose's own
+scatter is several pixels. A judgement that flips on such differences would not hold on
+held-out footage. For every video item of a built corpus (``python -m corpus DIR``), its
+landmarks are found once through our pipeline, then Gaussian noise of each ``--sigma`` (pixels,
+each coordinate) is added with ``--seeds`` seeds and every noisy copy is analysed and scored
+like ``midstance eval`` does. One row per item and sigma: the worst and mean recall of each
+leg, the worst precision and leg labels, and the warn or bad verdicts over all seeds (every
+runner in the shared data runs with good form, so each is a false alarm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fnmatch
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core import evaluate
+from core.analysis import analyze_trace
+
+
+def noisy_scores(trace, truth: dict, sigma: float, seeds: int, capture_fps=None) -> list[dict]:
+    """The eval scores of ``seeds`` copies of ``trace`` with Gaussian landmark noise of
+    ``sigma`` pixels (seeds 0..seeds-1), each with its count of warn or bad verdicts."""
+    frame_s = evaluate.frame_seconds(truth, capture_fps)
+    frame_times = evaluate.uneven_frame_times(trace.t, frame_s)
+    scores = []
+    for seed in range(seeds):
+        noise = np.random.default_rng(seed).normal(0.0, sigma, trace.xy.shape)
+        report = analyze_trace(dataclasses.replace(trace, xy=trace.xy + noise))
+        score = evaluate.score_item(truth, report, capture_fps, frame_times=frame_times)
+        score["false_alarms"] = sum(s["verdict"] in ("warn", "bad") for s in report["steps"])
+        scores.append(score)
+    return scores
+
+
+def row(name: str, sigma: float, scores: list[dict]) -> str:
+    """One table row: worst and mean of each figure over the seeds."""
+
+    def worst_mean(key: str) -> str:
+        values = [s[key] for s in scores if s[key] is not None]
+        return f"{min(values):.2f} {np.mean(values):.2f}" if values else "-    -   "
+
+    labels = [s["leg_label_accuracy"] for s in scores if s["leg_label_accuracy"] is not None]
+    return (
+        f"{name:32s} {sigma:5.2f} {worst_mean('near_recall'):>10s} {worst_mean('far_recall'):>10s}"
+        f" {worst_mean('precision'):>10s} {min(labels) if labels else 0:6.2f}"
+        f" {sum(s['false_alarms'] for s in scores):6d}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the noise table for the video items of a built corpus; exit 2 on a bad DIR."""
+    from midstance.commands.analyze import load_input
+    from midstance.commands.eval import find_items, load_truth
+    from midstance.commands.pose import DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(prog="python -m corpus.noise", description=__doc__)
+    parser.add_argument("dir", type=Path, help="a corpus built by python -m corpus")
+    parser.add_argument("--sigma", type=float, nargs="+", default=[0.5, 1.0], metavar="PX")
+    parser.add_argument("--seeds", type=int, default=8, metavar="N")
+    parser.add_argument("--only", default="*", metavar="PATTERN", help="item names to take")
+    args = parser.parse_args(argv)
+    if not args.dir.is_dir():
+        print(f"python -m corpus.noise: {args.dir}: no such folder", file=sys.stderr)
+        return 2
+    if args.seeds < 1 or min(args.sigma) < 0:
+        print("python -m corpus.noise: --seeds must be >= 1 and --sigma >= 0", file=sys.stderr)
+        return 2
+    items = [
+        (path, truth_path)
+        for path, kind, truth_path in find_items(args.dir)
+        if kind == "video" and truth_path.exists() and fnmatch.fnmatch(path.stem, args.only)
+    ]
+    if not items:
+        print(f"python -m corpus.noise: {args.dir}: no video with its truth", file=sys.stderr)
+        return 2
+    head = ("item", "sigma", "near min mean", "far min mean", "precision", "labels", "alarms")
+    print(f"{head[0]:32s} {head[1]:>5s} " + " ".join(f"{h:>10s}" for h in head[2:5])
+          + f" {head[5]:>6s} {head[6]:>6s}   ({args.seeds} seeds)")  # fmt: skip
+    pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
+    for path, truth_path in items:
+        truth = load_truth(truth_path)
+        if not truth.get("expect", {}).get("capture_ok", True):
+            continue  # a view made bad on purpose judges nothing: no recall to speak of
+        capture_fps = truth.get("capture_fps")
+        trace = load_input(path, pose_args, capture_fps=capture_fps)
+        for sigma in args.sigma:
+            scores = noisy_scores(trace, truth, sigma, args.seeds, capture_fps)
+            print(row(path.stem, sigma, scores), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""`python -m corpus.noise`: the real clip through our pipeline, its landmarks with a pixel of
+noise, scored like `midstance eval` (needs the model files `make test` provisions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.__main__ import main as build_corpus
+from corpus.noise import main as noise
+
+
+@pytest.fixture(scope="module")
+def clip_corpus(tmp_path_factory, models_dir):
+    out = tmp_path_factory.mktemp("noise")
+    assert build_corpus([str(out), "--only", "clip"]) == 0
+    return out
+
+
+def test_the_clip_with_a_pixel_of_noise_keeps_its_contacts_and_raises_no_alarm(
+    clip_corpus, capsys, monkeypatch, models_dir
+):
+    monkeypatch.setenv("MIDSTANCE_MODELS_DIR", str(models_dir))
+    assert noise([str(clip_corpus), "--sigma", "1", "--seeds", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("item") and "(3 seeds)" in out[0]
+    cells = out[1].split()  # name, sigma, then the worst and mean of each figure
+    assert cells[:2] == ["clip", "1.00"]
+    near_min, _, far_min, _, precision, _, labels, alarms = cells[2:]
+    assert float(near_min) >= 0.95 and float(far_min) >= 0.85 and float(precision) >= 0.95
+    assert float(labels) >= 0.95 and alarms == "0"
+
+
+def test_a_folder_without_videos_or_a_typo_is_one_line_and_exit_2(tmp_path, capsys):
+    assert noise([str(tmp_path / "nope")]) == 2
+    assert noise([str(tmp_path)]) == 2
+    assert noise([str(tmp_path), "--seeds", "0"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(line.startswith("python -m corpus.noise: ") for line in err)
