@@ -214,9 +214,13 @@ class RunAnalyzer:
 
     @property
     def cadence_spm(self) -> float | None:
-        """Live cadence, steps/min, from the recent strides (None before the first)."""
+        """Live cadence, steps/min, from the recent strides (None before the first, and while
+        a problem that makes the step times wrong is in force: :data:`core.capture.UNTIMED`)."""
         spm = self._cadence.spm
-        return None if spm is None else round(spm, 1)
+        codes = self._judge.codes
+        if spm is None or (codes and not capture.UNTIMED.isdisjoint(codes)):
+            return None
+        return round(spm, 1)
 
     @property
     def run_cadence_spm(self) -> float | None:

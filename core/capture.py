@@ -1,9 +1,10 @@
 """Capture quality: does the camera view support a verdict? (ARCHITECTURE section 3)
 
 A verdict is only as good as the view. The capture judge watches named problems; while one of
-them makes verdicts unreliable, steps are still timed (cadence) but not judged
-(``verdict: None``), the LED shows ``not_judging`` and the page, ``/setup`` and ``doctor`` say
-what to change, in words an installer can act on.
+them makes verdicts unreliable, steps are still timed but not judged (``verdict: None``), and
+while one makes the timing itself wrong (:data:`UNTIMED`) no step rate is given; the LED shows
+``not_judging`` and the page, ``/setup`` and ``doctor`` say what to change, in words an
+installer can act on.
 
 Problem codes (a contract: reports, ``/api/live`` and the page use them):
 
@@ -70,6 +71,12 @@ def problem(code: str, share: float, where: str = "") -> Problem:
     """A :class:`Problem` with its standard message (``where`` e.g. ``" at the bottom"``)."""
     return Problem(code, PROBLEMS[code].format(where=where), float(share))
 
+
+#: Problems under which the step times themselves are wrong, so no step rate is given (live,
+#: per step or for the run): too few frames a second to time a step, or a clock that is not
+#: the runner's (a slow-motion file). The others spoil verdicts, not the rate: steps missed
+#: where the feet leave the frame leave the strides between the steps found (docs/capture.md).
+UNTIMED = frozenset({"frame_rate_too_low", "slow_motion"})
 
 #: Share of recent frames (or steps) a problem must hold in to be in force.
 IN_FORCE = 0.4

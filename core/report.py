@@ -10,7 +10,9 @@
 
 Times are seconds from the start of the input (real time). ``capture`` is
 ``{"ok": bool, "problems": [{"code", "message", "share"}]}`` (:mod:`core.capture`); a step
-with ``"verdict": null`` was timed but not judged, its ``problems`` name why. Step extras:
+with ``"verdict": null`` was timed but not judged, its ``problems`` name why. ``cadence_spm`` is
+null when a problem that makes the step times wrong held for a fifth of the run or more
+(:data:`core.capture.UNTIMED`), with a warning saying so. Step extras:
 ``lean_to_deg`` (lean at toe-off), ``contact_time_s`` (null below 25 fps), ``cadence_spm``
 (live cadence at that step), ``reasons``. The summary is
 :meth:`core.stats.SessionStats.summary` plus ``cue`` (the cue for the most frequent reason),
@@ -23,6 +25,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from core.capture import CLEARED, UNTIMED
 from core.errors import InputError
 from core.landmarks import LEGS
 from core.stats import SessionStats
@@ -72,15 +75,19 @@ def build_report(
         )
     capture = capture or {"ok": True, "problems": []}
     codes = [p["code"] for p in capture["problems"]]
+    untimed = [p for p in capture["problems"] if p["code"] in UNTIMED and p["share"] >= CLEARED]
+    run_cadence, cadence = cadence, None if untimed else cadence
     if "slow_motion" in codes:
-        spm = "" if cadence is None else f" ({cadence:.0f} steps/min as timed)"
+        spm = "" if run_cadence is None else f" ({run_cadence:.0f} steps/min as timed)"
         warnings.append(
             f"the timing looks like slow motion{spm}: running with flight phases but strides"
             " far too long; give the rate it was filmed at with --capture-fps"
         )
     for p in capture["problems"]:
-        if p["code"] != "slow_motion" and p["share"] >= 0.2:
+        if p["code"] != "slow_motion" and p["share"] >= CLEARED:
             warnings.append(f"not judged where the view was poor: {p['message']}")
+    if untimed and run_cadence is not None:
+        warnings.append(f"step rate not given: the step times are wrong ({untimed[0]['message']})")
     if facing is None:
         warnings.append("facing not determined: no steps judged (set --facing left|right)")
     elif not rows:

@@ -86,14 +86,21 @@ def test_too_few_frames_a_second_are_not_judged_and_the_installer_is_told(rtm, f
     assert report["capture"]["ok"] is False and "frame_rate_too_low" in codes
     assert judged(report) == []
     assert any(f"({fps}, judging needs 13)" in w and "Pi 5" in w for w in report["warnings"])
+    # nor is a step rate given: it read 110 a minute at 8 frames a second
+    assert report["cadence_spm"] is None and report["summary"]["cadence_spm"] is None
+    assert any(w.startswith("step rate not given: the step times are wrong") for w in report[
+        "warnings"])  # fmt: skip
 
 
 def test_a_pi_that_analyses_8_frames_of_a_30_fps_camera_shows_not_judging(rtm):
     # live: the analyzer is set up for the camera's 30 fps, the frames come at 8 a second
-    steps, leds = run_live(resample(rtm, 8), RunAnalyzer(fps=30))
+    analyzer = RunAnalyzer(fps=30)
+    steps, leds = run_live(resample(rtm, 8), analyzer)
     assert steps and all(s["verdict"] is None for s in steps)
     assert all("frame_rate_too_low" in s["problems"] for s in steps)
     assert leds[-1] == "not_judging"
+    # the page shows no step rate while the step times are wrong
+    assert analyzer.cadence_spm is None and all(s["cadence_spm"] is None for s in steps)
 
 
 @pytest.mark.parametrize("fps", [15, 24])
@@ -111,5 +118,9 @@ def test_a_slow_motion_file_under_13_fps_is_pointed_to_capture_fps(rtm):
     words = {p["code"]: p["message"] for p in report["capture"]["problems"]}
     assert all("--capture-fps" in words[c] for c in ("frame_rate_too_low", "slow_motion"))
     assert judged(report) == []
+    # the quarter-speed step rate is named as timed, never given as the runner's
+    assert report["cadence_spm"] is None
+    assert any("steps/min as timed" in w for w in report["warnings"])
     real = analyze_trace(retime(slow, 30.0))
     assert real["capture"]["ok"] and len(judged(real)) >= 20
+    assert abs(real["cadence_spm"] - 168.9) <= 1.5

@@ -215,6 +215,23 @@ def test_feet_out_of_frame_through_the_real_runtime_and_judge(tmp_path, app_dirs
         assert all(r["verdict"] is None for r in store.steps(session["id"]))
 
 
+def test_a_pi_too_slow_for_its_camera_gives_no_step_rate_in_api_live(tmp_path, app_dirs):
+    """The clip's keypoints at 8 frames a second behind a camera set to 30 (a Pi 4 with the
+    full model): the step times are wrong, so ``/api/live`` gives no step rate (it read 110
+    steps/min for a runner at 169) and says why, through the real runtime and server."""
+    trace, xy, vis = real_trace()
+    keep = np.round(np.arange(0, len(trace.t), 30 / 8)).astype(int)
+    slow = SimpleNamespace(t=trace.t[keep], fps=30.0, width=trace.width, height=trace.height)
+    sense = make_sense(tmp_path, xy[keep], vis[keep], slow)
+    seen = run_and_watch(sense, app_dirs, last_s=2.0)
+    assert seen
+    for live in seen:
+        codes = [p["code"] for p in live["capture"]["problems"]]
+        assert "frame_rate_too_low" in codes and live["led"] == "not_judging"
+        assert live["cadence_spm"] is None
+    assert any(s["verdict"] is None for s in seen[-1]["recent_steps"])
+
+
 # -- the pages ------------------------------------------------------------------------------
 
 
