@@ -148,8 +148,11 @@ def test_synthetic_running_is_counted_but_walking_is_not():
 def test_any_frame_rate_from_10_to_240(rtm, fps):
     trace = resample(rtm, fps)
     report = analyze_trace(trace)
-    tolerance = 4.0 if fps < 15 else 1.5  # 10 fps: each contact time is +/- 50 ms
-    assert abs(report["cadence_spm"] - GT) <= tolerance, report["cadence_spm"]
+    if fps < 13:  # frame_rate_too_low: steps timed, but no step rate given (docs/capture.md)
+        assert report["cadence_spm"] is None
+        assert any(w.startswith("step rate not given") for w in report["warnings"])
+    else:
+        assert abs(report["cadence_spm"] - GT) <= 1.5, report["cadence_spm"]
     assert 24 <= len(report["steps"]) <= 34
     # (a stance cut off by the end of the input has no toe-off, so no contact time)
     contact = [s["contact_time_s"] for s in report["steps"] if s["toe_off_t"] is not None]
@@ -164,7 +167,10 @@ def test_any_frame_rate_from_10_to_240(rtm, fps):
 def test_mocap_at_lower_frame_rates(fukuchi, fps):
     full = analyze_trace(fukuchi)
     report = analyze_trace(resample(fukuchi, fps))
-    assert abs(report["cadence_spm"] - full["cadence_spm"]) <= (3.0 if fps == 10 else 1.5)
+    if fps < 13:  # frame_rate_too_low: no step rate given (it read up to 3 spm off)
+        assert report["cadence_spm"] is None
+    else:
+        assert abs(report["cadence_spm"] - full["cadence_spm"]) <= 1.5
     assert len(report["steps"]) >= 0.9 * len(full["steps"])
 
 

@@ -99,12 +99,14 @@ def test_command_line_capture_fps_for_items_without_it(corpus, tmp_path, capsys)
     plain = {k: v for k, v in json.loads(truth.read_text()).items() if k != "capture_fps"}
     truth.write_text(json.dumps(plain))
     out = tmp_path / "eval.json"
-    # without it, the export's steps are twice as long: cadence halves, contacts miss
+    # without it, the export's steps are twice as long: contacts miss, and the halved step
+    # rate is only named as timed, never given as the runner's (slow_motion)
     assert run_eval(capsys, corpus, "--json", out)[0] == 0
     slow = {it["name"]: it for it in json.loads(out.read_text())["items"]}[
         "clip_slowmo.trace.jsonl"
     ]
-    assert slow["cadence_spm"] < 100
+    assert slow["cadence_spm"] is None
+    assert any("slow motion" in w and "steps/min as timed" in w for w in slow["warnings"])
     # with it, both items score as the original (re-timing a 30 fps trace to 30 is a no-op)
     assert run_eval(capsys, corpus, "--json", out, "--capture-fps", "30")[0] == 0
     items = json.loads(out.read_text())["items"]
