@@ -342,6 +342,25 @@ def uneven_frame_times(t: np.ndarray, frame_s: float) -> np.ndarray | None:
     return t if timebase_drift(t, frame_s) > 0.5 * frame_s else None
 
 
+def score_input(truth: dict, report: dict, t: np.ndarray, capture_fps: float | None = None) -> dict:
+    """:func:`score_item` of a report on an input whose frames were at times ``t`` (seconds).
+
+    A variable frame rate (a phone clip): the truth's frames are the input's frames, at the
+    times the file gives them, not frame/fps, and the scores' ``warnings`` say so. Evenly
+    timed inputs keep frame/fps (their files round the times)."""
+    frame_s = frame_seconds(truth, capture_fps)
+    frame_times = uneven_frame_times(t, frame_s)
+    scored = score_item(truth, report, capture_fps, frame_times=frame_times)
+    if frame_times is not None:
+        drift = timebase_drift(t, frame_s)
+        scored["warnings"].append(
+            f"eval: the input's frame times differ from frame/fps by up to {1000 * drift:.0f} ms"
+            " (a variable frame rate, or a first frame after 0 s): truth frames scored at the"
+            " input's own frame times"
+        )
+    return scored
+
+
 # ---------------------------------------------------------------------------- targets
 
 

@@ -75,10 +75,10 @@ def build_report(
         )
     capture = capture or {"ok": True, "problems": []}
     codes = [p["code"] for p in capture["problems"]]
+    # the step rate as timed; given as the runner's only when the step times can be right
     untimed = [p for p in capture["problems"] if p["code"] in UNTIMED and p["share"] >= CLEARED]
-    run_cadence, cadence = cadence, None if untimed else cadence
     if "slow_motion" in codes:
-        spm = "" if run_cadence is None else f" ({run_cadence:.0f} steps/min as timed)"
+        spm = "" if cadence is None else f" ({cadence:.0f} steps/min as timed)"
         warnings.append(
             f"the timing looks like slow motion{spm}: running with flight phases but strides"
             " far too long; give the rate it was filmed at with --capture-fps"
@@ -86,7 +86,7 @@ def build_report(
     for p in capture["problems"]:
         if p["code"] != "slow_motion" and p["share"] >= CLEARED:
             warnings.append(f"not judged where the view was poor: {p['message']}")
-    if untimed and run_cadence is not None:
+    if untimed and cadence is not None:
         warnings.append(f"step rate not given: the step times are wrong ({untimed[0]['message']})")
     if facing is None:
         warnings.append("facing not determined: no steps judged (set --facing left|right)")
@@ -101,7 +101,7 @@ def build_report(
         "facing": facing,
         "fps": float(fps),
         "duration_s": round(float(duration_s), 3),
-        "cadence_spm": None if cadence is None else round(float(cadence), 1),
+        "cadence_spm": None if cadence is None or untimed else round(float(cadence), 1),
         "steps": rows,
         "summary": summary,
         "warnings": warnings,

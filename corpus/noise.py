@@ -29,13 +29,11 @@ from core.analysis import analyze_trace
 def noisy_scores(trace, truth: dict, sigma: float, seeds: int, capture_fps=None) -> list[dict]:
     """The eval scores of ``seeds`` copies of ``trace`` with Gaussian landmark noise of
     ``sigma`` pixels (seeds 0..seeds-1), each with its count of warn or bad verdicts."""
-    frame_s = evaluate.frame_seconds(truth, capture_fps)
-    frame_times = evaluate.uneven_frame_times(trace.t, frame_s)
     scores = []
     for seed in range(seeds):
         noise = np.random.default_rng(seed).normal(0.0, sigma, trace.xy.shape)
         report = analyze_trace(dataclasses.replace(trace, xy=trace.xy + noise))
-        score = evaluate.score_item(truth, report, capture_fps, frame_times=frame_times)
+        score = evaluate.score_input(truth, report, trace.t, capture_fps)
         score["false_alarms"] = sum(s["verdict"] in ("warn", "bad") for s in report["steps"])
         scores.append(score)
     return scores

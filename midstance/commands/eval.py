@@ -109,12 +109,7 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
         trace = load_input(path, args, capture_fps=capture_fps)
         file_fps = trace.header.get("file_fps", trace.fps)
         report = analyze_trace(trace)
-        # A variable frame rate (a phone clip): the truth's frames are the input's frames, at
-        # the times the file gives them, not frame/fps. Evenly timed inputs keep frame/fps
-        # (their files round the times).
-        frame_s = evaluate.frame_seconds(truth, capture_fps)
-        frame_times = evaluate.uneven_frame_times(trace.t, frame_s)
-        scored = evaluate.score_item(truth, report, capture_fps, frame_times=frame_times)
+        scored = evaluate.score_input(truth, report, trace.t, capture_fps)
     except MidstanceError as exc:
         item["error"] = str(exc)
         return item
@@ -125,13 +120,6 @@ def score_path(path: Path, kind: str, truth_path: Path, args) -> dict:
     # real footage is held to the clip targets unless its truth names another group
     item["group"] = truth.get("group") or ("clip" if kind == "video" else None)
     item["file_fps"] = file_fps
-    if frame_times is not None:
-        drift = evaluate.timebase_drift(trace.t, frame_s)
-        item["warnings"].append(
-            f"eval: the input's frame times differ from frame/fps by up to {1000 * drift:.0f} ms"
-            " (a variable frame rate, or a first frame after 0 s): truth frames scored at the"
-            " input's own frame times"
-        )
     return item
 
 
