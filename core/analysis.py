@@ -248,9 +248,10 @@ class RunAnalyzer:
         return self._xy, self._vis
 
     @property
-    def far_above(self) -> float | None:
-        """The near foot's belt level minus the far one's, leg lengths (None until known)."""
-        return self._view.far_above
+    def far_hip_drop(self) -> float | None:
+        """How far the far hip shows below the near one, leg lengths (negative: above; None
+        until both are seen): the camera height check's evidence."""
+        return self._view.far_hip_drop
 
     @property
     def leg_px(self) -> float | None:
@@ -425,9 +426,7 @@ class RunAnalyzer:
             self._view.feet(self._judge, p, v, self.frame_size)
             self._view.frame_rate(self._judge, self._dt)
             if leg_px is not None:
-                self._view.body(
-                    self._judge, t, p, ok, level, leg_px, self.near_side, self.frame_size
-                )
+                self._view.body(self._judge, t, p, ok, leg_px, self.near_side, self.frame_size)
         return level, leg_px, ok, feet
 
     def _vote_facing(self, t, p, v, ok, feet, level, leg_px) -> None:

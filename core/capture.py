@@ -11,8 +11,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ========================  =====================================================================
 ``feet_out_of_frame``     the feet leave the image (bottom or sides)
 ``not_side_on``           the camera does not see the runner from the side
-``camera_too_low``        the lens is well below hip height (the feet look foreshortened)
-``camera_too_high``       the lens is well above hip height
+``camera_too_low``        the lens is well below hip height (the far hip shows below the near)
+``camera_too_high``       the lens is well above hip height (the far hip shows above the near)
 ``runner_too_small``      the runner is too few pixels tall for reliable landmarks
 ``feet_blurred``          the foot landmarks jitter from frame to frame (motion blur)
 ``labels_unstable``       the pose model keeps swapping left and right
@@ -92,8 +92,7 @@ SIDE_SPREAD = 0.25  # left-right shoulder (or hip) spread in x beyond this: not 
 FOOT_JITTER = 0.12  # RMS scatter of the stance foot about its belt line beyond this: blurred
 HIP_DRIFT = 0.5  # range of the pelvis x over 2 s beyond this: the camera moves
 BELT_SPREAD = 0.15  # stance foot speeds over 6 steps spread more than this: the camera moves
-FAR_ABOVE_MAX = 0.35  # far foot's belt level this far above the near one's: camera too high
-FAR_ABOVE_MIN = -0.08  # far foot's belt level below the near one's: camera below the belt
+FAR_HIP_SHIFT = 0.06  # the far hip shows this far above (below) the near one: camera too high (low)
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
 # Frames a second below which steps cannot be timed: a step at 195 steps/min then spans under
 # 4 frames, the fewest that show a landing, the foot riding the belt and its lift.

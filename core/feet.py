@@ -105,6 +105,7 @@ class FootTracker:
         obs = [self._centre(p, v, s) for s in self.slots]
         pred = [self._predict(0, t, on_belt[0]), self._predict(1, t, on_belt[1])]
         hidden = None  # track whose foot is hidden this frame
+        steady = None  # belt track whose velocity a merged frame must not change
         if obs[0] is not None and obs[1] is not None and _cost(*obs) < SAME_FOOT * scale:
             # One foot, labelled twice: it is the track predicted nearer; the other is hidden.
             self.merged += 1
@@ -118,6 +119,9 @@ class FootTracker:
                 # Two feet passing each other can look like one: the foot on the belt is the
                 # lower of the two.
                 one = max(obs, key=lambda q: q[1])
+                # Which of the two it is stays a guess: the belt foot keeps its velocity (the
+                # belt's), so one wrong guess cannot carry its track off with the swing foot.
+                steady = near
             assign = [one, None] if near == 0 else [None, one]
             swap = self.swapped  # keep the mapping: nothing tells otherwise
         elif None in pred or obs == [None, None]:
@@ -149,7 +153,9 @@ class FootTracker:
             if q is None:
                 continue
             prev, seen = self._pos[k], self._seen_t[k]
-            if prev is not None and seen is not None and 0 < t - seen <= STALE_S:
+            if k == steady:
+                pass  # a merged belt foot keeps the belt's velocity
+            elif prev is not None and seen is not None and 0 < t - seen <= STALE_S:
                 dt = t - seen
                 vel = ((q[0] - prev[0]) / dt, (q[1] - prev[1]) / dt)
                 fast = math.hypot(*vel) > MAX_SPEED * scale

@@ -24,10 +24,13 @@ never guessed, when the foot is lost during it, when it began before a swing was
 foot coming ``MIN_SWING``, 0.3 L, forward: a foot that appears mid-stance, or a keypoint that
 jumps for a frame, starts no step), when it lasts longer than ``MAX_CONTACT_S`` or more than
 ``MAX_DUTY`` of the stride (walking has double support, running a flight phase), or when the
-foot hardly moved backward (``MIN_TRAVEL``: standing). A contact is void, and the foot still
-in its swing, when the foot comes ``FORWARD`` (0.15 L) forward of the rearmost point it reached
-in the contact before its toe lifts: a foot on the belt only rides backward, so the "landing"
-was a frame the pose model garbled (the swing foot's points put on the stance foot).
+foot hardly moved backward (``MIN_TRAVEL``: standing). A foot on the belt only rides backward:
+when it comes ``FORWARD`` (0.15 L) forward of the rearmost point it reached in the contact
+before its toe lifts, it left the belt there if it had ridden it a stance's worth
+(``MIN_TRAVEL`` in ``MIN_CONTACT_S``: seen from above hip height a toe leaving the belt toward
+the camera need not rise in the image); else the contact is void and the foot still in its
+swing (the "landing" was a frame the pose model garbled: the swing foot's points put on the
+stance foot).
 
 Tuned by sweeping two thresholds (H_ON, H_BACK) against the treadmill clip's hand annotation and
 the 150 Hz motion capture's marker events together: see the README's core section for figures.
@@ -189,6 +192,7 @@ class LegEvents:
         self.pending: Stance | None = None  # a long first stance waiting for its stride
         self.reappearing = False  # the foot was just hidden: its first frames start no stance
         self.contact_rear = -math.inf  # rearmost foot position in the current contact, L
+        self.rear_at = 0  # the contact's frame at that position
         self._before_ic: tuple = (None, None, ())  # stride state to restore if a contact is void
 
     @property
@@ -251,6 +255,7 @@ class LegEvents:
             self.rear = -math.inf
             self.contact = frames = [prev]
             self.contact_rear = back_pos
+            self.rear_at = 0
             self.levels = (heel_level, toe_level)
             self.lifting = False
             self.toe_min = math.inf
@@ -270,7 +275,9 @@ class LegEvents:
                     released = held
         else:
             frames.append(prev)
-            self.contact_rear = max(self.contact_rear, -s * prev.foot_x / leg_px)
+            if -s * prev.foot_x / leg_px >= self.contact_rear:
+                self.contact_rear = -s * prev.foot_x / leg_px
+                self.rear_at = len(frames) - 1
         # Toe-off: the toe rises H_OFF above the lowest it was in this stance. Measured from
         # the stance's own lowest point, not the belt level, because a runner drifting toward
         # or away from the camera moves the belt in the image faster than the level follows;
@@ -293,6 +300,13 @@ class LegEvents:
         elif not lifted:
             self.lifting = False
             if self.contact_rear + s * f.foot_x / leg_px > FORWARD:
+                rode = frames[: self.rear_at + 1]
+                if _rode_belt(rode, s, leg_px):
+                    # A whole stance, then the foot swung forward without its toe rising
+                    # in the image: seen from above hip height, a toe that leaves the belt
+                    # moving toward the camera can even seem to sink. It left the belt by
+                    # the rearmost point it rode to.
+                    return self._close(rode, s, leg_px, heel_level, toe_level)
                 self._void(-s * f.foot_x / leg_px)
                 return released
         if not lifted and prev.t - frames[0].t <= MAX_CONTACT_S:
@@ -419,6 +433,13 @@ def stance_jitter(stance: Stance, leg_px: float) -> float:
     return math.sqrt(sum(sq) / len(sq)) / leg_px
 
 
+def _rode_belt(frames: list[FootFrame], s: int, leg_px: float) -> bool:
+    """Whether ``frames`` of a contact are a stance: the foot rode the belt back
+    ``MIN_TRAVEL`` for at least ``MIN_CONTACT_S``, which a garbled frame never does."""
+    travel = -s * (frames[-1].foot_x - frames[0].foot_x) / leg_px
+    return frames[-1].t - frames[0].t >= MIN_CONTACT_S and travel >= MIN_TRAVEL
+
+
 def _speed(a: FootFrame, b: FootFrame, s: int, leg_px: float) -> float:
     """Backward foot speed from frame ``a`` to ``b``, leg lengths per second."""
     return -s * (b.foot_x - a.foot_x) / leg_px / (b.t - a.t) if b.t > a.t else 0.0
@@ -484,4 +505,9 @@ def cadence_spm(strides_s) -> float | None:
         return None
     med = strides[n // 2] if n % 2 else (strides[n // 2 - 1] + strides[n // 2]) / 2
     near = [s for s in strides if abs(s - med) <= 0.2 * med]
-    return 120.0 / (math.fsum(near) / len(near) if near else med)
+    # A stride twice the usual is two strides with the contact between them missed: its time
+    # still counts, so a missed step does not drop a stretch of the run from the mean.
+    double = [s for s in strides if abs(s - 2 * med) <= 0.2 * med]
+    if not near:
+        return 120.0 / med
+    return 120.0 / ((math.fsum(near) + math.fsum(double)) / (len(near) + 2 * len(double)))

@@ -10,7 +10,7 @@ Example::
     checks = ViewChecks()
     checks.feet(judge, p, v, frame_size=(720, 1280))      # a few times a second
     checks.frame_rate(judge, dt)                           # (dt: seconds since the last frame)
-    checks.body(judge, t, p, ok, levels, leg_px, near_side="left", frame_size=(720, 1280))
+    checks.body(judge, t, p, ok, leg_px, near_side="left", frame_size=(720, 1280))
     checks.count_swaps(p, ok, leg_px)                      # every frame
     checks.stance(judge, stance, leg_px)                   # every step
 """
@@ -34,12 +34,12 @@ _MAX_DT = 1.0 / capture.MIN_FPS
 class ViewChecks:
     """The view checks' memory of the recent frames and stances (see the module docstring).
 
-    ``far_above`` is the near foot's belt level minus the far one's, in leg lengths (None
-    until both are known): the camera height check reads it.
+    ``far_hip_drop`` is how far the far hip shows below the near one in the latest frame that
+    saw both, in leg lengths (negative: above; None before): the camera height check reads it.
     """
 
     def __init__(self) -> None:
-        self.far_above: float | None = None
+        self.far_hip_drop: float | None = None
         self._swaps = 0  # left/right label swaps since the last step
         self.forget_runner()
 
@@ -86,12 +86,11 @@ class ViewChecks:
             judge.see("frame_rate_too_low", False)
 
     def body(
-        self, judge: CaptureJudge, t: float, p: list, ok: list, level: list[float],
-        leg_px: float, near_side: str | None, frame_size: tuple[int, int] | None,
+        self, judge: CaptureJudge, t: float, p: list, ok: list, leg_px: float,
+        near_side: str | None, frame_size: tuple[int, int] | None,
     ) -> None:  # fmt: skip
         """The checks that need the body's size: the runner's size in the picture, a side-on
-        view, a still camera and its height. ``level`` is the analyzer's rolling levels (leg
-        length, then the belt level of the left heel, left toe, right heel, right toe)."""
+        view, a still camera and its height."""
         size = frame_size
         small = capture.MIN_LEG_PX
         if size:
@@ -119,15 +118,15 @@ class ViewChecks:
             # then changes from step to step although the belt runs steadily.
             flags = [f for f in (drift, self._belt_unsteady) if f is not None]
             judge.see("camera_moving", any(flags) if flags else None)
-        # Camera height: seen from above, the far foot stands higher in the image than the near
-        # one; from the belt's height, level with it.
+        # Camera height: from hip height the far hip hides behind the near one; from a lens
+        # higher up it shows above it, from one lower down below it.
         if near_side is not None:
-            j = 0 if near_side == "left" else 2
-            far_above = (level[1 + j] - level[3 - j]) / leg_px
-            if far_above == far_above:
-                self.far_above = far_above
-                judge.see("camera_too_high", far_above > capture.FAR_ABOVE_MAX)
-                judge.see("camera_too_low", far_above < capture.FAR_ABOVE_MIN)
+            near, far = (LEFT.hip, RIGHT.hip) if near_side == "left" else (RIGHT.hip, LEFT.hip)
+            if ok[near] and ok[far]:
+                drop = (p[far][1] - p[near][1]) / leg_px
+                self.far_hip_drop = drop
+                judge.see("camera_too_high", drop < -capture.FAR_HIP_SHIFT)
+                judge.see("camera_too_low", drop > capture.FAR_HIP_SHIFT)
 
     def count_swaps(self, p: list, ok: list, leg_px: float) -> None:
         """Left/right label swaps: a frame where each foot is nearer the other's last position

@@ -8,6 +8,8 @@ trajectories ``(N, 3)`` in millimetres (NaN where the marker was not seen).
 - ``rigid_fit`` / ``carry``: a joint centre measured in the standing trial, carried through a
   running trial by the rigid motion of a marker cluster (Kabsch / SVD least squares).
 - ``project_side``: a side view in pixels, y down, seen from either side of the runner.
+- ``project_camera``: the same seen by a pinhole camera at a given distance and lens height
+  (perspective: the far side smaller, and seen from above or below unless at hip height).
 """
 
 from __future__ import annotations
@@ -111,6 +113,49 @@ def project_side(
         i = landmarks.INDEX[name]
         xy[:, i, 0] = width / 2 + sign * (p[:, forward] - x0) * px_per_mm
         xy[:, i, 1] = height - 40 - p[:, up] * px_per_mm
+        ok = np.all(np.isfinite(xy[:, i]), axis=1)
+        xy[~ok, i] = np.nan
+        vis[ok, i] = 1.0
+    return xy, vis
+
+
+def project_camera(
+    points: dict[str, np.ndarray],
+    from_right: bool,
+    distance_mm: float,
+    lens_mm: float,
+    focal_px: float,
+    width: int,
+    height: int,
+    x0: float,
+    aim_mm: float = 1000.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Landmark trajectories (mm; X forward, Y up from the belt, Z lateral) as a pinhole camera
+    sees them: ``(xy (N, 33, 2) px, vis (N, 33))``, like :func:`project_side`.
+
+    The lens stands ``distance_mm`` to the runner's side (from the mean lateral position of
+    the points) at ``lens_mm`` above the belt, level with ``x0``, and is tilted to aim at the
+    point ``aim_mm`` above the belt there, which lands on the image's centre. Seen from the
+    runner's right the runner faces image-right; from the left image-left.
+    """
+    lateral = float(np.nanmean([p[:, 2] for p in points.values()]))
+    side = 1.0 if from_right else -1.0
+    lens = np.array([x0, lens_mm, lateral + side * distance_mm])
+    ahead = np.array([x0, aim_mm, lateral]) - lens
+    ahead /= np.linalg.norm(ahead)
+    across = np.array([side, 0.0, 0.0])  # image x: the runner's forward, seen from this side
+    down = np.cross(ahead, across)  # image y, pointing down
+    if down[1] > 0:
+        down = -down
+    n = len(next(iter(points.values())))
+    xy = np.full((n, landmarks.COUNT, 2), np.nan)
+    vis = np.zeros((n, landmarks.COUNT))
+    for name, p in points.items():
+        i = landmarks.INDEX[name]
+        rel = p - lens
+        depth = rel @ ahead
+        xy[:, i, 0] = width / 2 + focal_px * (rel @ across) / depth
+        xy[:, i, 1] = height / 2 + focal_px * (rel @ down) / depth
         ok = np.all(np.isfinite(xy[:, i]), axis=1)
         xy[~ok, i] = np.nan
         vis[ok, i] = 1.0

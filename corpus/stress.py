@@ -14,6 +14,11 @@ asks how far the judgement carries beyond it, on the same real recordings:
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
   minute, the fastest faster to 220 (``spm140``, ``spm220``: the ends of the issue's cadence
   range; the same gait in more or less time, filmed at 30 fps);
+- every Hamner trial seen by a pinhole camera (a phone's lens, ~65 deg across the picture)
+  2 m to the runner's side, aimed at hip height, with the lens at hip height (``cam_hip``: the
+  perspective of a real camera, the far leg smaller), at 2 m (``cam_high``) and at the belt's
+  height (``cam_low``); the last two must be refused as ``camera_too_high`` and
+  ``camera_too_low``;
 - every Fukuchi trial (another lab's runner, a forefoot striker, truth from the markers) at 15
   and 24 Hz and through a phone's clock.
 
@@ -43,7 +48,7 @@ from corpus.items import (
     hamner_trials,
     mocap_item_truth,
 )
-from corpus.mocap import project_side
+from corpus.mocap import project_camera, project_side
 from corpus.transforms import resample, sample_at
 from corpus.video import read_frames, write_video
 
@@ -66,6 +71,14 @@ PHONE_DROP = 0.10
 PHONE_JITTER_S = 0.0015
 #: The cadences (steps/min) the runners are re-timed to: the ends of the issue's range.
 RETIMED_SPM = (140.0, 220.0)
+#: The pinhole camera of the ``cam_*`` items: its distance from the runner (mm), focal length
+#: (px: a phone's ~65 deg across 1280 px), the height it aims at (mm above the belt) and the
+#: lens height of each kind, with the capture problem the judge must report.
+CAMERA_MM = 2000.0
+CAMERA_FOCAL_PX = 1000.0
+CAMERA_AIM_MM = 1000.0
+CAMERA_LENS_MM = {"cam_hip": (1000.0, None), "cam_high": (2000.0, "camera_too_high"),
+                  "cam_low": (0.0, "camera_too_low")}  # fmt: skip
 
 
 def phone_clock(
@@ -290,7 +303,15 @@ def stress_items(data: Path) -> list:
             t = hamner_trial(data, s, r)
             px = SMALL_PX_PER_MM if kind == "small" else hamner.PX_PER_MM
             xy, vis = project_side(t["points"], True, px, hamner.WIDTH, hamner.HEIGHT, t["x0"])
-            if kind.startswith("roll"):
+            expect = {}
+            if kind in CAMERA_LENS_MM:
+                lens, problem = CAMERA_LENS_MM[kind]
+                size = (hamner.WIDTH, hamner.HEIGHT)
+                xy, vis = project_camera(t["points"], True, CAMERA_MM, lens, CAMERA_FOCAL_PX,
+                                         *size, t["x0"], CAMERA_AIM_MM)  # fmt: skip
+                if problem:
+                    expect = {"capture_ok": False, "problem": problem}
+            elif kind.startswith("roll"):
                 xy = rolled(xy, float(kind[4:]), hamner.WIDTH, hamner.HEIGHT)
             elif kind == "wide":
                 xy = barrelled(xy, BARREL_K, hamner.WIDTH, hamner.HEIGHT)
@@ -311,13 +332,15 @@ def stress_items(data: Path) -> list:
             elif kind == "vfr":
                 trace = phone_trace(trace, seed=100 * s + r)
             write_trace(tmp, trace)
+            extra = {"expect": expect} if expect else {}
             return mocap_item_truth(trace, contacts, times, t["pelvis"], "right", "right",
-                                    f"{what}. {hamner.SOURCE}")  # fmt: skip
+                                    f"{what}. {hamner.SOURCE}", **extra)  # fmt: skip
 
         return build
 
     kinds = [f"{fps:g}hz" for fps in MOCAP_RATES]
     kinds += ["small", f"roll+{MOCAP_ROLL_DEG:g}", f"roll-{MOCAP_ROLL_DEG:g}", "wide", "vfr"]
+    kinds += list(CAMERA_LENS_MM)
     trials = hamner_trials(data)
     for s, r in trials:
         # Each runner's slowest run slowed to 140 steps/min and fastest sped up to 220 (Hamner's

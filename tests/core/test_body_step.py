@@ -11,7 +11,7 @@ import pytest
 from core import body, landmarks, metrics
 from core.analysis import RunAnalyzer, analyze_trace
 from core.capture import CaptureJudge
-from core.gait import FootFrame, Stance
+from core.gait import FootFrame, Stance, cadence_spm
 from core.step import STEP_FIELDS, Step, measure
 from core.view import ViewChecks
 
@@ -135,3 +135,11 @@ def test_label_swaps_between_steps_put_labels_unstable_in_force(rtm):
             checks.stance(judge, stance, 200.0)
         in_force[frames[1] is swapped] = "labels_unstable" in judge.codes
     assert in_force == {False: False, True: True}
+
+
+def test_a_missed_contact_keeps_its_time_in_the_run_cadence():
+    # a stride twice the usual is two strides around a contact the pose model lost: dropping
+    # it would drop a stretch of the run (at 15 fps the 6 s clip read 1.6 steps/min high)
+    assert cadence_spm([0.70, 0.72, 0.72, 1.48]) == pytest.approx(120 / (3.62 / 5))
+    # a stride off by anything else is an error, not a step: left out
+    assert cadence_spm([0.70, 0.72, 0.72, 1.10]) == pytest.approx(120 / (2.14 / 3))
