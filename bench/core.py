@@ -114,8 +114,12 @@ _throughput(*_frames(), int(sys.argv[1]))
 """
 
 
-def _instructions_per_frame(n: int = 3000) -> float | None:
-    """CPU instructions per ``push`` (callgrind: n frames minus 0 frames, same start-up)."""
+def _instructions_per_frame(n: int = 12_000) -> float | None:
+    """CPU instructions per ``push`` (callgrind: n frames minus 0 frames, same start-up).
+
+    12,000 frames, not fewer: the interpreter's start-up differs by some millions of
+    instructions from run to run (hash seeds, allocation), which over 3,000 frames moved the
+    figure by several thousand per frame, more than a change to the core costs."""
     if not shutil.which("valgrind"):
         print("  (valgrind not installed: no instruction count)")
         return None

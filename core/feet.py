@@ -105,7 +105,7 @@ class FootTracker:
         obs = [self._centre(p, v, s) for s in self.slots]
         pred = [self._predict(0, t, on_belt[0]), self._predict(1, t, on_belt[1])]
         hidden = None  # track whose foot is hidden this frame
-        steady = None  # belt track whose velocity a merged frame must not change
+        steady = None  # (belt track, its velocity) that a merged frame must not change
         if obs[0] is not None and obs[1] is not None and _cost(*obs) < SAME_FOOT * scale:
             # One foot, labelled twice: it is the track predicted nearer; the other is hidden.
             self.merged += 1
@@ -121,7 +121,7 @@ class FootTracker:
                 one = max(obs, key=lambda q: q[1])
                 # Which of the two it is stays a guess: the belt foot keeps its velocity (the
                 # belt's), so one wrong guess cannot carry its track off with the swing foot.
-                steady = near
+                steady = (near, self._vel[near])
             assign = [one, None] if near == 0 else [None, one]
             swap = self.swapped  # keep the mapping: nothing tells otherwise
         elif None in pred or obs == [None, None]:
@@ -153,9 +153,7 @@ class FootTracker:
             if q is None:
                 continue
             prev, seen = self._pos[k], self._seen_t[k]
-            if k == steady:
-                pass  # a merged belt foot keeps the belt's velocity
-            elif prev is not None and seen is not None and 0 < t - seen <= STALE_S:
+            if prev is not None and seen is not None and 0 < t - seen <= STALE_S:
                 dt = t - seen
                 vel = ((q[0] - prev[0]) / dt, (q[1] - prev[1]) / dt)
                 fast = math.hypot(*vel) > MAX_SPEED * scale
@@ -163,6 +161,8 @@ class FootTracker:
             else:
                 self._vel[k] = (0.0, 0.0)
             self._pos[k], self._seen_t[k] = q, t
+        if steady is not None:
+            self._vel[steady[0]] = steady[1]
         if not swap and hidden is None:
             return p, v
         p, v = list(p), list(v)

@@ -275,9 +275,9 @@ class LegEvents:
                     released = held
         else:
             frames.append(prev)
-            if -s * prev.foot_x / leg_px >= self.contact_rear:
-                self.contact_rear = -s * prev.foot_x / leg_px
-                self.rear_at = len(frames) - 1
+            back = -s * prev.foot_x / leg_px
+            if back >= self.contact_rear:
+                self.contact_rear, self.rear_at = back, len(frames) - 1
         # Toe-off: the toe rises H_OFF above the lowest it was in this stance. Measured from
         # the stance's own lowest point, not the belt level, because a runner drifting toward
         # or away from the camera moves the belt in the image faster than the level follows;

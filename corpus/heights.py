@@ -1,0 +1,94 @@
+"""Where the camera may stand: ``python -m corpus.heights [--data DIR] [--view M,M ...]``.
+
+Every Hamner trial in the data folder seen by a pinhole camera (:func:`corpus.mocap.
+project_camera`, the stress set's phone lens) from each ``--view`` (distance from the runner
+and lens height above the belt, metres), analysed and scored like ``midstance eval`` does. One
+row per view: the trials whose cadence is off by more than 1.5 steps/min (and how many of those
+the capture judge refused), the warn or bad verdicts (every runner in the shared data runs with
+good form, so each is a false alarm), and the trials refused as ``camera_too_high`` or
+``camera_too_low``. The figures of docs/eval.md (stop 22) and docs/capture.md come from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.analysis import analyze_trace
+from core.evaluate import score_item
+from core.trace import Trace
+from corpus import hamner
+from corpus.items import default_data, hamner_trial, hamner_trials, mocap_item_truth
+from corpus.mocap import project_camera
+from corpus.stress import CAMERA_AIM_MM, CAMERA_FOCAL_PX
+
+#: Distance and lens height (m): hip height, a little and well above it, near the belt.
+VIEWS = ((2.0, 1.0), (2.0, 1.5), (3.0, 1.5), (3.0, 2.0), (2.0, 2.0), (2.0, 0.2), (2.0, 0.0))
+
+
+def seen_from(trial: dict, distance_m: float, lens_m: float) -> Trace:
+    """One Hamner trial (:func:`corpus.items.hamner_trial`) through the pinhole camera."""
+    xy, vis = project_camera(trial["points"], True, 1000.0 * distance_m, 1000.0 * lens_m,
+                             CAMERA_FOCAL_PX, hamner.WIDTH, hamner.HEIGHT, trial["x0"],
+                             CAMERA_AIM_MM)  # fmt: skip
+    what = f"hamner2013 seen {distance_m:g} m away, the lens {lens_m:g} m above the belt"
+    return Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, what, trial["t"], xy, vis)
+
+
+def view_row(trials: list[dict], distance_m: float, lens_m: float) -> dict:
+    """The figures of one view over ``trials``: ``{"n", "off", "off_refused", "alarms",
+    "too_high", "too_low"}``."""
+    row = dict.fromkeys(("off", "off_refused", "alarms", "too_high", "too_low"), 0)
+    for trial in trials:
+        trace = seen_from(trial, distance_m, lens_m)
+        truth = mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"], "right",
+                                 "right", trace.source)  # fmt: skip
+        report = analyze_trace(trace)
+        score = score_item(truth, report)
+        codes = set(score["capture_problems"])
+        err = score["cadence_error_spm"]
+        if err is None or abs(err) > 1.5:
+            row["off"] += 1
+            row["off_refused"] += not score["capture_ok"]
+        row["alarms"] += score["verdicts"]["warn"] + score["verdicts"]["bad"]
+        row["too_high"] += "camera_too_high" in codes
+        row["too_low"] += "camera_too_low" in codes
+    return {"n": len(trials), **row}
+
+
+def _view(text: str) -> tuple[float, float]:
+    try:
+        distance, lens = (float(v) for v in text.split(","))
+    except ValueError:
+        msg = f"{text!r}: give DISTANCE,LENS in metres, e.g. 2,1"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0.5 <= distance <= 10 or not -1 <= lens <= 4:
+        raise argparse.ArgumentTypeError(f"{text!r}: distance 0.5-10 m, lens -1 to 4 m")
+    return distance, lens
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print one row per view; exit 2 when the data folder has no Hamner trial."""
+    parser = argparse.ArgumentParser(prog="python -m corpus.heights", description=__doc__)
+    parser.add_argument("--data", type=Path, default=None, help="the shared data folder")
+    parser.add_argument("--view", type=_view, nargs="+", default=list(VIEWS),
+                        metavar="M,M", help="distance,lens height in metres")  # fmt: skip
+    args = parser.parse_args(argv)
+    data = args.data or default_data()
+    pairs = hamner_trials(data) if data.is_dir() else []
+    if not pairs:
+        print(f"python -m corpus.heights: {data}: no Hamner trial", file=sys.stderr)
+        return 2
+    trials = [hamner_trial(data, s, r) for s, r in pairs]
+    print("distance  lens  trials  cadence off (refused)  warn/bad  too high  too low")
+    for distance, lens in args.view:
+        r = view_row(trials, distance, lens)
+        off = f"{r['off']:11d} ({r['off_refused']})"
+        print(f"{distance:6.1f} m {lens:4.1f} m {r['n']:6d}  {off}  {r['alarms']:14d}"
+              f"  {r['too_high']:8d}  {r['too_low']:7d}", flush=True)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

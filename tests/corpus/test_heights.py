@@ -1,0 +1,43 @@
+"""``python -m corpus.heights``: the real motion capture through a pinhole camera at several
+lens heights, scored; the figures of docs/capture.md's camera-height row."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.heights import main, view_row
+from corpus.items import default_data, hamner_trial
+
+pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
+
+
+@pytest.fixture(scope="module")
+def trials():
+    return [hamner_trial(default_data(), s, r) for s, r in ((1, 3), (3, 2), (4, 5))]
+
+
+def test_at_hip_height_every_trial_is_judged_and_right(trials):
+    assert view_row(trials, 2.0, 1.0) == {"n": 3, "off": 0, "off_refused": 0, "alarms": 0,
+                                          "too_high": 0, "too_low": 0}  # fmt: skip
+
+
+def test_a_lens_at_the_belts_height_is_refused_not_judged(trials):
+    row = view_row(trials, 2.0, 0.0)
+    assert row["too_low"] == 3 and row["too_high"] == 0 and row["alarms"] == 0
+
+
+def test_the_trial_whose_steps_split_from_above_is_refused(trials):
+    # s03 run 2 seen from a lens 0.5 m above the hips, 2 m away (docs/eval.md, stop 22)
+    row = view_row(trials, 2.0, 1.5)
+    assert row["too_high"] == 3 and row["off"] == row["off_refused"]
+
+
+def test_the_command_prints_a_row_per_view_and_refuses_typos(capsys, tmp_path):
+    assert main(["--view", "2,1", "2,0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and out[1].split()[:4] == ["2.0", "m", "1.0", "m"]
+    with pytest.raises(SystemExit) as bad:
+        main(["--view", "2;1"])
+    assert bad.value.code == 2 and "DISTANCE,LENS" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path)]) == 2
+    assert "no Hamner trial" in capsys.readouterr().err
