@@ -31,11 +31,14 @@ from core.errors import InputError, MidstanceError
 @dataclass(frozen=True)
 class Frame:
     """One picture: ``t`` seconds (sensor or media time, monotonic), ``rgb`` HxWx3 uint8;
-    ``received`` is the ``time.perf_counter()`` when the capture thread got it (0 if unknown)."""
+    ``received`` is the ``time.perf_counter()`` when the capture thread got it (0 if unknown);
+    ``cut`` is True when the picture jumps here (a file started again: the demo's loop), so
+    what the pose model tracked in the frame before is not in this one."""
 
     t: float
     rgb: np.ndarray
     received: float = 0.0
+    cut: bool = False
 
 
 class CameraError(MidstanceError):
@@ -95,6 +98,7 @@ class VideoFileSource(FrameSource):
         self._offset = 0.0  # media time added on each loop
         self._last_t = -1.0
         self._t0_wall: float | None = None
+        self._cut = False  # the next frame starts the file again
 
     def start(self) -> None:
         """Open the file (raises InputError for a missing or unreadable file)."""
@@ -113,6 +117,7 @@ class VideoFileSource(FrameSource):
             # the real-time pacing starts afresh instead of rushing to catch up.
             self._offset = self._last_t + 1.0 / (self.fps or 30.0)
             self._t0_wall = None
+            self._cut = True
 
     def read(self, timeout: float = 1.0) -> Frame | None:
         """The next frame (waits until its time when real-time); EndOfSource at the end."""
@@ -141,7 +146,8 @@ class VideoFileSource(FrameSource):
             delay = self._t0_wall + t - now
             if delay > 0:
                 time.sleep(delay)
-        return Frame(t, rgb)
+        cut, self._cut = self._cut, False
+        return Frame(t, rgb, cut=cut)
 
     def close(self) -> None:
         """Close the file."""
@@ -379,6 +385,8 @@ class Capture:
                     self._cond.wait(0.1)
             elif self._slot is not None:
                 self.dropped += 1
+                if self._slot.cut:  # the frame dropped started a new pass: this one does now
+                    frame = dataclasses.replace(frame, cut=True)
             self._slot = dataclasses.replace(frame, received=time.perf_counter())
             self.frames += 1
             self._cond.notify_all()

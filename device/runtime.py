@@ -191,6 +191,10 @@ class Sense:
 
     def _on_frame(self, frame: Frame) -> None:
         self.frames += 1
+        if frame.cut:
+            # A file started again: the region the pose model tracked belongs to another
+            # picture (tracked across the demo's loop, it garbled a step into a warn).
+            self.estimator.reset()
         problem = frame_problem(frame.rgb)
         if problem is None:
             try:

@@ -177,10 +177,13 @@ def test_picamera2_not_installed_is_a_clear_error():
 def test_video_file_fast_and_looping(clip):
     src = VideoFileSource(clip, realtime=False, loop=True)
     src.start()
-    times = [src.read().t for _ in range(400)]  # the clip has 360 frames
+    frames = [src.read() for _ in range(400)]  # the clip has 360 frames
     src.close()
+    times = [f.t for f in frames]
     assert np.all(np.diff(times) > 0)
     assert times[360] == pytest.approx(12.0, abs=0.02)
+    # the picture jumps where the file starts again: that frame, and only it, says so
+    assert [i for i, f in enumerate(frames) if f.cut] == [360]
     once = VideoFileSource(clip, realtime=False)
     once.start()
     for _ in range(360):
@@ -197,9 +200,11 @@ def test_looped_video_file_reopened_keeps_time_running(clip):
     times = [src.read().t for _ in range(10)]
     src.close()
     src.start()  # as the capture thread does after a failure
-    times += [src.read().t for _ in range(5)]
+    again = [src.read() for _ in range(5)]
+    times += [f.t for f in again]
     src.close()
     assert np.all(np.diff(times) > 0)
+    assert [f.cut for f in again] == [True, False, False, False, False]
     assert times[10] == pytest.approx(10 / 30, abs=1e-3)
 
 
@@ -261,6 +266,20 @@ def test_capture_latest_drops_stale_frames():
         assert frame.t == pytest.approx(200 / 30)  # the newest, not the oldest
         assert cap.dropped == 199
         assert frame.received > 0
+
+
+def test_capture_latest_keeps_the_cut_of_a_dropped_frame():
+    # the frame that starts a file again may be dropped for a newer one: the newer one then
+    # starts the new pass, or the pose model would track across the jump
+    class Restarting(Sequence):
+        def read(self, timeout=1.0):
+            frame = super().read(timeout)
+            return Frame(frame.t, frame.rgb, cut=self.i == 100)
+
+    with Capture(Restarting(200), latest=True) as cap:
+        time.sleep(0.3)  # a slow consumer: frames 100-200 dropped but the last
+        frame = cap.get(timeout=1.0)
+    assert frame.t == pytest.approx(200 / 30) and frame.cut
 
 
 def test_capture_recovers_after_a_failure():

@@ -19,6 +19,7 @@ from core.verdict import REASONS
 from tests.conftest import REPO
 from tests.web.conftest import PHONE, PIN, Console, write_live
 from tests.web.test_midstance import get, running  # noqa: F401 - a fixture
+from tests.web.test_settings import StaffClient
 from web.explain import METRICS, REASON_WORDS
 from web.sessions import CSV_DIGITS, CSV_FIELDS
 
@@ -56,15 +57,27 @@ def check_reasons(step: dict) -> None:
 
 @pytest.fixture(scope="module")
 def warned(running):  # noqa: F811 - the imported fixture
-    """The demo's session once it holds a warned step; returns running | {"steps": [...]}"""
+    """The demo's session once it holds a warned step; yields running | {"steps": [...]}.
+
+    The sample clip's runner has good form, so staff first tighten the forward-lean limit
+    to 6 deg through the settings API (the runner leans about 6): the real pipeline's steps
+    then warn for a reason of their own. The limit is put back afterwards."""
     url, sid = running["url"], running["sid"]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        steps = get(f"{url}/api/sessions/{sid}")[1]["steps"]
-        if any(s["verdict"] in ("warn", "bad") for s in steps):
-            return running | {"steps": steps}
-        time.sleep(1.0)
-    raise AssertionError("the sample clip gave no warned step within 120 s")
+    staff = StaffClient(url)
+    status, body = staff.put({"lean_warn_deg": 6.0})
+    assert status == 200, body
+    try:
+        steps, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            steps = get(f"{url}/api/sessions/{sid}")[1]["steps"]
+            if any(s["verdict"] in ("warn", "bad") for s in steps):
+                break
+            time.sleep(1.0)
+        else:
+            raise AssertionError("no warned step within 120 s of a 6 deg lean limit")
+        yield running | {"steps": steps}
+    finally:
+        staff.put({"lean_warn_deg": None})
 
 
 def test_steps_of_the_real_pipeline_carry_their_reasons(warned):
