@@ -248,12 +248,6 @@ class RunAnalyzer:
         return self._xy, self._vis
 
     @property
-    def far_hip_drop(self) -> float | None:
-        """How far the far hip shows below the near one, leg lengths (negative: above; None
-        until both are seen): the camera height check's evidence."""
-        return self._view.far_hip_drop
-
-    @property
     def leg_px(self) -> float | None:
         """The runner's leg length in pixels (None until measured)."""
         if self._levels is None:

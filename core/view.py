@@ -32,14 +32,9 @@ _MAX_DT = 1.0 / capture.MIN_FPS
 
 
 class ViewChecks:
-    """The view checks' memory of the recent frames and stances (see the module docstring).
-
-    ``far_hip_drop`` is how far the far hip shows below the near one in the latest frame that
-    saw both, in leg lengths (negative: above; None before): the camera height check reads it.
-    """
+    """The view checks' memory of the recent frames and stances (see the module docstring)."""
 
     def __init__(self) -> None:
-        self.far_hip_drop: float | None = None
         self._swaps = 0  # left/right label swaps since the last step
         self.forget_runner()
 
@@ -123,8 +118,7 @@ class ViewChecks:
         if near_side is not None:
             near, far = (LEFT.hip, RIGHT.hip) if near_side == "left" else (RIGHT.hip, LEFT.hip)
             if ok[near] and ok[far]:
-                drop = (p[far][1] - p[near][1]) / leg_px
-                self.far_hip_drop = drop
+                drop = (p[far][1] - p[near][1]) / leg_px  # leg lengths; negative: above
                 judge.see("camera_too_high", drop < -capture.FAR_HIP_SHIFT)
                 judge.see("camera_too_low", drop > capture.FAR_HIP_SHIFT)
 

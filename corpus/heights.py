@@ -20,20 +20,22 @@ from core.evaluate import score_item
 from core.trace import Trace
 from corpus import hamner
 from corpus.items import default_data, hamner_trial, hamner_trials, mocap_item_truth
-from corpus.mocap import project_camera
-from corpus.stress import CAMERA_AIM_MM, CAMERA_FOCAL_PX
+from corpus.stress import seen_by_camera
 
 #: Distance and lens height (m): hip height, a little and well above it, near the belt.
 VIEWS = ((2.0, 1.0), (2.0, 1.5), (3.0, 1.5), (3.0, 2.0), (2.0, 2.0), (2.0, 0.2), (2.0, 0.0))
 
 
-def seen_from(trial: dict, distance_m: float, lens_m: float) -> Trace:
-    """One Hamner trial (:func:`corpus.items.hamner_trial`) through the pinhole camera."""
-    xy, vis = project_camera(trial["points"], True, 1000.0 * distance_m, 1000.0 * lens_m,
-                             CAMERA_FOCAL_PX, hamner.WIDTH, hamner.HEIGHT, trial["x0"],
-                             CAMERA_AIM_MM)  # fmt: skip
+def seen_from(trial: dict, distance_m: float, lens_m: float) -> tuple[dict, dict]:
+    """One Hamner trial (:func:`corpus.items.hamner_trial`) through the stress set's phone lens
+    (:func:`corpus.stress.seen_by_camera`): its ``midstance-report/1`` and its eval score."""
+    xy, vis = seen_by_camera(trial, 1000.0 * distance_m, 1000.0 * lens_m)
     what = f"hamner2013 seen {distance_m:g} m away, the lens {lens_m:g} m above the belt"
-    return Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, what, trial["t"], xy, vis)
+    trace = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, what, trial["t"], xy, vis)
+    truth = mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"], "right",
+                             "right", what)  # fmt: skip
+    report = analyze_trace(trace)
+    return report, score_item(truth, report)
 
 
 def view_row(trials: list[dict], distance_m: float, lens_m: float) -> dict:
@@ -41,11 +43,7 @@ def view_row(trials: list[dict], distance_m: float, lens_m: float) -> dict:
     "too_high", "too_low"}``."""
     row = dict.fromkeys(("off", "off_refused", "alarms", "too_high", "too_low"), 0)
     for trial in trials:
-        trace = seen_from(trial, distance_m, lens_m)
-        truth = mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"], "right",
-                                 "right", trace.source)  # fmt: skip
-        report = analyze_trace(trace)
-        score = score_item(truth, report)
+        _, score = seen_from(trial, distance_m, lens_m)
         codes = set(score["capture_problems"])
         err = score["cadence_error_spm"]
         if err is None or abs(err) > 1.5:

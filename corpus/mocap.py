@@ -105,14 +105,20 @@ def project_side(
     along ``forward``) lands on the image's centre column; the ground (0 mm) sits 40 px above
     the bottom edge. Present landmarks get visibility 1, missing ones NaN and 0.
     """
+    sign = 1.0 if from_right else -1.0
+    return _drawn(points, lambda p: (width / 2 + sign * (p[:, forward] - x0) * px_per_mm,
+                                     height - 40 - p[:, up] * px_per_mm))  # fmt: skip
+
+
+def _drawn(points: dict[str, np.ndarray], place) -> tuple[np.ndarray, np.ndarray]:
+    """``(xy (N, 33, 2), vis (N, 33))`` of the named trajectories, each placed in the picture
+    by ``place((N, 3) mm) -> (x, y)`` pixels; landmarks not given or not seen are NaN, vis 0."""
     n = len(next(iter(points.values())))
     xy = np.full((n, landmarks.COUNT, 2), np.nan)
     vis = np.zeros((n, landmarks.COUNT))
-    sign = 1.0 if from_right else -1.0
     for name, p in points.items():
         i = landmarks.INDEX[name]
-        xy[:, i, 0] = width / 2 + sign * (p[:, forward] - x0) * px_per_mm
-        xy[:, i, 1] = height - 40 - p[:, up] * px_per_mm
+        xy[:, i, 0], xy[:, i, 1] = place(p)
         ok = np.all(np.isfinite(xy[:, i]), axis=1)
         xy[~ok, i] = np.nan
         vis[ok, i] = 1.0
@@ -147,19 +153,14 @@ def project_camera(
     down = np.cross(ahead, across)  # image y, pointing down
     if down[1] > 0:
         down = -down
-    n = len(next(iter(points.values())))
-    xy = np.full((n, landmarks.COUNT, 2), np.nan)
-    vis = np.zeros((n, landmarks.COUNT))
-    for name, p in points.items():
-        i = landmarks.INDEX[name]
+
+    def place(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rel = p - lens
         depth = rel @ ahead
-        xy[:, i, 0] = width / 2 + focal_px * (rel @ across) / depth
-        xy[:, i, 1] = height / 2 + focal_px * (rel @ down) / depth
-        ok = np.all(np.isfinite(xy[:, i]), axis=1)
-        xy[~ok, i] = np.nan
-        vis[ok, i] = 1.0
-    return xy, vis
+        x = width / 2 + focal_px * (rel @ across) / depth
+        return x, height / 2 + focal_px * (rel @ down) / depth
+
+    return _drawn(points, place)
 
 
 def turn(points: dict[str, np.ndarray], yaw_deg: float, x0: float) -> dict[str, np.ndarray]:

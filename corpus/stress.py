@@ -238,6 +238,14 @@ def phone_trace(trace: Trace, seed: int, drop: float = PHONE_DROP) -> Trace:
     return sample_at(trace, clock, 30.0, f"{trace.source}: a phone's 30 fps clock")
 
 
+def seen_by_camera(trial: dict, distance_mm: float, lens_mm: float) -> tuple:
+    """A Hamner trial (:func:`corpus.items.hamner_trial`) as the ``cam_*`` items' phone lens
+    sees it from the runner's right, ``distance_mm`` away, the lens ``lens_mm`` above the belt:
+    ``(xy, vis)`` (:func:`corpus.mocap.project_camera`)."""
+    return project_camera(trial["points"], True, distance_mm, lens_mm, CAMERA_FOCAL_PX,
+                          hamner.WIDTH, hamner.HEIGHT, trial["x0"], CAMERA_AIM_MM)  # fmt: skip
+
+
 def trial_cadence(contacts: dict) -> float:
     """Steps per minute of a trial from its contacts in seconds (every leg's onsets)."""
     on = sorted(a for spans in contacts.values() for a, _ in spans if a is not None)
@@ -306,9 +314,7 @@ def stress_items(data: Path) -> list:
             expect = {}
             if kind in CAMERA_LENS_MM:
                 lens, problem = CAMERA_LENS_MM[kind]
-                size = (hamner.WIDTH, hamner.HEIGHT)
-                xy, vis = project_camera(t["points"], True, CAMERA_MM, lens, CAMERA_FOCAL_PX,
-                                         *size, t["x0"], CAMERA_AIM_MM)  # fmt: skip
+                xy, vis = seen_by_camera(t, CAMERA_MM, lens)
                 if problem:
                     expect = {"capture_ok": False, "problem": problem}
             elif kind.startswith("roll"):

@@ -14,8 +14,8 @@ from core.evaluate import score_item, uneven_frame_times
 from core.trace import Trace, read_trace
 from corpus import hamner
 from corpus.__main__ import main as build_corpus
+from corpus.heights import seen_from
 from corpus.items import default_data, hamner_trial, mocap_item_truth
-from corpus.mocap import project_camera
 from corpus.stress import phone_trace
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
@@ -126,14 +126,7 @@ def test_a_real_cameras_perspective_at_hip_height_keeps_every_contact(scored, tr
 
 
 def _camera_view(subject: int, run: int, distance_mm: float, lens_mm: float):
-    trial = hamner_trial(default_data(), subject, run)
-    xy, vis = project_camera(trial["points"], True, distance_mm, lens_mm, 1000.0, hamner.WIDTH,
-                             hamner.HEIGHT, trial["x0"])  # fmt: skip
-    trace = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, "hamner2013", trial["t"], xy, vis)
-    truth = mocap_item_truth(trace, trial["contacts"], trial["t"], trial["pelvis"], "right",
-                             "right", "test")  # fmt: skip
-    report = analyze_trace(trace)
-    return report, score_item(truth, report)
+    return seen_from(hamner_trial(default_data(), subject, run), distance_mm / 1000, lens_mm / 1000)
 
 
 def test_a_lens_a_little_above_hip_height_is_judged():
