@@ -83,6 +83,10 @@ NOT_RUNNING_S = 4.0
 CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
 SURE_STEPS = 8
+#: Strides (both legs pooled) before a step rate is shown: from three, one contact timed a
+#: frame or two off, or two steps whose legs were named the wrong way round early in a run,
+#: put the figure 4-50 % off; from six (three a leg, ~2 s of running) it holds.
+SHOWN_STRIDES = 6
 
 
 @dataclass(slots=True)
@@ -214,11 +218,14 @@ class RunAnalyzer:
 
     @property
     def cadence_spm(self) -> float | None:
-        """Live cadence, steps/min, from the recent strides (None before the first, and while
-        a problem that makes the step times wrong is in force: :data:`core.capture.UNTIMED`)."""
+        """Live cadence, steps/min, from the recent strides (None before :data:`SHOWN_STRIDES`
+        of them, and while a problem that makes the step times wrong is in force:
+        :data:`core.capture.UNTIMED`)."""
         spm = self._cadence.spm
         codes = self._judge.codes
-        if spm is None or (codes and not capture.UNTIMED.isdisjoint(codes)):
+        if spm is None or len(self._cadence.strides) < SHOWN_STRIDES:
+            return None
+        if codes and not capture.UNTIMED.isdisjoint(codes):
             return None
         return round(spm, 1)
 

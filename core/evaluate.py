@@ -285,6 +285,11 @@ def score_item(
     cadence_error = (
         None if cadence is None or truth_cadence is None else float(cadence) - truth_cadence
     )
+    # The rate shown live at each step (the page, the session), against the run's.
+    shown = [float(x["cadence_spm"]) for x in steps if x.get("cadence_spm") is not None]
+    step_cadence_error = (
+        max(abs(x - truth_cadence) for x in shown) if shown and truth_cadence is not None else None
+    )
     capture = report.get("capture") or {}
     verdicts = {v: 0 for v in (*VERDICTS, "unjudged")}
     for s in report.get("steps") or []:
@@ -296,6 +301,7 @@ def score_item(
         "truth_cadence_spm": _round(truth_cadence, 2),
         "cadence_spm": _round(cadence, 2),
         "cadence_error_spm": _round(cadence_error, 2),
+        "step_cadence_error_spm_max": _round(step_cadence_error, 2),
         "recall": _round(len(pairs) / len(truth_ic), 4) if truth_ic else None,
         "precision": _round(len(pairs) / in_span, 4) if in_span else None,
         "near_recall": _round(per_leg_recall["near"], 4),
@@ -475,6 +481,11 @@ def summarize(items: list[dict], skipped: int = 0) -> dict:
         return round(float(fn(v)), digits) if v else None
 
     cad = [abs(e) for e in vals("cadence_error_spm")]
+    shown = [
+        it["step_cadence_error_spm_max"]
+        for it in scored
+        if it.get("capture_ok") and it.get("step_cadence_error_spm_max") is not None
+    ]
     return {
         "items": len(items),
         "scored": len(scored),
@@ -485,6 +496,7 @@ def summarize(items: list[dict], skipped: int = 0) -> dict:
         "precision_min": stat(np.min, "precision"),
         "precision_median": stat(np.median, "precision"),
         "cadence_error_spm_max": round(max(cad), 2) if cad else None,
+        "step_cadence_error_spm_max": round(max(shown), 2) if shown else None,
         "ic_error_ms_median": stat(np.median, "ic_error_ms_median", 1),
         "to_error_ms_median": stat(np.median, "to_error_ms_median", 1),
         "leg_label_accuracy_min": stat(np.min, "leg_label_accuracy"),

@@ -168,7 +168,8 @@ def table_lines(result: dict) -> list[str]:
         f" recall min {_f(s['recall_min'], '.2f')} median {_f(s['recall_median'], '.2f')};"
         f" precision min {_f(s['precision_min'], '.2f')}"
         f" median {_f(s['precision_median'], '.2f')};"
-        f" max |cadence error| {_f(s['cadence_error_spm_max'], '.1f')} spm;"
+        f" max |cadence error| {_f(s['cadence_error_spm_max'], '.1f')} spm"
+        f" (a step's, where judged: {_f(s.get('step_cadence_error_spm_max'), '.1f')});"
         f" median IC error {_f(s['ic_error_ms_median'], '.0f')} ms,"
         f" TO {_f(s['to_error_ms_median'], '.0f')} ms; facing errors {s['facing_errors']}"
     )

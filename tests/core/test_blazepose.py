@@ -34,6 +34,11 @@ def test_blazepose_landmarks_give_the_clip_cadence(blazepose_report):
     # 31-32, but none invented (checked against the annotation below).
     assert len(report["steps"]) >= 18
     assert report["summary"]["steps_by_leg"]["left"] >= 10
+    # The rate shown at each step (the page, the session) from the first one shown: a far
+    # contact a frame or two late among only three strides read 161 (core.analysis.SHOWN_STRIDES)
+    shown = [s["cadence_spm"] for s in report["steps"] if s["cadence_spm"] is not None]
+    assert len(shown) >= len(report["steps"]) - 8
+    assert max(abs(c - CADENCE_GT) for c in shown) <= 6.0
 
 
 def test_blazepose_near_leg_events_match_the_annotation(blazepose_report, contacts):
