@@ -1,5 +1,6 @@
 """``python -m corpus.heights``: the real motion capture through a pinhole camera at several
-lens heights, scored; the figures of docs/capture.md's camera-height row."""
+lens heights and turns, scored; the figures of docs/capture.md's camera-height row and the
+README's camera placement."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ def trials():
 
 
 def test_at_hip_height_every_trial_is_judged_and_right(trials):
-    assert view_row(trials, 2.0, 1.0) == {"n": 3, "off": 0, "off_refused": 0, "alarms": 0,
-                                          "too_high": 0, "too_low": 0}  # fmt: skip
+    row = view_row(trials, 2.0, 1.0)
+    assert row == {"n": 3, "off": 0, "off_refused": 0, "alarms": 0, "too_high": 0, "too_low": 0,
+                   "not_side_on": 0}  # fmt: skip
 
 
 def test_a_lens_at_the_belts_height_is_refused_not_judged(trials):
@@ -32,12 +34,22 @@ def test_the_trial_whose_steps_split_from_above_is_refused(trials):
     assert row["too_high"] == 3 and row["off"] == row["off_refused"]
 
 
+def test_turned_a_little_from_side_on_is_judged_turned_far_is_refused(trials):
+    # the camera turned toward the runner's back at hip height, 2 m away (README, placement)
+    assert view_row(trials, 2.0, 1.0, 10.0)["not_side_on"] == 0
+    assert view_row(trials, 2.0, 1.0, 10.0)["off"] == 0
+    far = view_row(trials, 2.0, 1.0, 40.0)
+    assert far["not_side_on"] == 3 and far["alarms"] == 0
+
+
 def test_the_command_prints_a_row_per_view_and_refuses_typos(capsys, tmp_path):
-    assert main(["--view", "2,1", "2,0"]) == 0
+    assert main(["--view", "2,1", "2,0", "2,1,40"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and out[1].split()[:4] == ["2.0", "m", "1.0", "m"]
-    with pytest.raises(SystemExit) as bad:
-        main(["--view", "2;1"])
-    assert bad.value.code == 2 and "DISTANCE,LENS" in capsys.readouterr().err
+    assert len(out) == 4 and out[1].split()[:5] == ["2.0", "m", "1.0", "m", "0°"]
+    assert out[3].split()[4] == "40°" and out[3].split()[-1] == "16"  # every trial refused
+    for typo in ("2;1", "2,1,20,5", "2,1,90"):
+        with pytest.raises(SystemExit) as bad:
+            main(["--view", typo])
+        assert bad.value.code == 2 and "--view" in capsys.readouterr().err
     assert main(["--data", str(tmp_path)]) == 2
     assert "no Hamner trial" in capsys.readouterr().err
