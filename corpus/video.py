@@ -81,16 +81,26 @@ def _encoder() -> str:
 
 
 def write_video(
-    path: Path, frames: Iterator[np.ndarray], fps: float, times: Sequence[float] | None = None
+    path: Path,
+    frames: Iterator[np.ndarray],
+    fps: float,
+    times: Sequence[float] | None = None,
+    rotation: int = 0,
 ) -> int:
     """Encode RGB frames to an .mp4 at ``fps`` (constant rate); returns the frame count.
 
     ``times`` (seconds, increasing, one per frame): each frame's own timestamp instead, as a
     phone writes a variable frame rate (to 1/90,000 s, the MPEG clock); ``fps`` is then the
-    nominal rate. ``path`` is written in place; callers wanting atomicity pass a temporary name.
+    nominal rate. ``rotation`` (degrees counterclockwise, a multiple of 90): frames are stored
+    turned back by it and the file's display matrix tells a player to turn them upright, as a
+    phone filming upright writes them. ``path`` is written in place; callers wanting atomicity
+    pass a temporary name.
     """
     rate = Fraction(fps).limit_denominator(1001)
+    turns = rotation // 90 % 4
     frames = iter(frames)
+    if turns:
+        frames = (np.ascontiguousarray(np.rot90(f, -turns)) for f in frames)
     first = next(frames)
     count = 0
     with av.open(str(path), mode="w", format="mp4") as box:
@@ -101,6 +111,8 @@ def write_video(
         stream.pix_fmt = "yuv420p"
         if times is not None:
             stream.codec_context.time_base = stream.time_base = MPEG_CLOCK
+        if turns:
+            stream.set_display_rotation(90 * turns)  # PyAV >= 18
         if name == "libx264":
             stream.options = {"crf": "16", "preset": "medium"}
         else:

@@ -3,6 +3,10 @@
 PyAV rather than OpenCV's ``VideoCapture``: it exposes each frame's presentation timestamp
 (exact times for variable-frame-rate phone clips), reports damaged files as exceptions instead
 of silently returning no frame, decodes on several threads, and brings no GUI libraries.
+
+Frames come out as a player shows them: a phone filming upright stores its frames sideways and
+says so in the file (the display matrix); FFmpeg's library calls leave that to the caller, and
+a runner lying on their side has no belt below them.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from core.errors import InputError
 class VideoReader:
     """Frames of one video file: ``for t, rgb in VideoReader(path).frames(): ...``
 
-    ``t`` is seconds from the first frame; ``rgb`` an HxWx3 uint8 array. ``fps``, ``width``,
-    ``height`` and ``frame_count`` (None when the container does not say) describe the video
-    stream. A missing, empty, unreadable or damaged file raises
-    :class:`core.errors.InputError` with a one-line message naming it; a file that ends early
-    (cut short after its index) yields what it holds and says so in ``warnings``.
+    ``t`` is seconds from the first frame; ``rgb`` an HxWx3 uint8 array, upright as a player
+    shows it (turned by the file's ``rotation``, degrees counterclockwise, a multiple of 90).
+    ``fps``, ``width``, ``height`` (of the upright picture) and ``frame_count`` (None when the
+    container does not say) describe the video stream. A missing, empty, unreadable or damaged
+    file raises :class:`core.errors.InputError` with a one-line message naming it; a file that
+    ends early (cut short after its index) yields what it holds and says so in ``warnings``.
     """
 
     def __init__(self, path: str | os.PathLike, threads: bool = True):
@@ -57,6 +62,10 @@ class VideoReader:
         if self.width <= 0 or self.height <= 0:
             self.close()
             raise InputError(f"{self.path}: video stream has no picture size")
+        self.rotation = _rotation(self.path)
+        self._turns = self.rotation // 90 % 4  # quarter turns counterclockwise (np.rot90)
+        if self._turns % 2:
+            self.width, self.height = self.height, self.width
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         """Decode every frame in order: (t seconds from the first frame, HxWx3 uint8 RGB)."""
@@ -70,7 +79,10 @@ class VideoReader:
                 if start is None:
                     start = t
                 index += 1
-                yield t - start, frame.to_ndarray(format="rgb24")
+                rgb = frame.to_ndarray(format="rgb24")
+                if self._turns:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, self._turns))
+                yield t - start, rgb
         except av.error.FFmpegError as exc:
             raise InputError(
                 f"{self.path}: damaged video, decoding stopped after frame {index} ({_reason(exc)})"
@@ -92,6 +104,18 @@ class VideoReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _rotation(path: Path) -> int:
+    """The turn a player gives the file's frames, degrees counterclockwise, to the nearest
+    quarter turn (0 when the file says none, or its first frame cannot be read: the caller's
+    own decoding then says what is wrong)."""
+    try:
+        with av.open(str(path)) as container:
+            frame = next(container.decode(video=0), None)
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return 0
+    return 0 if frame is None else round(frame.rotation / 90) * 90 % 360
 
 
 def _reason(exc: BaseException) -> str:

@@ -245,3 +245,19 @@ def test_eval_scores_a_phone_clip_at_its_own_frame_times(tmp_path, models_dir, c
     assert item["precision"] == 1.0 and item["far_recall"] == 1.0 and item["near_recall"] > 0.9
     assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
     assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+
+
+def test_eval_reads_a_phone_clip_stored_sideways_upright(tmp_path, models_dir, capsys):
+    # a phone filming upright stores its frames on their side with a flag to turn them (the
+    # display matrix); read as stored, the runner lay on their side: no step found, and the
+    # view called "camera too low"
+    d = tmp_path / "sideways"
+    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_sideways"]) == 0
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
+    assert rc == 0, stdout
+    (item,) = json.loads(out.read_text())["items"]
+    assert item["capture_ok"] and item["facing_ok"] and item["precision"] == 1.0
+    assert item["near_recall"] >= 0.95 and item["far_recall"] >= 0.8
+    assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
+    assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0

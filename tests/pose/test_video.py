@@ -23,6 +23,28 @@ def test_reads_every_frame_with_its_time():
     assert v.warnings == []
 
 
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_file_stored_turned_is_read_upright(tmp_path, rotation):
+    # as a phone writes it: the frames stored turned, the display matrix turning them back
+    from corpus.video import read_frames, write_video
+
+    upright = list(read_frames(CLIP, max_frames=12))
+    path = tmp_path / f"turned{rotation}.mp4"
+    write_video(path, iter(upright), 30.0, rotation=rotation)
+    with av.open(str(path)) as raw:  # stored turned: FFmpeg's API hands it over as stored
+        stored = next(raw.decode(video=0)).to_ndarray(format="rgb24")
+    assert stored.shape == np.rot90(upright[0], -rotation // 90).shape
+    with VideoReader(path) as v:
+        assert (v.rotation, v.width, v.height) == (rotation, 720, 1280)
+        frames = [rgb for _, rgb in v.frames()]
+    assert len(frames) == 12 and all(f.flags["C_CONTIGUOUS"] for f in frames)
+    for got, want in zip(frames, upright, strict=True):
+        assert got.shape == want.shape
+        assert np.abs(got.astype(int) - want).mean() < 3  # the encoder's loss only
+    with VideoReader(CLIP) as v:
+        assert v.rotation == 0
+
+
 def test_prefetched_gives_the_same_frames_in_order():
     with VideoReader(CLIP) as a, VideoReader(CLIP) as b:
         direct = [(t, rgb.sum()) for t, rgb in a.frames()][:50]
