@@ -20,6 +20,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``not_running``           the motion is not running (walking, standing)
 ``camera_moving``         the background or the whole runner moves in the image (panning)
 ``frame_rate_too_low``    too few frames a second reach the analysis to time each step
+``picture_turned``        the runner lies across the picture or stands on their head (a camera
+                          mounted sideways without ``camera.rotate``, a file read as stored)
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
 ``stance_cut_off``        (a step's own) the recording ended before its toe-off
 ========================  =====================================================================
@@ -47,6 +49,10 @@ PROBLEMS: dict[str, str] = {
         "too few frames a second{where}: steps are missed and the step rate may be wrong; film"
         " at 25 frames a second or more (a Pi 5 with the full model), or give a slow-motion"
         " file's real rate with --capture-fps"
+    ),
+    "picture_turned": (
+        "the picture is turned{where}: turn it so the runner stands upright"
+        " (on the appliance: camera.rotate)"
     ),
     # Step-level: this step's own hip or ankle was not seen, whatever the view.
     "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",
@@ -93,6 +99,7 @@ FOOT_JITTER = 0.12  # RMS scatter of the stance foot about its belt line beyond 
 HIP_DRIFT = 0.5  # range of the pelvis x over 2 s beyond this: the camera moves
 BELT_SPREAD = 0.15  # stance foot speeds over 6 steps spread more than this: the camera moves
 FAR_HIP_SHIFT = 0.06  # the far hip shows this far above (below) the near one: camera too high (low)
+UPRIGHT_DEG = 45.0  # torso and legs both further than this from the picture's up: turned
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
 # Frames a second below which steps cannot be timed: a step at 195 steps/min then spans under
 # 4 frames, the fewest that show a landing, the foot riding the belt and its lift.

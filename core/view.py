@@ -44,6 +44,7 @@ class ViewChecks:
         self._prev_feet: tuple | None = None
         self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
         self._belt_unsteady: bool | None = None
+        self._turned = False  # the last check saw the runner lying across the picture
 
     def feet(
         self, judge: CaptureJudge, p: list, v: list, frame_size: tuple[int, int] | None
@@ -65,7 +66,8 @@ class ViewChecks:
                     where = " on the left" if x <= size[0] / 2 else " on the right"
             if len(pts) > 1 and v[side.ankle] >= capture.FOOT_VIS and inside:
                 seen = True
-        judge.see("feet_out_of_frame", not seen, where)
+        # In a turned picture "the bottom" is not where the feet go: turning it comes first.
+        judge.see("feet_out_of_frame", None if self._turned else not seen, where)
 
     def frame_rate(self, judge: CaptureJudge, dt: float | None) -> None:
         """Do enough frames a second arrive to time each step? ``dt`` is the time since the
@@ -84,13 +86,22 @@ class ViewChecks:
         self, judge: CaptureJudge, t: float, p: list, ok: list, leg_px: float,
         near_side: str | None, frame_size: tuple[int, int] | None,
     ) -> None:  # fmt: skip
-        """The checks that need the body's size: the runner's size in the picture, a side-on
-        view, a still camera and its height."""
+        """The checks that need the body's size: the runner's size in the picture, the picture
+        upright, a side-on view, a still camera and its height."""
         size = frame_size
         small = capture.MIN_LEG_PX
         if size:
             small = max(small, capture.MIN_LEG_SHARE * max(size))
         judge.see("runner_too_small", leg_px < small)
+        turned, where = _turned(p, ok)
+        judge.see("picture_turned", turned, where)
+        self._turned = bool(turned)
+        if turned:
+            # Side-on, height and a still camera are read against the picture's up and across:
+            # in a turned picture they would name the wrong fault.
+            for code in ("not_side_on", "camera_moving", "camera_too_high", "camera_too_low"):
+                judge.see(code, None)
+            return
         # Side-on: seen from the side, the two shoulders (or hips) nearly line up in x.
         spread = None
         for i, j in ((LEFT.shoulder, RIGHT.shoulder), (LEFT.hip, RIGHT.hip)):
@@ -155,3 +166,32 @@ class ViewChecks:
         judge.see("feet_blurred", None if jitter != jitter else jitter > capture.FOOT_JITTER)
         judge.see("labels_unstable", self._swaps > 0)
         self._swaps = 0
+
+
+def _turned(p: list, ok: list) -> tuple[bool | None, str]:
+    """Is the picture turned: ``(turned, where)``, None when the torso or legs are not seen.
+
+    A runner's torso and legs both point up the picture (a lean of 5-20 deg). Both further than
+    :data:`core.capture.UPRIGHT_DEG` from it, and the runner lies across the picture or stands
+    on their head: the legs alone turn when someone sits, the torso alone when they bend over.
+    """
+    shoulders = [p[i] for i in (LEFT.shoulder, RIGHT.shoulder) if ok[i]]
+    hips = [p[i] for i in (LEFT.hip, RIGHT.hip) if ok[i]]
+    ankles = [p[i] for i in (LEFT.ankle, RIGHT.ankle) if ok[i]]
+    if not (shoulders and hips and ankles):
+        return None, ""
+    hip = _mean(hips)
+    axes = (_mean(shoulders), hip), (hip, _mean(ankles))  # (top, bottom) of torso and legs
+    limit = math.tan(math.radians(capture.UPRIGHT_DEG))
+    off = []
+    for (tx, ty), (bx, by) in axes:
+        up, across = by - ty, abs(tx - bx)  # image y grows down: "up" is positive upright
+        off.append(up <= 0 or across > limit * up)
+    if not all(off):
+        return False, ""
+    (tx, ty), (bx, by) = axes[0]
+    return True, " on its side" if abs(tx - bx) > abs(by - ty) else " upside down"
+
+
+def _mean(points: list) -> tuple[float, float]:
+    return sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points)

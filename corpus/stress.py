@@ -8,8 +8,10 @@ asks how far the judgement carries beyond it, on the same real recordings:
   landscape at 720p, zoomed in on the runner, in a dim room, out of focus, at half resolution,
   through a wide lens (barrel distortion), at 20, 24 and 25 frames a second, with a phone's
   variable frame rate (``vfr``: a tenth of the frames dropped, the rest at their own slightly
-  uneven times), and stored sideways with the display matrix that turns it upright
-  (``sideways``: how a phone filming upright writes its file);
+  uneven times), stored sideways with the display matrix that turns it upright
+  (``sideways``: how a phone filming upright writes its file), and turned a quarter with no
+  such flag (``turned``: a camera mounted on its side without ``camera.rotate``; must be
+  refused as ``picture_turned``);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
@@ -288,6 +290,12 @@ def stress_items(data: Path) -> list:
         what = "The clip stored sideways with the flag that turns it upright, as a phone writes it"
         return clip_variant(clip_truth(data), what, n_frames=n)
 
+    def turned(tmp: Path) -> dict:
+        n = write_video(tmp, (np.ascontiguousarray(np.rot90(f)) for f in read_frames(video)), 30.0)
+        what = "The clip turned a quarter with no flag to turn it back (a camera on its side)"
+        expect = {"capture_ok": False, "problem": "picture_turned"}
+        return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
+
     def phone(tmp: Path) -> dict:
         frames = list(read_frames(video))
         kept, times = phone_clock(len(frames), 30.0, seed=1)
@@ -312,6 +320,7 @@ def stress_items(data: Path) -> list:
             items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
         items.append(Item("stress_clip_vfr", ".mp4", deps, phone))
         items.append(Item("stress_clip_sideways", ".mp4", deps, stored_sideways))
+        items.append(Item("stress_clip_turned", ".mp4", deps, turned))
 
     def trial(s: int, r: int, kind: str) -> Callable:
         def build(tmp: Path) -> dict:

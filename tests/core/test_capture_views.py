@@ -124,3 +124,32 @@ def test_a_slow_motion_file_under_13_fps_is_pointed_to_capture_fps(rtm):
     real = analyze_trace(retime(slow, 30.0))
     assert real["capture"]["ok"] and len(judged(real)) >= 20
     assert abs(real["cadence_spm"] - 168.9) <= 1.5
+
+
+@pytest.mark.parametrize(
+    "turns, where", [(1, "on its side"), (3, "on its side"), (2, "upside down")]
+)
+def test_a_turned_picture_is_named_and_not_judged(corpus, turns, where):
+    # a camera mounted on its side without camera.rotate (or a file read as stored): the
+    # runner lies across the picture; the heights, side-on and feet checks would name the
+    # wrong fault ("camera too low"), so only the turn is named
+    path, _ = corpus("hamner_s01_run3_right", ".trace.jsonl")
+    tr = read_trace(path)
+    w, h = tr.width, tr.height
+    x, y = tr.xy[..., 0], tr.xy[..., 1]
+    xy = tr.xy.copy()
+    if turns == 1:  # a quarter turn counterclockwise: (x, y) -> (y, w - x)
+        xy[..., 0], xy[..., 1], size = y, w - x, (h, w)
+    elif turns == 3:
+        xy[..., 0], xy[..., 1], size = h - y, x, (h, w)
+    else:
+        xy[..., 0], xy[..., 1], size = w - x, h - y, (w, h)
+    turned = dataclasses.replace(tr, xy=xy, width=size[0], height=size[1])
+    report = analyze_trace(turned)
+    problems = report["capture"]["problems"]
+    assert report["capture"]["ok"] is False and judged(report) == []
+    assert [p["code"] for p in problems] == ["picture_turned"]
+    assert f"turned {where}" in problems[0]["message"] and "camera.rotate" in problems[0]["message"]
+    live = RunAnalyzer(fps=tr.fps, frame_size=size)
+    _, leds = run_live(turned, live)
+    assert [p.code for p in live.problems] == ["picture_turned"] and leds[-1] == "not_judging"

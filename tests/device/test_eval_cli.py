@@ -261,3 +261,18 @@ def test_eval_reads_a_phone_clip_stored_sideways_upright(tmp_path, models_dir, c
     assert item["near_recall"] >= 0.95 and item["far_recall"] >= 0.8
     assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
     assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+
+
+def test_eval_names_a_picture_turned_on_its_side(tmp_path, models_dir, capsys):
+    # the same clip turned a quarter with no flag: a camera mounted on its side without
+    # camera.rotate. BlazePose still finds the runner, lying across the picture; the judge
+    # must say to turn the picture, not "camera too low", and judge nothing
+    d = tmp_path / "turned"
+    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_turned"]) == 0
+    out = tmp_path / "eval.json"
+    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
+    assert rc == 0, stdout
+    (item,) = json.loads(out.read_text())["items"]
+    assert item["capture_ok"] is False and item["capture_problems"] == ["picture_turned"]
+    assert item["verdicts"]["good"] == item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+    assert any("turned on its side" in w for w in item["warnings"])
