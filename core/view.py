@@ -45,6 +45,7 @@ class ViewChecks:
         self._belt_speeds: deque[float] = deque(maxlen=6)  # L/s of the last stances
         self._belt_unsteady: bool | None = None
         self._turned = False  # the last check saw the runner lying across the picture
+        self._turn_check = False  # this body check also looks at the picture's turn
 
     def feet(
         self, judge: CaptureJudge, p: list, v: list, frame_size: tuple[int, int] | None
@@ -93,10 +94,12 @@ class ViewChecks:
         if size:
             small = max(small, capture.MIN_LEG_SHARE * max(size))
         judge.see("runner_too_small", leg_px < small)
-        turned, where = _turned(p, ok)
-        judge.see("picture_turned", turned, where)
-        self._turned = bool(turned)
-        if turned:
+        self._turn_check = not self._turn_check
+        if self._turn_check:  # a mounting fault, not a moment's: half the checks' rate will do
+            turned, where = _turned(p, ok)
+            judge.see("picture_turned", turned, where)
+            self._turned = bool(turned)
+        if self._turned:
             # Side-on, height and a still camera are read against the picture's up and across:
             # in a turned picture they would name the wrong fault.
             for code in ("not_side_on", "camera_moving", "camera_too_high", "camera_too_low"):
@@ -169,29 +172,24 @@ class ViewChecks:
 
 
 def _turned(p: list, ok: list) -> tuple[bool | None, str]:
-    """Is the picture turned: ``(turned, where)``, None when the torso or legs are not seen.
+    """Is the picture turned: ``(turned, where)``, None when no side's shoulder, hip and ankle
+    are all seen.
 
-    A runner's torso and legs both point up the picture (a lean of 5-20 deg). Both further than
+    A runner's torso and legs point up the picture (a lean of 5-20 deg). Both further than
     :data:`core.capture.UPRIGHT_DEG` from it, and the runner lies across the picture or stands
     on their head: the legs alone turn when someone sits, the torso alone when they bend over.
+    One side's points (the first seen whole): this runs a few times a second on every frame
+    rate, where a mean over both sides cost more than the rest of the view checks.
     """
-    shoulders = [p[i] for i in (LEFT.shoulder, RIGHT.shoulder) if ok[i]]
-    hips = [p[i] for i in (LEFT.hip, RIGHT.hip) if ok[i]]
-    ankles = [p[i] for i in (LEFT.ankle, RIGHT.ankle) if ok[i]]
-    if not (shoulders and hips and ankles):
-        return None, ""
-    hip = _mean(hips)
-    axes = (_mean(shoulders), hip), (hip, _mean(ankles))  # (top, bottom) of torso and legs
-    limit = math.tan(math.radians(capture.UPRIGHT_DEG))
-    off = []
-    for (tx, ty), (bx, by) in axes:
-        up, across = by - ty, abs(tx - bx)  # image y grows down: "up" is positive upright
-        off.append(up <= 0 or across > limit * up)
-    if not all(off):
-        return False, ""
-    (tx, ty), (bx, by) = axes[0]
-    return True, " on its side" if abs(tx - bx) > abs(by - ty) else " upside down"
+    for side in BOTH:
+        if ok[side.shoulder] and ok[side.hip] and ok[side.ankle]:
+            (sx, sy), (hx, hy), (ax, ay) = p[side.shoulder], p[side.hip], p[side.ankle]
+            torso_up, legs_up = hy - sy, ay - hy  # image y grows down: positive = upright
+            if torso_up > _UPRIGHT * abs(sx - hx) or legs_up > _UPRIGHT * abs(hx - ax):
+                return False, ""
+            return True, " on its side" if abs(sx - hx) > abs(torso_up) else " upside down"
+    return None, ""
 
 
-def _mean(points: list) -> tuple[float, float]:
-    return sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points)
+#: Upright: the rise over the run across beyond this (1 / tan of the limit angle).
+_UPRIGHT = 1.0 / math.tan(math.radians(capture.UPRIGHT_DEG))
