@@ -178,8 +178,8 @@ def _turned(p: list, ok: list) -> tuple[bool | None, str]:
     A runner's torso and legs point up the picture (a lean of 5-20 deg). Both further than
     :data:`core.capture.UPRIGHT_DEG` from it, and the runner lies across the picture or stands
     on their head: the legs alone turn when someone sits, the torso alone when they bend over.
-    One side's points (the first seen whole): this runs a few times a second on every frame
-    rate, where a mean over both sides cost more than the rest of the view checks.
+    One side's points (the first seen whole): the core's cost per frame is on a budget, and
+    a picture's turn shows as plainly on one side as on two.
     """
     for side in BOTH:
         if ok[side.shoulder] and ok[side.hip] and ok[side.ankle]:

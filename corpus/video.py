@@ -112,7 +112,9 @@ def write_video(
         if times is not None:
             stream.codec_context.time_base = stream.time_base = MPEG_CLOCK
         if turns:
-            stream.set_display_rotation(90 * turns)  # PyAV >= 18
+            if not hasattr(stream, "set_display_rotation"):
+                raise RuntimeError("writing a display rotation needs PyAV 18 or newer")
+            stream.set_display_rotation(90 * turns)
         if name == "libx264":
             stream.options = {"crf": "16", "preset": "medium"}
         else:
