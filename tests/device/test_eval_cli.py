@@ -231,15 +231,22 @@ def test_eval_runs_a_real_video_through_the_pose_model(tmp_path, clip, models_di
     assert "target" in stdout
 
 
-def test_eval_scores_a_phone_clip_at_its_own_frame_times(tmp_path, models_dir, capsys):
-    # the real clip as a phone would write it: a tenth of the frames dropped, the rest at their
-    # own uneven times (corpus/stress.py); its truth names frames of this file
-    d = tmp_path / "phone"
-    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_vfr"]) == 0
+def eval_stress_item(name: str, tmp_path, models_dir, capsys) -> dict:
+    """One stress-set item built from ../shared/data and scored by `midstance eval` through
+    the real pose model: its item dict."""
+    d = tmp_path / name
+    assert build_corpus([str(d), "--set", "stress", "--only", name]) == 0
     out = tmp_path / "eval.json"
     rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
     assert rc == 0, stdout
     (item,) = json.loads(out.read_text())["items"]
+    return item
+
+
+def test_eval_scores_a_phone_clip_at_its_own_frame_times(tmp_path, models_dir, capsys):
+    # the real clip as a phone would write it: a tenth of the frames dropped, the rest at their
+    # own uneven times (corpus/stress.py); its truth names frames of this file
+    item = eval_stress_item("stress_clip_vfr", tmp_path, models_dir, capsys)
     assert item["file_fps"] < 28  # 320 frames in 12 s: the container's average rate
     assert any("variable frame rate" in w for w in item["warnings"])
     assert item["precision"] == 1.0 and item["far_recall"] == 1.0 and item["near_recall"] > 0.9
@@ -251,12 +258,7 @@ def test_eval_reads_a_phone_clip_stored_sideways_upright(tmp_path, models_dir, c
     # a phone filming upright stores its frames on their side with a flag to turn them (the
     # display matrix); read as stored, the runner lay on their side: no step found, and the
     # view called "camera too low"
-    d = tmp_path / "sideways"
-    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_sideways"]) == 0
-    out = tmp_path / "eval.json"
-    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
-    assert rc == 0, stdout
-    (item,) = json.loads(out.read_text())["items"]
+    item = eval_stress_item("stress_clip_sideways", tmp_path, models_dir, capsys)
     assert item["capture_ok"] and item["facing_ok"] and item["precision"] == 1.0
     assert item["near_recall"] >= 0.95 and item["far_recall"] >= 0.8
     assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
@@ -267,12 +269,7 @@ def test_eval_names_a_picture_turned_on_its_side(tmp_path, models_dir, capsys):
     # the same clip turned a quarter with no flag: a camera mounted on its side without
     # camera.rotate. BlazePose still finds the runner, lying across the picture; the judge
     # must say to turn the picture, not "camera too low", and judge nothing
-    d = tmp_path / "turned"
-    assert build_corpus([str(d), "--set", "stress", "--only", "stress_clip_turned"]) == 0
-    out = tmp_path / "eval.json"
-    rc, stdout, _ = run_eval(capsys, d, "--json", out, "--models-dir", models_dir)
-    assert rc == 0, stdout
-    (item,) = json.loads(out.read_text())["items"]
+    item = eval_stress_item("stress_clip_turned", tmp_path, models_dir, capsys)
     assert item["capture_ok"] is False and item["capture_problems"] == ["picture_turned"]
     assert item["verdicts"]["good"] == item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
     assert any("turned on its side" in w for w in item["warnings"])
