@@ -83,9 +83,11 @@ NOT_RUNNING_S = 4.0
 CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
 SURE_STEPS = 8
-#: Strides (both legs pooled) before a step rate is shown: from three, one contact timed a
-#: frame or two off, or two steps whose legs were named the wrong way round early in a run,
-#: put the figure 4-50 % off; from six (three a leg, ~2 s of running) it holds.
+#: Strides (both legs pooled) before a step rate is shown, live or in a recording's report:
+#: from three, one contact timed a frame or two off, or two steps whose legs were named the
+#: wrong way round early in a run, put the figure 4-50 % off; from six (three a leg, ~2 s of
+#: running) it holds. A recording with fewer has lost most of its contacts, and its few
+#: "strides" may each span a missed step (half the rate).
 SHOWN_STRIDES = 6
 
 
@@ -138,7 +140,9 @@ class RunAnalyzer:
         self._legs = {leg: LegEvents(leg) for leg in landmarks.LEGS}
         self._cadence = Cadence()
         # Every stride of the run, for a recording's report only (live memory stays bounded).
-        self._run_cadence = Cadence(recent=None, min_strides=1) if self.whole_run else None
+        self._run_cadence = (
+            Cadence(recent=None, min_strides=SHOWN_STRIDES) if self.whole_run else None
+        )
         self.settled = SettledCadence()  # the runner's own rate, for a cadence target
         self._led = LedSmoother()
         self._levels: RollingLevels | None = None
@@ -231,8 +235,8 @@ class RunAnalyzer:
 
     @property
     def run_cadence_spm(self) -> float | None:
-        """Cadence over every stride pushed so far, steps/min, unrounded (None before the first
-        stride, or without ``whole_run``)."""
+        """Cadence over every stride pushed so far, steps/min, unrounded (None before
+        :data:`SHOWN_STRIDES` strides, or without ``whole_run``)."""
         return None if self._run_cadence is None else self._run_cadence.spm
 
     @property
@@ -703,10 +707,20 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         fps=trace.fps,
         duration_s=duration,
         cadence=analyzer.run_cadence_spm,
-        warnings=list(trace.warnings) + _facing_warning(analyzer),
+        warnings=list(trace.warnings) + _facing_warning(analyzer) + _few_strides(analyzer, steps),
         thresholds=analyzer.thresholds,
         capture=analyzer.capture_summary(),
     )
+
+
+def _few_strides(analyzer: RunAnalyzer, steps: list[Step]) -> list[str]:
+    strides = len(analyzer._run_cadence.strides)
+    if not steps or strides >= SHOWN_STRIDES:
+        return []
+    return [
+        f"step rate not given: only {len(steps)} steps and {strides} strides timed"
+        f" ({SHOWN_STRIDES} strides needed)"
+    ]
 
 
 def _facing_warning(analyzer: RunAnalyzer) -> list[str]:

@@ -12,7 +12,8 @@ Times are seconds from the start of the input (real time). ``capture`` is
 ``{"ok": bool, "problems": [{"code", "message", "share"}]}`` (:mod:`core.capture`); a step
 with ``"verdict": null`` was timed but not judged, its ``problems`` name why. ``cadence_spm`` is
 null when a problem that makes the step times wrong held for a fifth of the run or more
-(:data:`core.capture.UNTIMED`), with a warning saying so. Step extras:
+(:data:`core.capture.UNTIMED`), or with fewer than :data:`core.analysis.SHOWN_STRIDES`
+strides timed, with a warning saying so. Step extras:
 ``lean_to_deg`` (lean at toe-off), ``contact_time_s`` (null below 25 fps), ``cadence_spm``
 (live cadence at that step), ``reasons``. The summary is
 :meth:`core.stats.SessionStats.summary` plus ``cue`` (the cue for the most frequent reason),
