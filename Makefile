@@ -3,8 +3,10 @@
 #   make test   - venv, models, reference env, browser, then the whole test suite
 #   make bench  - speed and memory figures, measured side by side
 #   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
-#   make stress - the same on the real data seen differently (build/stress, build/stress.json),
-#                 then the videos' landmarks with a pixel of noise (corpus/noise.py)
+#   make stress - the same on the real data seen differently or given a fault of form
+#                 (build/stress, build/stress.json), then the videos' landmarks with a pixel of
+#                 noise (corpus/noise.py) and the corpus's runners given faults of growing size
+#                 (corpus/faults.py)
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
 #   make check-arm64 - make install and the pipeline in emulated arm64 Debian roots, vs x86
@@ -61,6 +63,7 @@ stress: venv models
 	$(BIN)/midstance eval build/stress --json build/stress.json
 	$(BIN)/python -m corpus.noise build/corpus
 	$(BIN)/python -m corpus.noise build/stress
+	$(BIN)/python -m corpus.faults build/corpus
 
 lint: venv
 	$(BIN)/ruff check .

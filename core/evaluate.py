@@ -9,7 +9,9 @@ Truth::
      "events": [{"leg": "near|far", "type": "ic|to|ms", "frame": 16}, ...],
      "capture_fps": 240,              <- optional: a slow-motion export filmed at 240 fps
      "group": "clip|mocap",           <- optional: which targets apply (see TARGETS)
-     "expect": {"capture_ok": false}}  <- optional: the capture judge must refuse this view
+     "expect": {"capture_ok": false}}  <- optional: the capture judge must refuse this view,
+                                          or {"reason": "hip_behind"}: a runner given that
+                                          fault, which every judged step should name
 
 Frames are 0-based frames of the input. Their time is ``frame / fps``, or ``frame /
 capture_fps`` for a slow-motion export, whose report times are real time (``--capture-fps``);
@@ -32,7 +34,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.facing import FACINGS
-from core.verdict import VERDICTS
+from core.verdict import REASONS, VERDICTS
 
 FORMAT = "midstance-eval/1"
 
@@ -71,8 +73,14 @@ def check_truth(truth: Any, where: str = "truth") -> dict:
     capture = truth.get("capture_fps")
     if capture is not None and not (_is_number(capture) and 1 <= capture <= 1000):
         raise InputError(f"{where}: 'capture_fps' must be from 1 to 1000, got {capture!r}")
-    if not isinstance(truth.get("expect", {}), dict):
+    expect = truth.get("expect", {})
+    if not isinstance(expect, dict):
         raise InputError(f"{where}: 'expect' must be an object such as {{\"capture_ok\": false}}")
+    if "reason" in expect and expect["reason"] not in REASONS:
+        raise InputError(
+            f"{where}: 'expect.reason' must be one of {', '.join(REASONS)},"
+            f" got {expect['reason']!r}"
+        )
     events = truth.get("events")
     if not isinstance(events, list):
         raise InputError(f"{where}: 'events' must be a list of {{leg, type, frame}}")
@@ -294,6 +302,14 @@ def score_item(
     verdicts = {v: 0 for v in (*VERDICTS, "unjudged")}
     for s in report.get("steps") or []:
         verdicts[s.get("verdict") if s.get("verdict") in VERDICTS else "unjudged"] += 1
+    # A runner given a known fault: the share of the judged steps that name it.
+    fault = (truth.get("expect") or {}).get("reason")
+    judged = [s for s in report.get("steps") or [] if s.get("verdict") in VERDICTS]
+    fault_share = (
+        sum(fault in (s.get("reasons") or ()) for s in judged) / len(judged)
+        if fault and judged
+        else None
+    )
     facing = truth.get("facing")
     ic_med = _median([abs(e) for e in ic_err])
     return {
@@ -318,6 +334,7 @@ def score_item(
         "capture_ok": capture.get("ok"),
         "capture_problems": [p.get("code") for p in capture.get("problems") or []],
         "verdicts": verdicts,
+        "fault_share": _round(fault_share, 4),
         "steps": len(report.get("steps") or []),
         "steps_in_truth_span": in_span,
         "truth_contacts": len(truth_ic),
@@ -387,6 +404,14 @@ def _clip(item: dict) -> bool:
     return item.get("group") == "clip" and not _refuse(item)
 
 
+def _clip_good_form(item: dict) -> bool:
+    return _clip(item) and not _fault(item)
+
+
+def _fault(item: dict) -> bool:
+    return bool(item.get("expect", {}).get("reason"))
+
+
 def _refuse(item: dict) -> bool:
     return item.get("expect", {}).get("capture_ok") is False
 
@@ -401,7 +426,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
 }
 
-#: The done criteria of issue 10 section 3, one per line:
+#: The done criteria of issue 10 section 3 (and two of our own, last), one per line:
 #: (check, which items, item field, comparison, limit). A missing value (None) fails.
 TARGETS: tuple[tuple[str, Callable[[dict], bool], str, str, Any], ...] = (
     ("every item loads and is scored", _every, "error", "is", None),
@@ -417,10 +442,14 @@ TARGETS: tuple[tuple[str, Callable[[dict], bool], str, str, Any], ...] = (
     ("clip far-leg recall >= 0.80", _clip, "far_recall", ">=", 0.80),
     ("clip IC median error <= 1 frame", _clip, "ic_error_frames_median", "<=", 1.0),
     ("clip cadence within 1.5 spm", _clip, "cadence_abs_error_spm", "<=", 1.5),
-    ("clip every judged step good", _clip, "judged_not_good", "==", 0),
+    ("clip every judged step good", _clip_good_form, "judged_not_good", "==", 0),
     ("clip facing correct", _clip, "facing_ok", "==", True),
     ("bad view: capture.ok false", _refuse, "capture_ok", "is", False),
     ("bad view: no step judged", _refuse, "judged_steps", "==", 0),
+    # The judge's other side (not in issue 10): a good runner given a known fault is judged,
+    # and told of it.
+    ("form fault: the view judged", _fault, "capture_ok", "is", True),
+    ("form fault named on >= 90 % of judged steps", _fault, "fault_share", ">=", 0.9),
 )
 
 

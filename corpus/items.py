@@ -192,10 +192,11 @@ def fukuchi_runs(data: Path) -> list[tuple[str, str, Path]]:
 
 
 def fukuchi_build(
-    path: Path, change: Callable[[Trace], Trace] | None = None
+    path: Path, change: Callable[[Trace], Trace] | None = None, expect: dict | None = None
 ) -> Callable[[Path], dict]:
     """The build of one Fukuchi item: the trial seen from the runner's right at its 150 Hz (or
-    as ``change`` makes it, e.g. at another rate), with its truth from the markers."""
+    as ``change`` makes it, e.g. at another rate), with its truth from the markers (and
+    ``expect``, when given)."""
     note = ("Markers projected to a side view from the runner's right; truth from the markers "
             "(lowest foot marker within 20 mm of its floor), no force plate")  # fmt: skip
 
@@ -205,8 +206,9 @@ def fukuchi_build(
             trace = change(trace)
         write_trace(tmp, trace)
         ref = fukuchi.fukuchi_truth_input(path)
+        extra = {"expect": expect} if expect else {}
         return mocap_item_truth(trace, ref["contacts"], ref["t"], ref["pelvis"], "right",
-                                "right", f"{note}. {fukuchi.SOURCE}")  # fmt: skip
+                                "right", f"{note}. {fukuchi.SOURCE}", **extra)  # fmt: skip
 
     return build
 

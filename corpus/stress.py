@@ -23,10 +23,19 @@ asks how far the judgement carries beyond it, on the same real recordings:
   height (``cam_low``); the last two must be refused as ``camera_too_high`` and
   ``camera_too_low``;
 - every Fukuchi trial (another lab's runner, a forefoot striker, truth from the markers) at 15
-  and 24 Hz and through a phone's clock.
+  and 24 Hz and through a phone's clock;
+- the other side of trust, a fault the judge must name: every Hamner trial, the Fukuchi trial
+  and the clip's RTMPose keypoints with the runner "sitting back" (``sit_back``: the hips and
+  all above them :data:`SIT_BACK_L` leg lengths further back, the legs as recorded; the thigh
+  stretches, so the leg the judge measures grows 13-14 % and the hip ends 0.15-0.22 of it
+  behind the ankle at midstance, past the 0.12 of a bad step) and bent forward at the hips
+  (``bent``: all above the hips turned :data:`BENT_DEG` forward; a hip bend of 34-48 deg, past
+  the 25 of a bad step; not Fukuchi, which has no shoulder markers). Their truth says
+  ``expect: {"reason": ...}``: the reason every judged step should give.
 
 No noise is added to the landmarks and nothing is synthesised: each item is a real recording
-seen differently (the phone's clock is a seeded draw, the same at every build).
+seen differently (the phone's clock is a seeded draw, the same at every build), or with a
+known change of form.
 """
 
 from __future__ import annotations
@@ -52,7 +61,8 @@ from corpus.items import (
     mocap_item_truth,
 )
 from corpus.mocap import project_camera, project_side
-from corpus.transforms import resample, sample_at
+from corpus.rtmpose import rtmpose_trace
+from corpus.transforms import bend_at_hips, resample, sample_at, sit_back
 from corpus.video import read_frames, write_video
 
 #: A wide lens's barrel distortion: the picture's corners drawn this share nearer its centre.
@@ -82,6 +92,17 @@ CAMERA_FOCAL_PX = 1000.0
 CAMERA_AIM_MM = 1000.0
 CAMERA_LENS_MM = {"cam_hip": (1000.0, None), "cam_high": (2000.0, "camera_too_high"),
                   "cam_low": (0.0, "camera_too_low")}  # fmt: skip
+#: The form faults given to good runners: how far the hips sit back (leg lengths) and how far
+#: the trunk bends forward at the hips (deg), each well past its "bad" limit for every runner
+#: in the data (their own hips are 0.05-0.13 L ahead of the ankle at midstance, their hip bend
+#: -6 to +8 deg).
+SIT_BACK_L = 0.3
+BENT_DEG = 40.0
+#: kind: (change of a Trace given the facing, the reason every judged step should give)
+FORM_FAULTS: dict[str, tuple[Callable[[Trace, str], Trace], str]] = {
+    "sit_back": (functools.partial(sit_back, legs=SIT_BACK_L), "hip_behind"),
+    "bent": (functools.partial(bend_at_hips, degrees=BENT_DEG), "hip_bend"),
+}
 
 
 def phone_clock(
@@ -321,6 +342,11 @@ def stress_items(data: Path) -> list:
         items.append(Item("stress_clip_vfr", ".mp4", deps, phone))
         items.append(Item("stress_clip_sideways", ".mp4", deps, stored_sideways))
         items.append(Item("stress_clip_turned", ".mp4", deps, turned))
+    rtm = data / f"{CLIP}.rtmpose26.json"
+    if have_clip and rtm.exists():
+        for kind, (change, reason) in FORM_FAULTS.items():
+            items.append(Item(f"stress_clip_rtmpose_{kind}", ".trace.jsonl", [rtm, *deps],
+                              clip_fault(rtm, data, kind, change, reason)))  # fmt: skip
 
     def trial(s: int, r: int, kind: str) -> Callable:
         def build(tmp: Path) -> dict:
@@ -353,6 +379,9 @@ def stress_items(data: Path) -> list:
                 trace = resample(trace, 30.0)
             elif kind == "vfr":
                 trace = phone_trace(trace, seed=100 * s + r)
+            elif kind in FORM_FAULTS:
+                change, reason = FORM_FAULTS[kind]
+                trace, expect = change(trace, "right"), {"reason": reason}
             write_trace(tmp, trace)
             extra = {"expect": expect} if expect else {}
             return mocap_item_truth(trace, contacts, times, t["pelvis"], "right", "right",
@@ -362,7 +391,7 @@ def stress_items(data: Path) -> list:
 
     kinds = [f"{fps:g}hz" for fps in MOCAP_RATES]
     kinds += ["small", f"roll+{MOCAP_ROLL_DEG:g}", f"roll-{MOCAP_ROLL_DEG:g}", "wide", "vfr"]
-    kinds += list(CAMERA_LENS_MM)
+    kinds += list(CAMERA_LENS_MM) + list(FORM_FAULTS)
     trials = hamner_trials(data)
     for s, r in trials:
         # Each runner's slowest run slowed to 140 steps/min and fastest sped up to 220 (Hamner's
@@ -386,4 +415,20 @@ def stress_items(data: Path) -> list:
         for kind, change in changes.items():
             items.append(Item(f"{stem}_{kind}", ".trace.jsonl", [path],
                               fukuchi_build(path, change)))  # fmt: skip
+        change, reason = FORM_FAULTS["sit_back"]  # no shoulder markers: no trunk to bend
+        items.append(Item(f"{stem}_sit_back", ".trace.jsonl", [path],
+                          fukuchi_build(path, functools.partial(change, facing="right"),
+                                        expect={"reason": reason})))  # fmt: skip
     return items
+
+
+def clip_fault(rtm: Path, data: Path, kind: str, change: Callable, reason: str) -> Callable:
+    """The build of the clip's RTMPose keypoints with a form fault (:data:`FORM_FAULTS`)."""
+
+    def build(tmp: Path) -> dict:
+        doc = clip_truth(data)
+        write_trace(tmp, change(rtmpose_trace(rtm), doc["facing"]))
+        what = f"RTMPose-Halpe26 keypoints of the clip, {kind.replace('_', ' ')}"
+        return clip_variant(doc, what, n_frames=360, expect={"reason": reason})
+
+    return build

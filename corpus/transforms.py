@@ -1,13 +1,22 @@
-"""Trace transforms: another frame rate or other frame times, the other camera side.
+"""Trace transforms: another frame rate or other frame times, the other camera side, and
+a runner's form changed.
 
-Both take a :class:`core.trace.Trace` and return a new one; the input is never changed.
+Each takes a :class:`core.trace.Trace` and returns a new one; the input is never changed.
+The form changes (:func:`sit_back`, :func:`bend_at_hips`) move the landmarks of the hips and
+everything above them and leave the legs below the hips as recorded, so a good runner's real
+motion gets a known fault and the same steps: what the judge must then name.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from core import landmarks
 from core.trace import Trace
+
+#: The landmarks that move with the hips: all but the knees, ankles, heels and toes.
+UPPER_BODY = np.array([i for i, name in enumerate(landmarks.NAMES)
+                       if not name.endswith(("knee", "ankle", "heel", "foot_index"))])  # fmt: skip
 
 
 def resample_times(duration_s: float, fps: float) -> np.ndarray:
@@ -62,4 +71,51 @@ def mirror(trace: Trace) -> Trace:
     xy = trace.xy.copy()
     xy[..., 0] = trace.width - xy[..., 0]
     return Trace(trace.fps, trace.width, trace.height, f"{trace.source} mirrored",
+                 trace.t.copy(), xy, trace.vis.copy())  # fmt: skip
+
+
+def leg_length_px(trace: Trace) -> float:
+    """The runner's leg (hip-knee + knee-ankle, both sides' median) in pixels."""
+    xy, i = trace.xy, landmarks.INDEX
+    legs = [
+        np.linalg.norm(xy[:, i[f"{side}_hip"]] - xy[:, i[f"{side}_knee"]], axis=1)
+        + np.linalg.norm(xy[:, i[f"{side}_knee"]] - xy[:, i[f"{side}_ankle"]], axis=1)
+        for side in landmarks.LEGS
+    ]
+    return float(np.nanmedian(np.concatenate(legs)))
+
+
+def sit_back(trace: Trace, facing: str, legs: float) -> Trace:
+    """The runner "sitting back": the hips and everything above them ``legs`` leg lengths
+    further back (away from ``facing``) in every frame, the legs below the hips as they were."""
+    xy = trace.xy.copy()
+    xy[:, UPPER_BODY, 0] -= _sign(facing) * legs * leg_length_px(trace)
+    return _changed(trace, xy, f"sitting back {legs:g} L")
+
+
+def bend_at_hips(trace: Trace, facing: str, degrees: float) -> Trace:
+    """The runner bent forward at the hips: everything above the hips turned ``degrees``
+    toward ``facing`` about the hips' midpoint in every frame (the hips and legs as they were)."""
+    xy = trace.xy.copy()
+    i = landmarks.INDEX
+    hips = (xy[:, i["left_hip"]] + xy[:, i["right_hip"]]) / 2  # (N, 2)
+    a = np.radians(degrees) * _sign(facing)
+    c, s = np.cos(a), np.sin(a)
+    above = [k for k in UPPER_BODY if not landmarks.NAMES[k].endswith("hip")]
+    d = xy[:, above] - hips[:, None]
+    # y is down: turning "up" (0, -1) toward +x by a is the rotation (x, y) -> (cx - sy, sx + cy)
+    xy[:, above] = hips[:, None] + np.stack(
+        [c * d[..., 0] - s * d[..., 1], s * d[..., 0] + c * d[..., 1]], axis=-1
+    )
+    return _changed(trace, xy, f"bent {degrees:g} deg forward at the hips")
+
+
+def _sign(facing: str) -> int:
+    if facing not in ("left", "right"):
+        raise ValueError(f"facing must be left or right: {facing!r}")
+    return 1 if facing == "right" else -1
+
+
+def _changed(trace: Trace, xy: np.ndarray, what: str) -> Trace:
+    return Trace(trace.fps, trace.width, trace.height, f"{trace.source}, {what}",
                  trace.t.copy(), xy, trace.vis.copy())  # fmt: skip

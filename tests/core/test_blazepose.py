@@ -12,6 +12,7 @@ import pytest
 
 from core.analysis import analyze_trace
 from core.trace import read_trace
+from corpus.stress import FORM_FAULTS
 from tests.conftest import CLIP, midstance, shared_data
 
 from .conftest import CLIP_NAME
@@ -19,11 +20,16 @@ from .test_realdata import CADENCE_GT, hit_rate
 
 
 @pytest.fixture(scope="module")
-def blazepose_report(tmp_path_factory):
+def blazepose_trace(tmp_path_factory):
     out = tmp_path_factory.mktemp("bp") / "clip.jsonl"
     r = midstance("pose", CLIP, "--out", out, timeout=600)
     assert r.returncode == 0, r.stderr
-    return analyze_trace(read_trace(out))
+    return read_trace(out)
+
+
+@pytest.fixture(scope="module")
+def blazepose_report(blazepose_trace):
+    return analyze_trace(blazepose_trace)
 
 
 def test_blazepose_landmarks_give_the_clip_cadence(blazepose_report):
@@ -75,3 +81,20 @@ def test_blazepose_metrics_match_the_joints_marked_by_eye(blazepose_report):
     # BlazePose's hip, knee and ankle read the knee 4.3 deg straighter (median), a bias of the
     # landmarks, not of our timing (docs/eval.md); this bound only keeps it from getting worse.
     assert abs(ours["knee_flexion_ic_deg"] - eye["knee_flexion_ic_deg"]) <= 4.5
+
+
+@pytest.mark.parametrize("kind", ["sit_back", "bent"])
+def test_blazepose_landmarks_of_a_runner_given_a_fault_name_it(blazepose_trace, kind):
+    # The clip's runner runs well (every judged step good, above). Given a fault well past its
+    # "bad" limit by the joints marked by eye (hips 0.3 L back: the eye's +0.13 L becomes
+    # -0.17; bent 40 deg at the hips: -6 deg becomes 34), no judged step is good and nearly
+    # every one names the fault. BlazePose places this runner's hip ~0.035 L further forward
+    # than the eye does, so the hip reads ~0.10 L behind: warn more often than bad.
+    change, reason = FORM_FAULTS[kind]
+    report = analyze_trace(change(blazepose_trace, "left"))
+    judged = [s for s in report["steps"] if s["verdict"] is not None]
+    assert report["capture"]["ok"] and len(judged) >= 25
+    assert not any(s["verdict"] == "good" for s in judged)
+    named = sum(reason in s["reasons"] for s in judged) / len(judged)
+    print(f"BlazePose, {kind}: {reason} named on {named:.2f} of {len(judged)} judged steps")
+    assert named >= 0.85

@@ -194,6 +194,39 @@ def test_verdicts_facing_capture_and_cadence_error():
     assert item["capture_ok"] is False and item["capture_problems"] == ["feet_out_of_frame"]
 
 
+def test_a_given_fault_is_scored_as_the_share_of_judged_steps_naming_it():
+    steps = [step(1.0, verdict="bad", reasons=["hip_behind", "overstride"]),
+             step(1.3, verdict="warn", reasons=["overstride"]), step(1.6, verdict=None),
+             step(1.9, verdict="good", reasons=[])]  # fmt: skip
+    events = [ev("near", "ic", 30), ev("near", "ic", 48)]
+    faulted = truth(events, expect={"reason": "hip_behind"})
+    assert evaluate.score_item(faulted, report(steps))["fault_share"] == pytest.approx(
+        1 / 3, abs=1e-4
+    )
+    assert evaluate.score_item(truth(events), report(steps))["fault_share"] is None
+    # nothing judged: nothing named, which fails the target (a refusal is no answer)
+    unjudged = [step(1.0, verdict=None)]
+    assert evaluate.score_item(faulted, report(unjudged))["fault_share"] is None
+
+
+def test_a_runner_given_a_fault_is_held_to_naming_it_not_to_good_verdicts():
+    base = {"group": "clip", "near_recall": 1.0, "far_recall": 1.0, "ic_error_frames_median": 0,
+            "cadence_error_spm": 0.1, "facing_ok": True}  # fmt: skip
+    good = {**base, "name": "a", "expect": {}, "capture_ok": True,
+            "verdicts": {"good": 30, "warn": 0, "bad": 0, "unjudged": 2}}  # fmt: skip
+    told = {**base, "name": "b", "expect": {"reason": "hip_bend"}, "capture_ok": True,
+            "fault_share": 0.95,
+            "verdicts": {"good": 1, "warn": 2, "bad": 27, "unjudged": 2}}  # fmt: skip
+    missed = {**told, "name": "c", "fault_share": 0.5}
+    refused = {**told, "name": "d", "capture_ok": False, "fault_share": None}
+    checks = {c["check"]: c for c in evaluate.check_targets([good, told, missed, refused])}
+    assert checks["clip every judged step good"]["detail"] == "1 of 1 items"
+    named = checks["form fault named on >= 90 % of judged steps"]
+    assert not named["ok"] and named["detail"].startswith("1 of 3")
+    assert "c (fault_share 0.5)" in named["detail"] and "d (fault_share n/a)" in named["detail"]
+    assert "d (capture_ok False)" in checks["form fault: the view judged"]["detail"]
+
+
 @pytest.mark.parametrize(
     ("bad", "says"),
     [
@@ -206,6 +239,7 @@ def test_verdicts_facing_capture_and_cadence_error():
         ({"fps": 30, "events": [{"leg": "near", "type": "hs", "frame": 1}]}, "'type'"),
         ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1.5}]}, "'frame'"),
         ({"fps": 30, "events": [], "expect": True}, "'expect'"),
+        ({"fps": 30, "events": [], "expect": {"reason": "slouching"}}, "'expect.reason'"),
         ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1, "t": -1}]}, "'t'"),
         ({"fps": 30, "events": [{"leg": "near", "type": "ic", "frame": 1, "t": "0.1"}]}, "'t'"),
     ],

@@ -9,6 +9,7 @@ import pytest
 from core.analysis import RunAnalyzer, analyze_trace
 from core.report import validate_report
 from core.trace import read_trace, write_trace
+from corpus.stress import FORM_FAULTS
 from tests.conftest import shared_data
 from tests.core.convert import read_markers
 
@@ -103,6 +104,22 @@ def test_live_and_offline_give_identical_steps(rtm, rtm_report, tmp_path):
     assert set(leds) <= {"good", "warn", "bad", "no_runner", "not_judging"}
     assert leds[-1] == "good"
     assert live.cadence_spm is not None and abs(live.cadence_spm - CADENCE_GT) <= 3
+
+
+@pytest.mark.parametrize("kind", ["sit_back", "bent"])
+def test_live_led_turns_bad_for_the_clips_runner_given_a_fault(rtm, kind):
+    # The same runner sitting back 0.3 leg lengths, or bent 40 deg at the hips (the stress
+    # set's form faults): live, the strip never shows good and settles on bad, each step names
+    # the fault, and the steps are the offline report's.
+    change, reason = FORM_FAULTS[kind]
+    trace = change(rtm, "left")
+    live = RunAnalyzer(fps=trace.fps)
+    steps, leds = run_live(trace, live)
+    steps += [s.as_dict() for s in live.finish()]
+    assert steps == analyze_trace(trace)["steps"]
+    assert "good" not in leds and leds[-1] == "bad"
+    judged = [s for s in steps if s["verdict"] is not None]
+    assert len(judged) >= 30 and all(reason in s["reasons"] for s in judged)
 
 
 # -- motion capture --------------------------------------------------------------------------

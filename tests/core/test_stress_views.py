@@ -176,3 +176,22 @@ def test_a_view_that_loses_most_contacts_gives_no_step_rate(scored):
     assert s["recall"] < 0.5 and s["steps"] > 0
     assert s["cadence_spm"] is None
     assert any(w.startswith("step rate not given: only") for w in s["warnings"])
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [("stress_hamner_s01_run2_sit_back", "hip_behind"),
+     ("stress_hamner_s03_run5_bent", "hip_bend"),
+     ("stress_fukuchi_RBDS001_sit_back", "hip_behind"),
+     ("stress_clip_rtmpose_sit_back", "hip_behind"),
+     ("stress_clip_rtmpose_bent", "hip_bend")],
+)  # fmt: skip
+def test_a_good_runner_given_a_fault_is_judged_and_told_of_it(scored, name, reason):
+    # the recorded runners all run well (every judged step good); with their hips set 0.3 leg
+    # lengths back, or bent 40 deg forward at the hips, the view is still judged, no step is
+    # called good and every judged step names the fault (corpus.stress.FORM_FAULTS)
+    s = scored(name)
+    assert s["expect"] == {"reason": reason} and s["capture_ok"] is True
+    judged = s["verdicts"]["warn"] + s["verdicts"]["bad"]
+    assert s["verdicts"]["good"] == 0 and judged >= 0.9 * s["steps"]
+    assert s["fault_share"] == 1.0 and reason in s["reasons"]

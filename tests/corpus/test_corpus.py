@@ -14,7 +14,8 @@ from core.trace import Trace, read_trace
 from corpus import cadence_spm, contact_frames, contact_times, hamner, stance_events
 from corpus.__main__ import main
 from corpus.items import all_items, default_data, halve_events
-from corpus.transforms import mirror, resample
+from corpus.rtmpose import rtmpose_trace
+from corpus.transforms import UPPER_BODY, bend_at_hips, leg_length_px, mirror, resample, sit_back
 from corpus.video import hflip, keep_top, transform_video, video_info
 
 DATA = default_data()
@@ -117,6 +118,40 @@ def test_resampling_maps_events():
         assert r.t[ic] >= 0.2037 > r.t[ic - 1] and r.t[to] <= 0.5012 < r.t[to + 1]
     m = mirror(trace)
     assert np.allclose(m.xy[:, landmarks.INDEX["right_heel"], 0], 640 - t * 10)
+
+
+@pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
+def test_form_faults_move_only_the_body_above_the_hips():
+    # the clip's real keypoints (the runner faces left): sitting back moves the hips and all
+    # above them further right by the asked share of the leg, bending turns all above the
+    # hips forward (left) about their midpoint; the legs below the hips stay as recorded
+    trace = rtmpose_trace(default_data() / "treadmill_side_30fps.rtmpose26.json")
+    before = trace.xy.copy()
+    i, legs = landmarks.INDEX, leg_length_px(trace)
+    assert 150 < legs < 600  # a runner ~1000 px tall in a 1280 px picture
+    lower = [k for k in range(landmarks.COUNT) if k not in UPPER_BODY]
+    sat = sit_back(trace, "left", 0.3)
+    moved = sat.xy[:, UPPER_BODY] - before[:, UPPER_BODY]
+    assert np.allclose(moved[..., 0][np.isfinite(moved[..., 0])], 0.3 * legs)
+    assert np.allclose(moved[..., 1][np.isfinite(moved[..., 1])], 0.0)
+    assert np.array_equal(sat.xy[:, lower], before[:, lower], equal_nan=True)
+    assert np.array_equal(trace.xy, before, equal_nan=True)  # the input is left alone
+
+    bent = bend_at_hips(trace, "left", 40.0)
+    hips = (before[:, i["left_hip"]] + before[:, i["right_hip"]]) / 2
+    for name in ("left_shoulder", "right_shoulder", "nose"):
+        was, now = before[:, i[name]] - hips, bent.xy[:, i[name]] - hips
+        ok = np.isfinite(was).all(axis=1)
+        assert np.allclose(np.linalg.norm(was[ok], axis=1), np.linalg.norm(now[ok], axis=1))
+        # y is down, facing left is -x: the angle forward from up grew by 40 deg
+        ahead = np.degrees(
+            np.arctan2(-now[ok, 0], -now[ok, 1]) - np.arctan2(-was[ok, 0], -was[ok, 1])
+        )
+        assert np.allclose((ahead + 180) % 360 - 180, 40.0)
+    kept = [*lower, i["left_hip"], i["right_hip"]]
+    assert np.array_equal(bent.xy[:, kept], before[:, kept], equal_nan=True)
+    with pytest.raises(ValueError, match="facing"):
+        sit_back(trace, "auto", 0.3)
 
 
 def test_halving_the_frame_rate_maps_events():
