@@ -6,9 +6,10 @@ asks how far the judgement carries beyond it, on the same real recordings:
 
 - the clip (video, through the pose model) with the camera rolled 5 deg either way, filmed in
   landscape at 720p, zoomed in on the runner, in a dim room, out of focus, at half resolution,
-  through a wide lens (barrel distortion), at 20, 24 and 25 frames a second, with a phone's
-  variable frame rate (``vfr``: a tenth of the frames dropped, the rest at their own slightly
-  uneven times), stored sideways with the display matrix that turns it upright
+  through a wide lens (barrel distortion), behind a treadmill's side handrail across the hips
+  (``rail_5cm``, ``rail_9cm``: a tube, and a rail with a side panel), at 20, 24 and 25 frames a
+  second, with a phone's variable frame rate (``vfr``: a tenth of the frames dropped, the rest
+  at their own slightly uneven times), stored sideways with the display matrix that turns it upright
   (``sideways``: how a phone filming upright writes its file), and turned a quarter with no
   such flag (``turned``: a camera mounted on its side without ``camera.rotate``; must be
   refused as ``picture_turned``);
@@ -78,6 +79,10 @@ FUKUCHI_RATES = (15.0, 24.0)
 SMALL_PX_PER_MM = 0.30
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
 ZOOM_TOP = 520
+#: A treadmill's side handrail between the camera and the runner, across the clip's hips (their
+#: joint centres are at rows 891-926 by eye): (top row, rows) of a 5 cm tube and of a 9 cm one
+#: (a rail with a side panel), at the clip's ~3.3 px a cm.
+RAILS = {"rail_5cm": (896, 16), "rail_9cm": (890, 30)}
 #: A phone's variable frame rate: this share of the 30 fps frames dropped at random, and the
 #: timestamps of the rest off their 30 fps ticks by this much (seconds, standard deviation).
 PHONE_DROP = 0.10
@@ -197,6 +202,19 @@ def landscape(frame: np.ndarray) -> np.ndarray:
     x = (wide - w) // 2
     out[:, x : x + w] = frame
     return half(out)
+
+
+def rail(top: int, rows: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A frame change: a metal handrail drawn across the picture, rows ``top`` to ``top + rows``
+    (lit from above: light grey at its top edge, darker below)."""
+    shade = np.linspace(200, 140, rows).astype(np.uint8)[:, None, None]
+
+    def change(frame: np.ndarray) -> np.ndarray:
+        out = frame.copy()
+        out[top : top + rows] = shade
+        return out
+
+    return change
 
 
 def zoom(frame: np.ndarray) -> np.ndarray:
@@ -337,6 +355,9 @@ def stress_items(data: Path) -> list:
             ("wide", "through a wide lens (barrel distortion)", barrel(BARREL_K)),
         ):
             items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, change)))
+        for name, (top, rows) in RAILS.items():
+            what = f"behind a treadmill handrail {rows} px thick across the hips"
+            items.append(Item(f"stress_clip_{name}", ".mp4", deps, changed(what, rail(top, rows))))
         for fps in CLIP_RATES:
             items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
         items.append(Item("stress_clip_vfr", ".mp4", deps, phone))

@@ -28,6 +28,8 @@ from common.store import Store
 from core import landmarks
 from core.analysis import RunAnalyzer, Update
 from core.capture import problem
+from core.verdict import cue
+from corpus.stress import FORM_FAULTS
 from device.camera import EndOfSource, Frame, FrameSource
 from device.config import load_config
 from device.indicator import RGBIndicator, mock_pin_factory
@@ -230,6 +232,33 @@ def test_a_pi_too_slow_for_its_camera_gives_no_step_rate_in_api_live(tmp_path, a
         assert "frame_rate_too_low" in codes and live["led"] == "not_judging"
         assert live["cadence_spm"] is None
     assert any(s["verdict"] is None for s in seen[-1]["recent_steps"])
+
+
+def test_a_runner_sitting_back_turns_the_strip_red_and_says_why(tmp_path, app_dirs):
+    """The clip's runner with the hips 0.3 leg lengths further back (the stress set's
+    ``sit_back``), through the real runtime, mock LED pins, store and server: the strip shows
+    red, ``/api/live`` names the fault, and the session holds bad steps saying why."""
+    trace, _, _ = real_trace()
+    change, reason = FORM_FAULTS["sit_back"]
+    faulted = change(trace, "left")
+    sense = make_sense(tmp_path, faulted.xy, faulted.vis, trace)
+    pins, states = [], []
+    sense.observers.append(lambda s, upd: (pins.append(s.indicator.value),
+                                           states.append(s.indicator.state)))  # fmt: skip
+    seen = run_and_watch(sense, app_dirs, last_s=1.0)
+    assert seen
+    live = seen[-1]
+    assert live["capture"]["ok"] is True and live["led"] == "bad"
+    assert live["cue"] == cue([reason])  # "Hip behind the foot at midstance: ..."
+    assert live["recent_steps"] and all(s["verdict"] != "good" for s in live["recent_steps"])
+    red, green, blue = pins[-1]
+    assert red > 0.5 and green == blue == 0  # red at the configured brightness
+    assert "good" not in states and not any(r == b == 0 < g for r, g, b in pins)  # never green
+    store = Store.in_dir(tmp_path / "state")
+    (session,) = store.sessions()
+    rows = [r for r in store.steps(session["id"]) if r["verdict"] is not None]
+    assert session["good"] == 0 and session["bad"] >= 25
+    assert all(reason in r["reasons"] for r in rows)
 
 
 # -- the pages ------------------------------------------------------------------------------
