@@ -416,7 +416,8 @@ class RunAnalyzer:
         feet = _feet_y(p, ok)
         level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
-        if self._vote.facing is None:
+        if self._vote.facing is None and not self._view.turned:
+            # (in a picture on its side the belt runs up or down: no facing to read)
             self._vote_facing(t, p, v, ok, feet, level, leg_px)
         self._side_frames += 1
         # The torso only: the legs' points follow the foot tracks, whose names are the labels

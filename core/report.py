@@ -89,11 +89,12 @@ def build_report(
             warnings.append(f"not judged where the view was poor: {p['message']}")
     if untimed and cadence is not None:
         warnings.append(f"step rate not given: the step times are wrong ({untimed[0]['message']})")
-    if facing is None:
-        warnings.append("facing not determined: no steps judged (set --facing left|right)")
-    elif not rows:
+    if not rows:
         why = "; ".join(p["message"] for p in capture["problems"] if p["code"] != "not_running")
         warnings.append("no running steps found" + (f": {why}" if why else ""))
+    if facing is None and not any(p["share"] >= CLEARED for p in capture["problems"]):
+        # (with the view at fault, fixing the view comes first: the facing follows from it)
+        warnings.append("facing not determined: no steps judged (set --facing left|right)")
     if rows and min(by_leg.get("left", 0), by_leg.get("right", 0)) < 0.5 * max(by_leg.values()):
         few = min(LEGS, key=lambda leg: by_leg.get(leg, 0))
         warnings.append(f"few {few}-leg steps: that leg was often hidden or unreliable")

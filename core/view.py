@@ -47,6 +47,11 @@ class ViewChecks:
         self._turned = False  # the last check saw the runner lying across the picture
         self._turn_check = False  # this body check also looks at the picture's turn
 
+    @property
+    def turned(self) -> bool:
+        """The last check saw the runner lying across the picture (``picture_turned``)."""
+        return self._turned
+
     def feet(
         self, judge: CaptureJudge, p: list, v: list, frame_size: tuple[int, int] | None
     ) -> None:

@@ -150,6 +150,10 @@ def test_a_turned_picture_is_named_and_not_judged(corpus, turns, where):
     assert report["capture"]["ok"] is False and judged(report) == []
     assert [p["code"] for p in problems] == ["picture_turned"]
     assert f"turned {where}" in problems[0]["message"] and "camera.rotate" in problems[0]["message"]
+    # no facing read across a picture on its side (the belt runs up or down there), and no hint
+    # to set one: turning the picture comes first
+    assert report["facing"] is None
+    assert not any(w.startswith("facing not determined") for w in report["warnings"])
     live = RunAnalyzer(fps=tr.fps, frame_size=size)
     _, leds = run_live(turned, live)
     assert [p.code for p in live.problems] == ["picture_turned"] and leds[-1] == "not_judging"

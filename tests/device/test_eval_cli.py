@@ -273,6 +273,7 @@ def test_eval_names_a_picture_turned_on_its_side(tmp_path, models_dir, capsys):
     assert item["capture_ok"] is False and item["capture_problems"] == ["picture_turned"]
     assert item["verdicts"]["good"] == item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
     assert any("turned on its side" in w for w in item["warnings"])
+    assert item["facing"] is None  # it read "right" (for a runner facing left) before
 
 
 def test_eval_sees_the_runner_behind_a_treadmill_handrail(tmp_path, models_dir, capsys):
