@@ -240,6 +240,11 @@ class RunAnalyzer:
         return None if self._run_cadence is None else self._run_cadence.spm
 
     @property
+    def run_strides(self) -> int:
+        """Strides timed over the whole run so far (0 without ``whole_run``)."""
+        return 0 if self._run_cadence is None else len(self._run_cadence.strides)
+
+    @property
     def problems(self) -> tuple[Problem, ...]:
         """The capture problems in force now (:class:`core.capture.Problem`)."""
         return self._judge.in_force
@@ -715,7 +720,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
 
 
 def _few_strides(analyzer: RunAnalyzer, steps: list[Step]) -> list[str]:
-    strides = len(analyzer._run_cadence.strides)
+    strides = analyzer.run_strides
     if not steps or strides >= SHOWN_STRIDES:
         return []
     return [

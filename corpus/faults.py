@@ -4,7 +4,7 @@
 Every runner in the shared data runs well, so the corpus alone cannot tell a judge that sees
 faults from one that never speaks. For every item of a built corpus (``python -m corpus DIR``)
 that the capture judge should accept, its landmarks (through our pipeline for a video) are
-given each fault of :data:`corpus.stress.FORM_FAULTS` at each size, hips sat back by a share
+given each fault of :data:`corpus.transforms.FAULTS` at each size, hips sat back by a share
 of the leg (``sit_back``) or the trunk bent forward at the hips by degrees (``bent``), and
 analysed. One row per group of items (the same name but for the Hamner subject and run) and
 size: the least and the median share of judged steps that name the fault, and the median share
@@ -23,22 +23,20 @@ import numpy as np
 
 from core.analysis import analyze_trace
 from core.trace import Trace
-from corpus.stress import FORM_FAULTS
-from corpus.transforms import bend_at_hips, sit_back
+from corpus.transforms import FAULTS
 
 #: The fault sizes swept by default: leg lengths for sit_back, degrees for bent.
 SIZES = {"sit_back": (0.1, 0.15, 0.2, 0.25, 0.3), "bent": (20.0, 25.0, 30.0, 35.0, 40.0)}
-CHANGES = {"sit_back": sit_back, "bent": bend_at_hips}
 
 
 def told(trace: Trace, facing: str, kind: str, size: float) -> tuple[float, float] | None:
     """``(named, flagged)``: the shares of the judged steps of ``trace`` given the fault
     ``kind`` of ``size`` that name it and that are not good (None when none is judged)."""
-    report = analyze_trace(CHANGES[kind](trace, facing, size))
+    change, reason = FAULTS[kind]
+    report = analyze_trace(change(trace, facing, size))
     judged = [s for s in report["steps"] if s["verdict"] is not None]
     if not judged:
         return None
-    reason = FORM_FAULTS[kind][1]
     named = sum(reason in s["reasons"] for s in judged) / len(judged)
     return named, sum(s["verdict"] != "good" for s in judged) / len(judged)
 

@@ -63,7 +63,7 @@ from corpus.items import (
 )
 from corpus.mocap import project_camera, project_side
 from corpus.rtmpose import rtmpose_trace
-from corpus.transforms import bend_at_hips, resample, sample_at, sit_back
+from corpus.transforms import FAULTS, resample, sample_at
 from corpus.video import read_frames, write_video
 
 #: A wide lens's barrel distortion: the picture's corners drawn this share nearer its centre.
@@ -103,11 +103,16 @@ CAMERA_LENS_MM = {"cam_hip": (1000.0, None), "cam_high": (2000.0, "camera_too_hi
 #: -6 to +8 deg).
 SIT_BACK_L = 0.3
 BENT_DEG = 40.0
+FAULT_SIZES = {"sit_back": SIT_BACK_L, "bent": BENT_DEG}
+
+
+def _form_fault(kind: str) -> tuple[Callable[[Trace, str], Trace], str]:
+    change, reason = FAULTS[kind]
+    return (lambda trace, facing: change(trace, facing, FAULT_SIZES[kind])), reason
+
+
 #: kind: (change of a Trace given the facing, the reason every judged step should give)
-FORM_FAULTS: dict[str, tuple[Callable[[Trace, str], Trace], str]] = {
-    "sit_back": (functools.partial(sit_back, legs=SIT_BACK_L), "hip_behind"),
-    "bent": (functools.partial(bend_at_hips, degrees=BENT_DEG), "hip_bend"),
-}
+FORM_FAULTS = {kind: _form_fault(kind) for kind in FAULT_SIZES}
 
 
 def phone_clock(

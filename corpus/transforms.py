@@ -119,3 +119,8 @@ def _sign(facing: str) -> int:
 def _changed(trace: Trace, xy: np.ndarray, what: str) -> Trace:
     return Trace(trace.fps, trace.width, trace.height, f"{trace.source}, {what}",
                  trace.t.copy(), xy, trace.vis.copy())  # fmt: skip
+
+
+#: The form faults, by name: (change of a trace, ``(trace, facing, size)``, the reason a
+#: verdict gives for it).
+FAULTS = {"sit_back": (sit_back, "hip_behind"), "bent": (bend_at_hips, "hip_bend")}
