@@ -1,5 +1,6 @@
 """How big a fault must be before the judge names it: ``python -m corpus.faults DIR
-[--kind sit_back|bent ...] [--sizes X ...] [--only PATTERN]``.
+[--kind sit_back|bent ...] [--sizes X ...] [--only PATTERN]`` (``--sizes`` with one
+``--kind``: leg lengths for sit_back, degrees for bent).
 
 Every runner in the shared data runs well, so the corpus alone cannot tell a judge that sees
 faults from one that never speaks. For every item of a built corpus (``python -m corpus DIR``)
@@ -61,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.dir.is_dir():
         print(f"python -m corpus.faults: {args.dir}: no such folder", file=sys.stderr)
+        return 2
+    if args.sizes and len(set(args.kind)) > 1:
+        print("python -m corpus.faults: --sizes needs one --kind (leg lengths for sit_back,"
+              " degrees for bent)", file=sys.stderr)  # fmt: skip
         return 2
     if args.sizes and min(args.sizes) < 0:
         print("python -m corpus.faults: --sizes must be >= 0", file=sys.stderr)

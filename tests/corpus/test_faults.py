@@ -22,22 +22,26 @@ def mocap_corpus(tmp_path_factory):
 
 def _rows(out: str) -> dict[tuple[str, str, float], tuple[float, float, float]]:
     rows = {}
-    for line in out.splitlines()[1:]:
+    for line in out.splitlines():
+        if line.startswith("group"):
+            continue  # a table's header
         name, _, kind, size, least, median, flagged = line.split()
         rows[name, kind, float(size)] = (float(least), float(median), float(flagged))
     return rows
 
 
 def test_a_fault_is_named_once_clearly_past_its_limit(mocap_corpus, capsys):
-    assert faults([str(mocap_corpus), "--sizes", "0", "0.3"]) == 0  # both kinds, these sizes
+    assert faults([str(mocap_corpus), "--kind", "sit_back", "--sizes", "0", "0.3"]) == 0
+    assert faults([str(mocap_corpus), "--kind", "bent", "--sizes", "0", "40"]) == 0
     rows = _rows(capsys.readouterr().out)
     groups = {"hamner_right", "hamner_30fps_left", "clip_rtmpose"}
     assert {name for name, _, _ in rows} == groups
     for name in groups:
         # as recorded: nothing named, nothing flagged (every runner here runs well)
         assert rows[name, "sit_back", 0.0] == rows[name, "bent", 0.0] == (0.0, 0.0, 0.0)
-        # hips 0.3 L back: past the bad limit for each of them; named on every judged step
-        assert rows[name, "sit_back", 0.3] == (1.0, 1.0, 1.0)
+        # hips 0.3 L back, or bent 40 deg: past the bad limit for each of them; named on
+        # every judged step
+        assert rows[name, "sit_back", 0.3] == rows[name, "bent", 40.0] == (1.0, 1.0, 1.0)
 
 
 def test_the_judge_answers_the_size_of_the_fault(mocap_corpus, capsys):
@@ -50,9 +54,11 @@ def test_the_judge_answers_the_size_of_the_fault(mocap_corpus, capsys):
 def test_a_folder_without_items_or_a_typo_is_one_line_and_exit_2(tmp_path, capsys):
     assert faults([str(tmp_path / "nope")]) == 2
     assert faults([str(tmp_path)]) == 2
-    assert faults([str(tmp_path), "--sizes", "-1"]) == 2
+    assert faults([str(tmp_path), "--kind", "bent", "--sizes", "-1"]) == 2
+    assert faults([str(tmp_path), "--sizes", "30"]) == 2  # degrees or leg lengths?
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 3 and all(line.startswith("python -m corpus.faults: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("python -m corpus.faults: ") for line in err)
+    assert "needs one --kind" in err[3]
     with pytest.raises(SystemExit) as exc:
         faults([str(tmp_path), "--kind", "slouch"])
     assert exc.value.code == 2
