@@ -9,14 +9,16 @@ import json
 
 import pytest
 
-from core.analysis import analyze_trace
+from core.analysis import SURE_STEPS, analyze_trace
 from core.evaluate import score_item, uneven_frame_times
 from core.trace import Trace, read_trace
 from corpus import hamner
 from corpus.__main__ import main as build_corpus
 from corpus.heights import seen_from
 from corpus.items import default_data, hamner_trial, mocap_item_truth
-from corpus.stress import phone_trace
+from corpus.mocap import project_side
+from corpus.stress import phone_trace, trial_cadence
+from corpus.transforms import resample
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
 
@@ -86,6 +88,27 @@ def test_a_runner_at_140_steps_a_minute_is_counted_and_told_only_the_cadence(sco
     assert s["recall"] == 1.0 and s["precision"] == 1.0
     assert abs(s["cadence_error_spm"]) <= 1.5 and s["verdicts"]["bad"] == 0
     assert s["reasons"] <= {"low_cadence"}
+
+
+@pytest.mark.parametrize("subject", [1, 3])
+@pytest.mark.parametrize("spm, told", [(125, True), (135, True), (145, False)])
+def test_a_step_rate_under_the_limit_is_told_from_the_8th_step(subject, spm, told):
+    # the slowest run played slower, filmed at 30 fps: under the 140 limit every step from
+    # the 8th on (core.analysis.SURE_STEPS: no low rate is called before) says low_cadence,
+    # and nothing else; above it, none does
+    t = hamner_trial(default_data(), subject, 2)
+    xy, vis = project_side(t["points"], True, hamner.PX_PER_MM, hamner.WIDTH, hamner.HEIGHT,
+                           t["x0"])  # fmt: skip
+    k = trial_cadence(t["contacts"]) / spm
+    trace = resample(Trace(t["rate"] / k, hamner.WIDTH, hamner.HEIGHT, "slower", t["t"] * k,
+                           xy, vis), 30.0)  # fmt: skip
+    report = analyze_trace(trace)
+    assert abs(report["cadence_spm"] - spm) <= 1.5
+    judged = [s for s in report["steps"] if s["verdict"] is not None]
+    assert len(judged) >= 12
+    assert all(s["reasons"] in ([], ["low_cadence"]) for s in judged)
+    named = [s["reasons"] == ["low_cadence"] for s in judged]
+    assert named == [told and i >= SURE_STEPS - 1 for i in range(len(judged))]
 
 
 def test_a_fast_runner_at_15_frames_a_second_faces_the_right_way(scored):
