@@ -59,6 +59,7 @@ eval: venv models
 	$(BIN)/midstance eval build/corpus --json build/eval.json
 
 stress: venv models
+	$(BIN)/python -m corpus build/corpus
 	$(BIN)/python -m corpus build/stress --set stress
 	$(BIN)/midstance eval build/stress --json build/stress.json
 	$(BIN)/python -m corpus.noise build/corpus
