@@ -299,6 +299,15 @@ def trial_cadence(contacts: dict) -> float:
     return 60.0 * (len(on) - 1) / (on[-1] - on[0])
 
 
+def played_at(trial: dict, spm: float) -> tuple[np.ndarray, float, dict]:
+    """A Hamner trial (:func:`corpus.items.hamner_trial`) played at ``spm`` steps a minute, the
+    same gait in more or less time: ``(times, rate, contacts)``, every time scaled alike."""
+    k = trial_cadence(trial["contacts"]) / spm
+    contacts = {leg: [(_scaled(a, k), _scaled(b, k)) for a, b in spans]
+                for leg, spans in trial["contacts"].items()}  # fmt: skip
+    return trial["t"] * k, trial["rate"] / k, contacts
+
+
 def _scaled(t: float | None, k: float) -> float | None:
     return None if t is None else t * k
 
@@ -391,11 +400,7 @@ def stress_items(data: Path) -> list:
                 xy = barrelled(xy, BARREL_K, hamner.WIDTH, hamner.HEIGHT)
             times, contacts, rate = t["t"], t["contacts"], t["rate"]
             if kind.startswith("spm"):
-                # the same gait played in more or less time: every time scaled alike
-                k = trial_cadence(contacts) / float(kind[3:])
-                times, rate = times * k, rate / k
-                contacts = {leg: [(_scaled(a, k), _scaled(b, k)) for a, b in spans]
-                            for leg, spans in contacts.items()}  # fmt: skip
+                times, rate, contacts = played_at(t, float(kind[3:]))
             what = f"subject{s:02d} Run_{r} from the runner's right, {kind}"
             trace = Trace(rate, hamner.WIDTH, hamner.HEIGHT, f"hamner2013: {what}", times, xy,
                           vis)  # fmt: skip

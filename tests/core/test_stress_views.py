@@ -17,7 +17,7 @@ from corpus.__main__ import main as build_corpus
 from corpus.heights import seen_from
 from corpus.items import default_data, hamner_trial, mocap_item_truth
 from corpus.mocap import project_side
-from corpus.stress import phone_trace, trial_cadence
+from corpus.stress import phone_trace, played_at
 from corpus.transforms import resample
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
@@ -99,9 +99,8 @@ def test_a_step_rate_under_the_limit_is_told_from_the_8th_step(subject, spm, tol
     t = hamner_trial(default_data(), subject, 2)
     xy, vis = project_side(t["points"], True, hamner.PX_PER_MM, hamner.WIDTH, hamner.HEIGHT,
                            t["x0"])  # fmt: skip
-    k = trial_cadence(t["contacts"]) / spm
-    trace = resample(Trace(t["rate"] / k, hamner.WIDTH, hamner.HEIGHT, "slower", t["t"] * k,
-                           xy, vis), 30.0)  # fmt: skip
+    times, rate, _ = played_at(t, spm)
+    trace = resample(Trace(rate, hamner.WIDTH, hamner.HEIGHT, "slower", times, xy, vis), 30.0)
     report = analyze_trace(trace)
     assert abs(report["cadence_spm"] - spm) <= 1.5
     judged = [s for s in report["steps"] if s["verdict"] is not None]
