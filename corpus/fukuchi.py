@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core import landmarks
 from core.trace import Trace
-from corpus.mocap import read_fukuchi
+from corpus.mocap import project_side, read_fukuchi
 
 CONTACT_MM = 20.0
 SOURCE = (
@@ -37,27 +36,26 @@ def _rate(t: np.ndarray) -> float:
 
 
 def fukuchi_trace(path: Path, px_per_mm: float = 0.5, width: int = 1280, height: int = 1280):
-    """Project a Fukuchi running trial to a side-view trace (runner faces image-right)."""
+    """Project a Fukuchi running trial to a side-view trace (runner faces image-right).
+
+    A landmark whose markers are missing from the file, or not seen at a frame, is NaN with
+    visibility 0 there (:func:`corpus.mocap.project_side`), as a pose model reports it."""
     t, m = read_fukuchi(path)
-    n = len(t)
-    xy = np.full((n, landmarks.COUNT, 2), np.nan)
-    vis = np.zeros((n, landmarks.COUNT))
-    x0 = np.nanmean(m["R.ASIS"][:, 0])
-
-    def put(name: str, points: list[str]) -> None:
-        p = np.mean([m[k] for k in points], axis=0)
-        xy[:, landmarks.INDEX[name], 0] = width / 2 + (p[:, 0] - x0) * px_per_mm
-        xy[:, landmarks.INDEX[name], 1] = height - 40 - p[:, 1] * px_per_mm
-        vis[:, landmarks.INDEX[name]] = 1.0
-
+    points = {}
     for side, s in (("left", "L"), ("right", "R")):
-        put(f"{side}_hip", [f"{s}.ASIS", f"{s}.PSIS"])
-        put(f"{side}_knee", [f"{s}.Thigh.Bottom.Lateral", f"{s}.Shank.Top.Lateral"])
-        put(f"{side}_ankle", [f"{s}.Shank.Bottom.Lateral", f"{s}.Shank.Bottom.Medial"])
-        put(f"{side}_heel", [f"{s}.Heel.Bottom"])
-        put(f"{side}_foot_index", [f"{s}.MT1"])
+        for name, markers in (
+            ("hip", ("ASIS", "PSIS")),
+            ("knee", ("Thigh.Bottom.Lateral", "Shank.Top.Lateral")),
+            ("ankle", ("Shank.Bottom.Lateral", "Shank.Bottom.Medial")),
+            ("heel", ("Heel.Bottom",)),
+            ("foot_index", ("MT1",)),
+        ):
+            if all(f"{s}.{k}" in m for k in markers):
+                points[f"{side}_{name}"] = np.mean([m[f"{s}.{k}"] for k in markers], axis=0)
+    x0 = float(np.nanmean(m["R.ASIS"][:, 0])) if "R.ASIS" in m else 0.0
+    xy, vis = project_side(points, True, px_per_mm, width, height, x0)
     fps = _rate(t)
-    t = np.arange(n) / fps
+    t = np.arange(len(t)) / fps
     return Trace(fps, width, height, "fukuchi2017:" + Path(path).name, t, xy, vis)
 
 
@@ -92,7 +90,8 @@ def fukuchi_truth_input(path: Path) -> dict:
     fps = _rate(t)
     contacts = {}
     for side, leg in (("L", "left"), ("R", "right")):
-        low = np.minimum(m[f"{side}.Heel.Bottom"][:, 1], m[f"{side}.MT1"][:, 1])
+        # (fmin: a marker missing at a frame leaves the other one's height)
+        low = np.fmin(m[f"{side}.Heel.Bottom"][:, 1], m[f"{side}.MT1"][:, 1])
         contacts[leg] = crossings(low, np.nanpercentile(low, 5) + CONTACT_MM, fps)
     pelvis = np.nanmean([m[k][:, 1] for k in ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS")], axis=0)
     return {"t": np.arange(len(t)) / fps, "fps": fps, "pelvis": pelvis, "contacts": contacts}

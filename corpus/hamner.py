@@ -104,24 +104,33 @@ def foot_down(t: np.ndarray, m: dict[str, np.ndarray], side: str, contact) -> bo
 
 def joint_centres(trial: Path, static: Path) -> dict[str, np.ndarray]:
     """BlazePose landmark name -> (N, 3) mm trajectory of one running trial (see module doc)."""
-    _, m, _ = read_trc(trial)
+    t, m, _ = read_trc(trial)
     _, s, _ = read_trc(static)
     mid = len(next(iter(s.values()))) // 2  # one standing frame: the subject sways a little
 
     def follow(cluster: list[str], point: np.ndarray) -> np.ndarray:
+        # Any three of a cluster's markers carry the point (a marker missing from one
+        # subject's files is left out; :func:`carry` skips the frames where fewer are seen).
+        cluster = [k for k in cluster if k in m and k in s]
+        if len(cluster) < 3:
+            return np.full((len(t), 3), np.nan)
         ref = np.array([s[k][mid] for k in cluster])
         return carry(ref, point, np.stack([m[k] for k in cluster], axis=1))
 
     out = {}
     for side, p in (("right", "R"), ("left", "L")):
-        out[f"{side}_shoulder"] = m[f"{p}ACR"]
+        if f"{p}ACR" in m:  # (without it the lean is not measured; the steps still are)
+            out[f"{side}_shoulder"] = m[f"{p}ACR"]
         out[f"{side}_hip"] = follow(list(PELVIS), s[f"{p}HJC"][mid])
         knee = (s[f"{p}LFC"][mid] + s[f"{p}MFC"][mid]) / 2
         out[f"{side}_knee"] = follow([f"{p}TH1", f"{p}TH2", f"{p}TH3"], knee)
         ankle = (s[f"{p}LMAL"][mid] + s[f"{p}MMAL"][mid]) / 2
         out[f"{side}_ankle"] = follow([f"{p}TB1", f"{p}TB2", f"{p}TB3"], ankle)
-        out[f"{side}_elbow"] = (m[f"{p}LEL"] + m[f"{p}MEL"]) / 2
-        out[f"{side}_wrist"] = (m[f"{p}FAradius"] + m[f"{p}FAulna"]) / 2
+        # The arms are not read by the analysis: a subject without their markers still runs.
+        if all(k in m for k in (f"{p}LEL", f"{p}MEL")):
+            out[f"{side}_elbow"] = (m[f"{p}LEL"] + m[f"{p}MEL"]) / 2
+        if all(k in m for k in (f"{p}FAradius", f"{p}FAulna")):
+            out[f"{side}_wrist"] = (m[f"{p}FAradius"] + m[f"{p}FAulna"]) / 2
         out[f"{side}_heel"] = m[f"{p}CAL"]
         out[f"{side}_foot_index"] = m[f"{p}TOE"]
     return out
@@ -151,9 +160,10 @@ def load_trial(data: Path, subject: int, run: int) -> dict:
         contacts[leg] = shifted
     for leg, p in (("right", "R"), ("left", "L")):
         contacts[leg] = [c for c in contacts[leg] if foot_down(t - t0, m, p, c)]
-    pelvis = np.nanmean([m[k][:, 1] for k in PELVIS], axis=0)
+    pelvic = [m[k] for k in PELVIS if k in m]
+    pelvis = np.nanmean([p[:, 1] for p in pelvic], axis=0)
     points = joint_centres(trc, static)
-    x0 = float(np.nanmean([m[k][:, 0] for k in PELVIS]))
+    x0 = float(np.nanmean([p[:, 0] for p in pelvic]))
     return {"t": t - t0, "rate": rate, "points": points, "pelvis": pelvis,
             "contacts": contacts, "x0": x0}  # fmt: skip
 

@@ -243,3 +243,49 @@ def test_a_damaged_trial_costs_only_its_own_items(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == [
         "hamner_s02_run5_30fps_right.contacts.json", "hamner_s02_run5_30fps_right.trace.jsonl",
     ]  # fmt: skip
+
+
+def test_trials_with_markers_missing_or_gaps_still_convert(tmp_path, capsys):
+    # Held-out subjects of the same studies may lack a marker or lose one for a while: the
+    # landmark is then unseen (NaN, visibility 0) where it is missing, never placed at NaN with
+    # visibility 1, and the truth still comes from the markers that are there.
+    data = tmp_path / "data"
+    (data / "hamner2013").mkdir(parents=True)
+    (data / "fukuchi2017").mkdir()
+    lines = (DATA / "fukuchi2017" / "RBDS001runT25markers.txt").read_text().splitlines()
+    cols = lines[0].split("\t")
+    drop = {j for j, c in enumerate(cols) if c.startswith("L.Thigh.Bottom.Lateral")}
+    gap = range(1000, 1040)  # R.MT1 lost for 40 frames (0.27 s)
+    mt1 = [j for j, c in enumerate(cols) if c.startswith("R.MT1")]
+    rows = []
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if i - 1 in gap:
+            for j in mt1:
+                cells[j] = "NaN"
+        rows.append("\t".join(c for j, c in enumerate(cells) if j not in drop))
+    (data / "fukuchi2017" / "RBDS002runT25markers.txt").write_text("\n".join(rows) + "\n")
+    for name in ("subject02_Run_4_grf.mot", "subject02_static.trc"):
+        (data / "hamner2013" / name).symlink_to(DATA / "hamner2013" / name)
+    trc = (DATA / "hamner2013" / "subject02_Run_4.trc").read_text().split("\n")
+    for name in ("RLEL", "LFAulna", "LPSI"):  # an arm marker each side, one of the pelvis's 4
+        trc[3] = trc[3].replace(f"\t{name}\t", f"\t{name}_lost\t")
+    (data / "hamner2013" / "subject02_Run_4.trc").write_text("\n".join(trc))
+    out = tmp_path / "out"
+    assert main([str(out), "--data", str(data), "--only", "fukuchi_RBDS002_150hz"]) == 0
+    assert main([str(out), "--data", str(data), "--only", "hamner_s02_run4_right"]) == 0
+    fuk = read_trace(out / "fukuchi_RBDS002_150hz.trace.jsonl")
+    knee, toe = landmarks.INDEX["left_knee"], landmarks.INDEX["right_foot_index"]
+    assert (fuk.vis[:, knee] == 0).all() and np.isnan(fuk.xy[:, knee]).all()
+    assert (fuk.vis[1000:1040, toe] == 0).all() and (fuk.vis[:1000, toe] == 1).all()
+    truth = json.loads((out / "fukuchi_RBDS002_150hz.contacts.json").read_text())
+    ics = [e for e in truth["events"] if e["type"] == "ic"]
+    assert len(ics) == 79  # as many as the whole file gives (docs/eval.md)
+    ham = read_trace(out / "hamner_s02_run4_right.trace.jsonl")
+    elbow, wrist = landmarks.INDEX["right_elbow"], landmarks.INDEX["left_wrist"]
+    assert (ham.vis[:, elbow] == 0).all() and (ham.vis[:, wrist] == 0).all()
+    assert (ham.vis[:, landmarks.INDEX["left_elbow"]] == 1).all()
+    hips = [landmarks.INDEX[f"{side}_hip"] for side in ("left", "right")]
+    assert (ham.vis[:, hips] == 1).all()  # carried by the other three pelvis markers
+    doc = json.loads((out / "hamner_s02_run4_right.contacts.json").read_text())
+    assert len([e for e in doc["events"] if e["type"] == "ms"]) >= 10  # pelvis heights too
