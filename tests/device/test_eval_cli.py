@@ -286,3 +286,14 @@ def test_eval_sees_the_runner_behind_a_treadmill_handrail(tmp_path, models_dir, 
     assert abs(item["cadence_error_spm"]) <= 1.5
     assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
     assert item["verdicts"]["good"] >= 25
+
+
+def test_eval_judges_a_runner_filmed_from_further_back(tmp_path, models_dir, capsys):
+    # the clip 2.5 times smaller in the picture (leg ~116 px, 9 % of its height): still over
+    # the runner_too_small limits, so judged, and judged right (the corpus's 4x is refused)
+    item = eval_stress_item("stress_clip_distant_2_5x", tmp_path, models_dir, capsys)
+    assert item["capture_ok"] and item["facing_ok"] and item["precision"] == 1.0
+    assert item["near_recall"] >= 0.95 and item["far_recall"] >= 0.8
+    assert abs(item["cadence_error_spm"]) <= 1.5 and item["ic_error_frames_median"] <= 1
+    assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+    assert item["verdicts"]["good"] >= 25

@@ -45,6 +45,37 @@ def test_a_file_stored_turned_is_read_upright(tmp_path, rotation):
         assert v.rotation == 0
 
 
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "suffix"),
+    [("libx265", "yuv420p10le", ".mov"), ("libvpx-vp9", "yuv420p", ".webm"),
+     ("mjpeg", "yuvj420p", ".avi")],
+)  # fmt: skip
+def test_other_containers_and_codecs_read_the_same_picture(tmp_path, codec, pix_fmt, suffix):
+    # a phone's 10-bit HEVC .mov (an iPhone's default), a browser's VP9 .webm, an old camera's
+    # MJPEG .avi: each decodes to the same upright 8-bit RGB picture, at its own times (the
+    # clip through each, all the way: docs/pose.md)
+    from corpus.video import read_frames
+
+    upright = list(read_frames(CLIP, max_frames=8))
+    path = tmp_path / f"clip{suffix}"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=30)
+        stream.width, stream.height, stream.pix_fmt = 720, 1280, pix_fmt
+        for frame in upright:
+            rgb = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            for packet in stream.encode(rgb.reformat(format=pix_fmt)):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    with VideoReader(path) as v:
+        assert (v.width, v.height) == (720, 1280) and round(v.fps) == 30
+        got = list(v.frames())
+    assert len(got) == 8 and np.allclose([t for t, _ in got], np.arange(8) / 30, atol=2e-3)
+    for (_, rgb), want in zip(got, upright, strict=True):
+        assert rgb.dtype == np.uint8 and rgb.shape == want.shape
+        assert np.abs(rgb.astype(int) - want).mean() < 4  # the encoder's loss only
+
+
 def test_prefetched_gives_the_same_frames_in_order():
     with VideoReader(CLIP) as a, VideoReader(CLIP) as b:
         direct = [(t, rgb.sum()) for t, rgb in a.frames()][:50]
