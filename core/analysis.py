@@ -171,6 +171,7 @@ class RunAnalyzer:
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
         self._view = ViewChecks()
+        self._pelvis = self._view.pelvis  # (t, hip y) appended every frame (ViewChecks.stride)
         self._first_seen: float | None = None
         self._steps_seen = 0
         self._step_ics: deque[float] = deque(maxlen=13)  # contacts of the last steps, any leg
@@ -491,8 +492,12 @@ class RunAnalyzer:
         else:
             hip_y = p[lh][1] if ok[lh] else p[rh][1] if ok[rh] else math.nan
         if hip_y == hip_y:
-            self._hip_lo = max(self._hip_lo, hip_y)
-            self._hip_hi = min(self._hip_hi, hip_y)
+            # (comparisons, not max() and min(): this runs every frame)
+            if hip_y > self._hip_lo:
+                self._hip_lo = hip_y
+            if hip_y < self._hip_hi:
+                self._hip_hi = hip_y
+            self._pelvis.append((t, hip_y))
         steps = []
         pose = (p, v, xy, vis)  # what each stance frame keeps for the step (core.step.measure)
         for side, j in _FEET:
@@ -607,6 +612,8 @@ class RunAnalyzer:
         last = self._last_ic.get(leg)
         self._last_ic[leg] = st.contact_t
         stride = st.contact_t - last if last is not None and st.contact_t > last else None
+        if stride is not None:
+            self._view.stride(self._judge, last, st.contact_t, leg_px)
         self._cadence.add(stride)
         if self._run_cadence is not None:
             self._run_cadence.add(stride)

@@ -20,6 +20,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``not_running``           the motion is not running (walking, standing)
 ``camera_moving``         the background or the whole runner moves in the image (panning)
 ``frame_rate_too_low``    too few frames a second reach the analysis to time each step
+``steps_missed``          the pelvis sank more often than steps were found: the feet are lost
+                          between contacts (blurred, hidden), so strides and the rate are wrong
 ``picture_turned``        the runner lies across the picture or stands on their head (a camera
                           mounted sideways without ``camera.rotate``, a file read as stored)
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
@@ -50,6 +52,10 @@ PROBLEMS: dict[str, str] = {
         " at 25 frames a second or more (a Pi 5 with the full model), or give a slow-motion"
         " file's real rate with --capture-fps"
     ),
+    "steps_missed": (
+        "steps are being missed (the feet are lost between contacts): mend any other problem"
+        " shown first, then light the feet better or shorten the exposure"
+    ),
     "picture_turned": (
         "the picture is turned{where}: turn it so the runner stands upright"
         " (on the appliance: camera.rotate)"
@@ -79,10 +85,11 @@ def problem(code: str, share: float, where: str = "") -> Problem:
 
 
 #: Problems under which the step times themselves are wrong, so no step rate is given (live,
-#: per step or for the run): too few frames a second to time a step, or a clock that is not
-#: the runner's (a slow-motion file). The others spoil verdicts, not the rate: steps missed
-#: where the feet leave the frame leave the strides between the steps found (docs/capture.md).
-UNTIMED = frozenset({"frame_rate_too_low", "slow_motion"})
+#: per step or for the run): too few frames a second to time a step, a clock that is not the
+#: runner's (a slow-motion file), or strides that span steps never found. The others spoil
+#: verdicts, not the rate: steps missed where the feet leave the frame now and then leave the
+#: strides between the steps found (docs/capture.md).
+UNTIMED = frozenset({"frame_rate_too_low", "slow_motion", "steps_missed"})
 
 #: Share of recent frames (or steps) a problem must hold in to be in force.
 IN_FORCE = 0.4
@@ -101,6 +108,12 @@ BELT_SPREAD = 0.15  # stance foot speeds over 6 steps spread more than this: the
 FAR_HIP_SHIFT = 0.06  # the far hip shows this far above (below) the near one: camera too high (low)
 UPRIGHT_DEG = 45.0  # torso and legs both further than this from the picture's up: turned
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
+# The pelvis sinks once a step (lowest at midstance) and rises 0.07-0.11 L between; a trough
+# ends once it has risen this much (BlazePose's hip scatters ~0.01 L from frame to frame).
+PELVIS_RISE = 0.02
+# A stride (contact to the same leg's next) holds two pelvis troughs; one that spans a contact
+# of that leg never found holds four or more (three: the legs' names mixed up for a step).
+MISSED_TROUGHS = 4
 # Frames a second below which steps cannot be timed: a step at 195 steps/min then spans under
 # 4 frames, the fewest that show a landing, the foot riding the belt and its lift.
 MIN_FPS = 13.0
@@ -164,7 +177,7 @@ class CaptureJudge:
     """
 
     #: Checks observed once per step rather than per frame.
-    PER_STEP = frozenset({"feet_blurred", "labels_unstable", "slow_motion"})
+    PER_STEP = frozenset({"feet_blurred", "labels_unstable", "slow_motion", "steps_missed"})
 
     def __init__(self, fps: float = 30.0, window_s: float = 3.0, window_steps: int = 8):
         frames = max(8, round(window_s * fps))

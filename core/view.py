@@ -12,7 +12,9 @@ Example::
     checks.frame_rate(judge, dt)                           # (dt: seconds since the last frame)
     checks.body(judge, t, p, ok, leg_px, near_side="left", frame_size=(720, 1280))
     checks.count_swaps(p, ok, leg_px)                      # every frame
+    checks.pelvis.append((t, hip_y))                       # every frame the gait sees
     checks.stance(judge, stance, leg_px)                   # every step
+    checks.stride(judge, last_contact_t, contact_t, leg_px)  # every step with a stride
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from core.gait import Stance, stance_jitter
 
 #: Pelvis x positions kept for the camera-movement check, seconds.
 DRIFT_S = 2.0
+#: Pelvis heights kept between strides (68 s at 30 fps, 8.5 s at 240 Hz: longer than a stride).
+PELVIS_FRAMES = 2048
 #: The longest time between frames that still gives :data:`core.capture.MIN_FPS`.
 _MAX_DT = 1.0 / capture.MIN_FPS
 
@@ -36,6 +40,9 @@ class ViewChecks:
 
     def __init__(self) -> None:
         self._swaps = 0  # left/right label swaps since the last step
+        #: (t, hip y) of the frames since the last stride, appended by the analyzer (bounded:
+        #: a person who never runs a stride must not grow it for hours)
+        self.pelvis: deque[tuple[float, float]] = deque(maxlen=PELVIS_FRAMES)
         self.forget_runner()
 
     def forget_runner(self) -> None:
@@ -46,6 +53,11 @@ class ViewChecks:
         self._belt_unsteady: bool | None = None
         self._turned = False  # the last check saw the runner lying across the picture
         self._turn_check = False  # this body check also looks at the picture's turn
+        self.pelvis.clear()
+        self._troughs: deque[float] = deque(maxlen=32)  # times of the pelvis's lowest points
+        self._sinking = True  # the pelvis goes down (image y grows) toward its next trough
+        self._pelvis_y = -math.inf  # lowest pelvis (largest y) of this trough, or highest
+        self._pelvis_t = 0.0  # ... and when
 
     @property
     def turned(self) -> bool:
@@ -152,6 +164,32 @@ class ViewChecks:
             same = math.dist(a, pa) + math.dist(b, pb)
             if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
                 self._swaps += 1
+
+    def stride(self, judge: CaptureJudge, since: float, until: float, leg_px: float) -> None:
+        """A stride of one leg, contact ``since`` to contact ``until`` (seconds): the pelvis
+        sinks twice in a stride; four times or more and a contact of that leg was never found
+        in between, so the stride (and the step rate made of such strides) is wrong.
+
+        The pelvis heights are the frames' ``(t, y)`` the analyzer appended to :attr:`pelvis`
+        since the last stride (pixels, y down; only frames where a hip was seen): their troughs
+        are found here, once a step, rather than every frame (the core's cost is per frame)."""
+        rise = capture.PELVIS_RISE * leg_px
+        sinking, y0, t0, troughs = self._sinking, self._pelvis_y, self._pelvis_t, self._troughs
+        for t, y in self.pelvis:
+            if sinking:
+                if y > y0:
+                    y0, t0 = y, t
+                elif y < y0 - rise:
+                    troughs.append(t0)
+                    sinking, y0 = False, y
+            elif y < y0:
+                y0 = y
+            elif y > y0 + rise:
+                sinking, y0, t0 = True, y, t
+        self.pelvis.clear()
+        self._sinking, self._pelvis_y, self._pelvis_t = sinking, y0, t0
+        n = sum(1 for x in troughs if since <= x < until)
+        judge.see("steps_missed", None if n < 2 else n >= capture.MISSED_TROUGHS)
 
     def belt_speed(self, travel: float, contact: float) -> None:
         """A whole stance's belt speed (``travel`` leg lengths in ``contact`` seconds): a

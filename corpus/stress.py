@@ -7,13 +7,15 @@ asks how far the judgement carries beyond it, on the same real recordings:
 - the clip (video, through the pose model) with the camera rolled 5 deg either way, filmed in
   landscape at 720p, zoomed in on the runner, from 2 and 2.5 times further back (``distant_2x``,
   ``distant_2_5x``: smaller in the picture, still large enough to be judged), in a dim room,
-  out of focus, at half resolution, through a wide lens (barrel distortion), behind a treadmill's side handrail across the hips
-  (``rail_5cm``, ``rail_9cm``: a tube, and a rail with a side panel), at 20, 24 and 25 frames a
-  second, with a phone's variable frame rate (``vfr``: a tenth of the frames dropped, the rest
-  at their own slightly uneven times), stored sideways with the display matrix that turns it upright
-  (``sideways``: how a phone filming upright writes its file), and turned a quarter with no
-  such flag (``turned``: a camera mounted on its side without ``camera.rotate``; must be
-  refused as ``picture_turned``);
+  out of focus, at half resolution, through a wide lens (barrel distortion), behind a
+  treadmill's side handrail across the hips (``rail_5cm``, ``rail_9cm``: a tube, and a rail
+  with a side panel), at 20, 24 and 25 frames a second, with a phone's variable frame rate
+  (``vfr``: a tenth of the frames dropped, the rest at their own slightly uneven times), stored
+  sideways with the display matrix that turns it upright (``sideways``: how a phone filming
+  upright writes its file), turned a quarter with no such flag (``turned``: a camera mounted
+  on its side without ``camera.rotate``; must be refused as ``picture_turned``), and smeared
+  (``smeared``: each frame the mean of the last three, the feet doubled and lost between
+  contacts; must be refused as ``steps_missed``);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
@@ -83,6 +85,8 @@ SMALL_PX_PER_MM = 0.30
 #: still over the ``runner_too_small`` limits (leg ~145 and ~116 px, 11 and 9 % of the
 #: picture's height; the corpus's ``clip_far_away``, 4x, is under them and refused).
 DISTANT = (2.0, 2.5)
+#: Frames averaged into each frame of the smeared clip: the feet lost between contacts.
+SMEAR = 3
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
 ZOOM_TOP = 520
 #: A treadmill's side handrail between the camera and the runner, across the clip's hips (their
@@ -371,6 +375,18 @@ def stress_items(data: Path) -> list:
         expect = {"capture_ok": False, "problem": "picture_turned"}
         return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
 
+    def smeared(tmp: Path) -> dict:
+        # each frame the mean of the last SMEAR: the feet drawn two and three times over
+        frames = [f.astype(np.float32) for f in read_frames(video)]
+        mean = (
+            sum(frames[max(0, i - k)] for k in range(SMEAR)) / SMEAR for i in range(len(frames))
+        )
+        n = write_video(tmp, (m.astype(np.uint8) for m in mean), 30.0)
+        what = (f"The clip with each frame the mean of the last {SMEAR} (an exposure three frames"
+                " long: the feet smeared and doubled)")  # fmt: skip
+        expect = {"capture_ok": False, "problem": "steps_missed"}
+        return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
+
     def phone(tmp: Path) -> dict:
         frames = list(read_frames(video))
         kept, times = phone_clock(len(frames), 30.0, seed=1)
@@ -401,6 +417,7 @@ def stress_items(data: Path) -> list:
         for fps in CLIP_RATES:
             items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
         items.append(Item("stress_clip_vfr", ".mp4", deps, phone))
+        items.append(Item("stress_clip_smeared", ".mp4", deps, smeared))
         items.append(Item("stress_clip_sideways", ".mp4", deps, stored_sideways))
         items.append(Item("stress_clip_turned", ".mp4", deps, turned))
     rtm = data / f"{CLIP}.rtmpose26.json"

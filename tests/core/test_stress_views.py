@@ -171,7 +171,8 @@ def test_a_lens_too_far_above_hip_height_is_refused_before_it_misleads():
     # and the few strides left give no step rate.
     report, _ = _camera_view(3, 2, 2000.0, 1500.0)
     codes = [p["code"] for p in report["capture"]["problems"]]
-    assert report["capture"]["ok"] is False and codes == ["camera_too_high"]
+    assert report["capture"]["ok"] is False and codes[0] == "camera_too_high"
+    assert set(codes) <= {"camera_too_high", "steps_missed"}  # (the lost contacts: both true)
     assert all(st["verdict"] is None for st in report["steps"])
     assert any("lower the lens" in w for w in report["warnings"])
     assert report["cadence_spm"] is None
