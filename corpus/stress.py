@@ -68,7 +68,7 @@ from corpus.items import (
 from corpus.mocap import project_camera, project_side
 from corpus.rtmpose import rtmpose_trace
 from corpus.transforms import FAULTS, resample, sample_at
-from corpus.video import read_frames, write_video
+from corpus.video import on_canvas, read_frames, write_video
 
 #: A wide lens's barrel distortion: the picture's corners drawn this share nearer its centre.
 BARREL_K = 0.15
@@ -220,17 +220,13 @@ def landscape(frame: np.ndarray) -> np.ndarray:
 
 
 def distant(factor: float) -> Callable[[np.ndarray], np.ndarray]:
-    """A frame change: the frame ``factor`` times smaller (area-averaged), bottom-centre on a
-    canvas of its own size in its mean colour, as a camera that far back would see the runner."""
+    """A frame change: the frame ``factor`` times smaller (area-averaged, any factor: unlike
+    :func:`corpus.video.shrink`'s whole blocks), as a camera that far back sees the runner."""
 
     def change(frame: np.ndarray) -> np.ndarray:
         h, w = frame.shape[:2]
-        sw, sh = round(w / factor), round(h / factor)
-        small = cv2.resize(frame, (sw, sh), interpolation=cv2.INTER_AREA)
-        out = np.empty_like(frame)
-        out[:] = frame.reshape(-1, 3).mean(axis=0).astype(np.uint8)
-        out[h - sh :, (w - sw) // 2 : (w - sw) // 2 + sw] = small
-        return out
+        size = (round(w / factor), round(h / factor))
+        return on_canvas(frame, cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
 
     return change
 

@@ -47,15 +47,22 @@ class Pan:
 
 
 def shrink(frame: np.ndarray, factor: int) -> np.ndarray:
-    """The frame scaled down ``factor`` times, bottom-centre on a canvas of its own size in its
-    mean colour (a camera far too far away)."""
+    """The frame scaled down ``factor`` times (whole blocks' means), on a canvas of its own size
+    (:func:`on_canvas`: a camera far too far away)."""
     h, w = frame.shape[:2]
     small = frame[: h - h % factor, : w - w % factor]
     small = small.reshape(h // factor, factor, w // factor, factor, 3).mean(axis=(1, 3))
+    return on_canvas(frame, small.astype(np.uint8))
+
+
+def on_canvas(frame: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """``small`` (a smaller picture of ``frame``) bottom-centre on a canvas of the frame's size
+    in its mean colour: the runner seen from further back, still on the belt at the bottom."""
+    h, w = frame.shape[:2]
     out = np.empty_like(frame)
     out[:] = frame.reshape(-1, 3).mean(axis=0).astype(np.uint8)
     y0, x0 = h - small.shape[0], (w - small.shape[1]) // 2
-    out[y0:, x0 : x0 + small.shape[1]] = small.astype(np.uint8)
+    out[y0:, x0 : x0 + small.shape[1]] = small
     return out
 
 
