@@ -8,6 +8,7 @@ writes the input and returns its truth. The trials are found in the data folder.
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import math
 import re
@@ -25,6 +26,7 @@ from corpus.mocap import turn
 from corpus.rtmpose import rtmpose_trace
 from corpus.transforms import resample
 from corpus.video import Pan, hflip, keep_top, shrink, transform_video
+from midstance.commands.eval import VIDEO_SUFFIXES
 
 CLIP = "treadmill_side_30fps"
 CLIP_SOURCE = (
@@ -159,6 +161,61 @@ def clip_items(data: Path) -> list[Item]:
         Item("clip_panning", ".mp4", deps, panning),
         Item("clip_far_away", ".mp4", deps, far_away),
     ]
+
+
+# -- any other annotated video in the data folder ------------------------------------------
+
+
+def annotated_videos(data: Path) -> list[tuple[str, Path, Path]]:
+    """Every video in the data folder, other than the clip, with a truth file beside it:
+    ``(stem, video, truth)``, sorted. A clip of the same kind dropped in is measured too."""
+    found = []
+    for ann in sorted(data.glob("*.contacts.json")):
+        stem = ann.name[: -len(".contacts.json")]
+        videos = sorted(p for p in data.glob(f"{glob.escape(stem)}.*")
+                        if p.suffix.lower() in VIDEO_SUFFIXES)  # fmt: skip
+        if stem != CLIP and videos:
+            found.append((stem, videos[0], ann))
+    return found
+
+
+def video_items(data: Path) -> list[Item]:
+    """Each annotated video (:func:`annotated_videos`) as filmed and mirrored, and its RTMPose
+    keypoints when a ``<stem>.rtmpose26.json`` sits beside it; held to the clip's targets
+    unless its truth names its own ``group`` or ``expect``."""
+    return [item for found in annotated_videos(data) for item in _video_items(data, *found)]
+
+
+def _video_items(data: Path, stem: str, video: Path, ann: Path) -> list[Item]:
+    name = "video_" + re.sub(r"[^A-Za-z0-9_+-]", "_", stem)
+    source = f"{video.name}, annotated in {ann.name} (provenance: the data folder's README)"
+    rtm = data / f"{stem}.rtmpose26.json"
+
+    def read() -> dict:
+        return {"group": "clip", **json.loads(ann.read_text()), "source": source}
+
+    def copy(tmp: Path) -> dict:
+        shutil.copyfile(video, tmp)
+        return read()
+
+    def mirrored(tmp: Path) -> dict:
+        doc = read()
+        n = transform_video(video, tmp, float(doc["fps"]), change=hflip)
+        # as for the clip: a mirrored view is the other side's view of the other leg
+        flip = {"left": "right", "right": "left"}
+        return {**doc, "n_frames": n, "facing": flip[doc["facing"]],
+                "near_leg": flip[doc["near_leg"]], "source": f"Mirrored: {source}"}  # fmt: skip
+
+    def rtmpose(tmp: Path) -> dict:
+        write_trace(tmp, rtmpose_trace(rtm))
+        return {**read(), "source": f"RTMPose-Halpe26 keypoints ({rtm.name}) of {source}"}
+
+    deps = [video, ann]
+    items = [Item(name, video.suffix.lower(), deps, copy),
+             Item(f"{name}_mirror", ".mp4", deps, mirrored)]  # fmt: skip
+    if rtm.exists():
+        items.append(Item(f"{name}_rtmpose", ".trace.jsonl", [rtm, ann], rtmpose))
+    return items
 
 
 # -- motion capture ------------------------------------------------------------------------
@@ -301,4 +358,4 @@ def hamner_items(data: Path) -> list[Item]:
 
 def all_items(data: Path) -> list[Item]:
     """Every item of the corpus, in build order."""
-    return clip_items(data) + fukuchi_items(data) + hamner_items(data)
+    return clip_items(data) + video_items(data) + fukuchi_items(data) + hamner_items(data)

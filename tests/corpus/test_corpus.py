@@ -17,6 +17,7 @@ from corpus.items import all_items, default_data, halve_events
 from corpus.rtmpose import rtmpose_trace
 from corpus.transforms import UPPER_BODY, bend_at_hips, leg_length_px, mirror, resample, sit_back
 from corpus.video import hflip, keep_top, transform_video, video_info
+from midstance.cli import main as cli
 
 DATA = default_data()
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared data not present")
@@ -217,6 +218,38 @@ def test_trials_are_found_in_the_data_folder(tmp_path, capsys):
     assert main([str(out), "--data", str(data), "--only", "fukuchi_RBDS001_T35_30fps"]) == 0
     doc = json.loads((out / "fukuchi_RBDS001_T35_30fps.contacts.json").read_text())
     assert doc["fps"] == 30 and doc["group"] == "mocap" and len(doc["events"]) > 100
+
+
+def test_other_annotated_videos_are_measured_too(tmp_path, capsys):
+    # A clip of the same kind dropped into the data folder with its annotation (a phone's .MOV
+    # here, with RTMPose keypoints) is measured as filmed, mirrored and through RTMPose, and
+    # held to the clip's targets; a video without truth, or truth without video, is no item.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "gym_side.MOV").symlink_to(DATA / "treadmill_side_30fps.mp4")
+    (data / "gym_side.contacts.json").symlink_to(DATA / "treadmill_side_30fps.contacts.json")
+    (data / "gym_side.rtmpose26.json").symlink_to(DATA / "treadmill_side_30fps.rtmpose26.json")
+    (data / "unlabelled.mp4").symlink_to(DATA / "treadmill_side_30fps.mp4")
+    (data / "lost.contacts.json").symlink_to(DATA / "treadmill_side_30fps.contacts.json")
+    assert [i.name for i in all_items(data)] == [
+        "video_gym_side", "video_gym_side_mirror", "video_gym_side_rtmpose",
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main([str(out), "--data", str(data)]) == 0
+    assert (out / "video_gym_side.mov").stat().st_size == (
+        DATA / "treadmill_side_30fps.mp4"
+    ).stat().st_size
+    doc = json.loads((out / "video_gym_side_rtmpose.contacts.json").read_text())
+    assert doc["group"] == "clip" and doc["facing"] == "left" and "gym_side.MOV" in doc["source"]
+    capsys.readouterr()
+    assert cli(["eval", str(out), "--json", str(tmp_path / "eval.json")]) == 0
+    stdout = capsys.readouterr().out
+    items = {i["name"]: i for i in json.loads((tmp_path / "eval.json").read_text())["items"]}
+    rtm = items["video_gym_side_rtmpose.trace.jsonl"]
+    assert rtm["near_recall"] >= 0.95 and rtm["verdicts"]["good"] > 25
+    mirror = items["video_gym_side_mirror.mp4"]
+    assert mirror["facing_ok"] and mirror["near_recall"] >= 0.95 and mirror["capture_ok"]
+    assert "target met: clip every judged step good (3 of 3 items)" in stdout
 
 
 def test_a_data_folder_with_nothing_known_exits_2(tmp_path, capsys):

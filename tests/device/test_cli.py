@@ -153,6 +153,15 @@ def test_doctor(tmp_path, clip, models_dir):
     ]  # fmt: skip
     assert "a 720x1280 frame" in ok.stdout and "no staff PIN yet" in ok.stdout
     assert "checked live on the /setup page" in ok.stdout  # no sense running
+    assert "mistimes" not in ok.stdout
+    # the lite model runs, but the installer is told it misses and mistimes steps
+    (tmp_path / "lite.toml").write_text('[pose]\nmodel = "lite"\n')
+    lite = run("doctor", "--led", "mock", "--source", clip, "--models-dir", models_dir,
+               "--state-dir", tmp_path / "s", "--run-dir", tmp_path / "r",
+               "--config", tmp_path / "lite.toml")  # fmt: skip
+    assert lite.returncode == 0, lite.stdout
+    assert "pose_landmark_lite verified" in lite.stdout
+    assert 'lite misses and mistimes steps: set pose.model = "full" to judge form' in lite.stdout
     # on this machine there is neither a Pi camera nor GPIO, and the models dir is empty
     (tmp_path / "empty").mkdir()
     bad = run("doctor", "--models-dir", tmp_path / "empty",
