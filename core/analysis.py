@@ -653,6 +653,8 @@ class RunAnalyzer:
             # than a belt carries a foot (a foot lost or mistaken mid-stance): its midstance,
             # and so its verdict, cannot be trusted.
             problems = ["landmarks_unreliable"]
+        if self._view.strides < capture.CHECK_STRIDES and not problems:
+            problems = ["view_unchecked"]
         if problems:
             step.verdict, step.reasons, step.problems = None, [], problems
         else:

@@ -26,6 +26,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
                           mounted sideways without ``camera.rotate``, a file read as stored)
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
 ``stance_cut_off``        (a step's own) the recording ended before its toe-off
+``view_unchecked``        (a step's own) one of a runner's first strides, before the checks made
+                          once a step (above: blur, labels, steps missed) could have spoken
 ========================  =====================================================================
 """
 
@@ -63,6 +65,7 @@ PROBLEMS: dict[str, str] = {
     # Step-level: this step's own hip or ankle was not seen, whatever the view.
     "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",
     "stance_cut_off": "the recording ended during this step",
+    "view_unchecked": "the view is still being checked over the runner's first strides",
 }
 
 
@@ -114,6 +117,10 @@ PELVIS_RISE = 0.02
 # A stride (contact to the same leg's next) holds two pelvis troughs; one that spans a contact
 # of that leg never found holds four or more (three: the legs' names mixed up for a step).
 MISSED_TROUGHS = 4
+# Strides of a runner before a step may be judged: the checks made once a step act on 4
+# observations (CaptureJudge), so until then a view that loses the feet or blurs them would
+# be judged unchecked.
+CHECK_STRIDES = 4
 # Frames a second below which steps cannot be timed: a step at 195 steps/min then spans under
 # 4 frames, the fewest that show a landing, the foot riding the belt and its lift.
 MIN_FPS = 13.0

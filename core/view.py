@@ -54,6 +54,8 @@ class ViewChecks:
         self._turned = False  # the last check saw the runner lying across the picture
         self._turn_check = False  # this body check also looks at the picture's turn
         self.pelvis.clear()
+        #: strides of this runner seen by :meth:`stride`
+        self.strides = 0
         self._troughs: deque[float] = deque(maxlen=32)  # times of the pelvis's lowest points
         self._sinking = True  # the pelvis goes down (image y grows) toward its next trough
         self._pelvis_y = -math.inf  # lowest pelvis (largest y) of this trough, or highest
@@ -190,6 +192,7 @@ class ViewChecks:
         self._sinking, self._pelvis_y, self._pelvis_t = sinking, y0, t0
         n = sum(1 for x in troughs if since <= x < until)
         judge.see("steps_missed", None if n < 2 else n >= capture.MISSED_TROUGHS)
+        self.strides += 1
 
     def belt_speed(self, travel: float, contact: float) -> None:
         """A whole stance's belt speed (``travel`` leg lengths in ``contact`` seconds): a

@@ -50,6 +50,9 @@ PUBLIC_FAULTS = {
 }
 PUBLIC_FAULT = "The kiosk has a problem: please tell the staff."
 FIRST_STEPS_CUE = "Judging your first steps…"
+#: While a runner's first strides are timed but the view is still being checked
+#: (``view_unchecked``): the legs are seen, so "can't see your legs" would be wrong.
+CHECKING_CUE = "Checking the view over your first strides: keep running."
 
 #: Seconds a client refused a stream is told to wait (``Retry-After``).
 RETRY_AFTER_S = 5
@@ -84,6 +87,8 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
             live["cue"] = not_judging_cue(problems)
         elif live["led"] in ("good", "warn", "bad") and not live["steps"]:
             live["cue"] = FIRST_STEPS_CUE  # no step counted yet: nothing to praise or correct
+        elif live["led"] == "not_judging" and _checking(live["recent_steps"]):
+            live["cue"] = CHECKING_CUE
         else:
             live["cue"] = DEFAULT_CUES.get(live["led"], "")
     if skeleton:
@@ -91,6 +96,11 @@ def live_payload(run_dir: str, *, skeleton: bool = False, staff: bool = False) -
     if staff:
         live["fault_detail"] = str(snap["fault"]) if snap.get("fault") else None
     return live
+
+
+def _checking(recent: list[dict]) -> bool:
+    """The latest step was left unjudged only because the view is still being checked."""
+    return bool(recent) and recent[-1].get("problems") == ["view_unchecked"]
 
 
 def _codes(value: Any) -> list[str]:

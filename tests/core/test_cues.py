@@ -197,7 +197,8 @@ def test_the_analyzer_judges_by_the_target_on_real_steps(fukuchi):
     assert len(before) > 40 and len(after) > 10
     # before it settled the verdicts are the plain ones; after it, every judged step runs
     # about 157 steps/min, under the 10 % target (about 172): each says so
-    assert [s.verdict for s in before] == [s.verdict for s in plain[: len(before)]]
+    plain_before = [s for s in plain if s.verdict and s.contact_t <= settled.settled_t]
+    assert [s.verdict for s in before] == [s.verdict for s in plain_before]
     assert not any("below_cadence_target" in s.reasons for s in before)
     assert all("below_cadence_target" in s.reasons and s.verdict != "good" for s in after)
     # a 2 % target is within reach of this runner's own rate: most steps meet it

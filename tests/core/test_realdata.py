@@ -79,7 +79,9 @@ def test_clip_hip_is_over_or_ahead_of_the_ankle_at_midstance(rtm_report, contact
     assert all("AHEAD" in c for c in calls)
     judged = [s for s in rtm_report["steps"] if s["verdict"] is not None]
     near = [s["hip_ankle_offset"] for s in judged if s["leg"] == "left"]
-    assert len(near) >= 15  # of 17 near contacts (the last one cut off by the clip's end)
+    # of 17 near contacts: the last one cut off by the clip's end, the first 3 timed while
+    # the view is checked (view_unchecked)
+    assert len(near) >= 12
     assert -0.05 <= np.median(near) <= 0.15
     assert all(offset > 0 for offset in near)
     # The same runner, the same stride: read off a line through the whole stance (core.fit),
@@ -119,7 +121,7 @@ def test_live_led_turns_bad_for_the_clips_runner_given_a_fault(rtm, kind):
     assert steps == analyze_trace(trace)["steps"]
     assert "good" not in leds and leds[-1] == "bad"
     judged = [s for s in steps if s["verdict"] is not None]
-    assert len(judged) >= 30 and all(reason in s["reasons"] for s in judged)
+    assert len(judged) >= 26 and all(reason in s["reasons"] for s in judged)
 
 
 # -- motion capture --------------------------------------------------------------------------

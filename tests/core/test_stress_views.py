@@ -95,7 +95,7 @@ def test_a_runner_at_140_steps_a_minute_is_counted_and_told_only_the_cadence(sco
 def test_a_step_rate_under_the_limit_is_told_from_the_8th_step(subject, spm, told):
     # the slowest run played slower, filmed at 30 fps: under the 140 limit every step from
     # the 8th on (core.analysis.SURE_STEPS: no low rate is called before) says low_cadence,
-    # and nothing else; above it, none does
+    # and nothing else; above it, none does. (The first 5 are not judged: view_unchecked.)
     t = hamner_trial(default_data(), subject, 2)
     xy, vis = project_side(t["points"], True, hamner.PX_PER_MM, hamner.WIDTH, hamner.HEIGHT,
                            t["x0"])  # fmt: skip
@@ -103,11 +103,11 @@ def test_a_step_rate_under_the_limit_is_told_from_the_8th_step(subject, spm, tol
     trace = resample(Trace(rate, hamner.WIDTH, hamner.HEIGHT, "slower", times, xy, vis), 30.0)
     report = analyze_trace(trace)
     assert abs(report["cadence_spm"] - spm) <= 1.5
-    judged = [s for s in report["steps"] if s["verdict"] is not None]
-    assert len(judged) >= 12
-    assert all(s["reasons"] in ([], ["low_cadence"]) for s in judged)
-    named = [s["reasons"] == ["low_cadence"] for s in judged]
-    assert named == [told and i >= SURE_STEPS - 1 for i in range(len(judged))]
+    judged = [(i, s) for i, s in enumerate(report["steps"]) if s["verdict"] is not None]
+    assert len(judged) >= 8 and judged[0][0] == 5
+    assert all(s["reasons"] in ([], ["low_cadence"]) for _, s in judged)
+    named = [s["reasons"] == ["low_cadence"] for _, s in judged]
+    assert named == [told and i >= SURE_STEPS - 1 for i, _ in judged]
 
 
 def test_a_fast_runner_at_15_frames_a_second_faces_the_right_way(scored):
@@ -212,9 +212,11 @@ def test_a_view_that_loses_most_contacts_gives_no_step_rate(scored):
 def test_a_good_runner_given_a_fault_is_judged_and_told_of_it(scored, name, reason):
     # the recorded runners all run well (every judged step good); with their hips set 0.3 leg
     # lengths back, or bent 40 deg forward at the hips, the view is still judged, no step is
-    # called good and every judged step names the fault (corpus.stress.FORM_FAULTS)
+    # called good and every judged step names the fault (corpus.stress.FORM_FAULTS); all are
+    # judged but the first 5 (timed while the view is checked: view_unchecked) and at most two
+    # more (a stance cut off by the end of the trial, a landmark unseen)
     s = scored(name)
     assert s["expect"] == {"reason": reason} and s["capture_ok"] is True
     judged = s["verdicts"]["warn"] + s["verdicts"]["bad"]
-    assert s["verdicts"]["good"] == 0 and judged >= 0.9 * s["steps"]
+    assert s["verdicts"]["good"] == 0 and judged >= s["steps"] - 5 - 2
     assert s["fault_share"] == 1.0 and reason in s["reasons"]

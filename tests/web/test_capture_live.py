@@ -173,20 +173,23 @@ def test_api_live_carries_capture_problems_from_the_runtime_snapshot(tmp_path, a
     store = Store.in_dir(tmp_path / "state")
     (session,) = store.sessions()
     rows = store.steps(session["id"])
-    late = [r for r in rows if r["verdict"] is None]
-    assert late and all(r["problems"] == ["feet_out_of_frame"] for r in late)
+    # (the first 5 steps are timed while the view is checked: view_unchecked)
+    first = [r for r in rows[:5] if r["verdict"] is None and r["problems"] == ["view_unchecked"]]
+    late = [r for r in rows[5:] if r["verdict"] is None]
+    assert len(first) == 5 and late and all(r["problems"] == ["feet_out_of_frame"] for r in late)
     assert all(r["contact_t"] is not None for r in late)  # still timed
-    assert session["unjudged"] == len(late) and session["steps"] == len(rows)
+    unjudged = len(first) + len(late)
+    assert session["unjudged"] == unjudged and session["steps"] == len(rows)
     judged = session["good"] + session["warn"] + session["bad"]
-    assert judged == len(rows) - len(late) > 0
+    assert judged == len(rows) - unjudged > 0
     assert session["good_share"] == pytest.approx(session["good"] / judged)
     summary = session["summary"]
-    assert summary["unjudged"] == len(late) and summary["steps"] == len(rows)
-    assert summary["unjudged_problems"] == {"feet_out_of_frame": len(late)}
+    assert summary["unjudged"] == unjudged and summary["steps"] == len(rows)
+    assert summary["unjudged_problems"] == {"feet_out_of_frame": len(late), "view_unchecked": 5}
     # the session page's API and the CSV say so too
     report = get(f"{app_dirs.url}/api/sessions/{session['id']}")
-    assert report["session"]["unjudged"] == len(late)
-    assert report["summary"]["unjudged"] == len(late)
+    assert report["session"]["unjudged"] == unjudged
+    assert report["summary"]["unjudged"] == unjudged
     csv = urllib.request.urlopen(f"{app_dirs.url}/api/sessions/{session['id']}.csv").read()
     # the new column (the verdict's reasons, none for an unjudged step) comes last
     assert csv.decode().splitlines()[0].endswith(",verdict,problems,reasons")
@@ -259,6 +262,37 @@ def test_a_runner_sitting_back_turns_the_strip_red_and_says_why(tmp_path, app_di
     rows = [r for r in store.steps(session["id"]) if r["verdict"] is not None]
     assert session["good"] == 0 and session["bad"] >= 25
     assert all(reason in r["reasons"] for r in rows)
+
+
+def test_a_runners_first_strides_are_timed_while_the_view_is_checked(tmp_path, app_dirs):
+    """The clip through the real runtime: its first steps are stored, timed and unjudged
+    (``view_unchecked``) until the checks made once a step have seen 4 strides, then every
+    step is judged, good. Live the warm-up's replay brings them in one burst with the first
+    judged step; had they come one by one, ``/api/live`` would say the view is being
+    checked, not that the legs are unseen."""
+    from web.live import CHECKING_CUE
+
+    trace, xy, vis = real_trace()
+    sense = make_sense(tmp_path, xy, vis, trace)
+    snaps, states = [], []
+    sense.observers.append(lambda s, upd: upd.steps and snaps.append(s.snapshot()))
+    sense.observers.append(lambda s, upd: states.append(s.indicator.state))
+    sense.run()
+    rows = Store.in_dir(tmp_path / "state").steps(1)
+    first = [r for r in rows if r["problems"] == ["view_unchecked"]]
+    assert len(first) == 5 and rows[:5] == first  # the 6th step holds the 4th stride
+    assert all(r["verdict"] is None and r["contact_t"] is not None for r in first)
+    judged = [r["verdict"] for r in rows[5:] if r["verdict"] is not None]
+    assert len(judged) >= 25 and set(judged) == {"good"}
+    assert "warn" not in states and "bad" not in states
+    unchecked = [r for r in snaps[0]["recent_steps"] if r["problems"] == ["view_unchecked"]]
+    assert unchecked
+    early = snaps[0] | {"recent_steps": unchecked, "led": "not_judging", "state": "not_judging"}
+    snapshot.write(tmp_path / "run", early)
+    live = get(app_dirs.url + "/api/live")
+    assert live["capture"] == {"ok": True, "problems": []} and live["cue"] == CHECKING_CUE
+    snapshot.write(tmp_path / "run", snaps[0])
+    assert get(app_dirs.url + "/api/live")["cue"] != CHECKING_CUE
 
 
 # -- the pages ------------------------------------------------------------------------------
