@@ -87,6 +87,9 @@ SMALL_PX_PER_MM = 0.30
 DISTANT = (2.0, 2.5)
 #: Frames averaged into each frame of the smeared clip: the feet lost between contacts.
 SMEAR = 3
+#: x264 quality of the clip re-encoded as a messaging app shares it: about 260 kbit/s for its
+#: 720x1280 at 30 fps (the original ~1,250), blocks on the moving legs.
+COMPRESSED_CRF = 38
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
 ZOOM_TOP = 520
 #: A treadmill's side handrail between the camera and the runner, across the clip's hips (their
@@ -383,6 +386,11 @@ def stress_items(data: Path) -> list:
         expect = {"capture_ok": False, "problem": "steps_missed"}
         return clip_variant(clip_truth(data), what, n_frames=n, expect=expect)
 
+    def compressed(tmp: Path) -> dict:
+        n = write_video(tmp, read_frames(video), 30.0, crf=COMPRESSED_CRF)
+        what = f"The clip re-encoded at x264 CRF {COMPRESSED_CRF} (~260 kbit/s: shared by an app)"
+        return clip_variant(clip_truth(data), what, n_frames=n)
+
     def phone(tmp: Path) -> dict:
         frames = list(read_frames(video))
         kept, times = phone_clock(len(frames), 30.0, seed=1)
@@ -414,6 +422,7 @@ def stress_items(data: Path) -> list:
             items.append(Item(f"stress_clip_{fps:g}fps", ".mp4", deps, retimed(fps)))
         items.append(Item("stress_clip_vfr", ".mp4", deps, phone))
         items.append(Item("stress_clip_smeared", ".mp4", deps, smeared))
+        items.append(Item("stress_clip_compressed", ".mp4", deps, compressed))
         items.append(Item("stress_clip_sideways", ".mp4", deps, stored_sideways))
         items.append(Item("stress_clip_turned", ".mp4", deps, turned))
     rtm = data / f"{CLIP}.rtmpose26.json"

@@ -93,6 +93,7 @@ def write_video(
     fps: float,
     times: Sequence[float] | None = None,
     rotation: int = 0,
+    crf: int = 16,
 ) -> int:
     """Encode RGB frames to an .mp4 at ``fps`` (constant rate); returns the frame count.
 
@@ -100,8 +101,9 @@ def write_video(
     phone writes a variable frame rate (to 1/90,000 s, the MPEG clock); ``fps`` is then the
     nominal rate. ``rotation`` (degrees counterclockwise, a multiple of 90): frames are stored
     turned back by it and the file's display matrix tells a player to turn them upright, as a
-    phone filming upright writes them. ``path`` is written in place; callers wanting atomicity
-    pass a temporary name.
+    phone filming upright writes them. ``crf``: x264's constant rate factor (16: visually
+    lossless; higher is smaller and blockier; the MPEG-4 fallback ignores it). ``path`` is
+    written in place; callers wanting atomicity pass a temporary name.
     """
     rate = Fraction(fps).limit_denominator(1001)
     turns = rotation // 90 % 4
@@ -123,7 +125,7 @@ def write_video(
                 raise RuntimeError("writing a display rotation needs PyAV 18 or newer")
             stream.set_display_rotation(90 * turns)
         if name == "libx264":
-            stream.options = {"crf": "16", "preset": "medium"}
+            stream.options = {"crf": str(crf), "preset": "medium"}
         else:
             stream.bit_rate = 20_000_000
             stream.options = {"qscale": "2"}

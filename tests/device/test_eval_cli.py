@@ -299,6 +299,19 @@ def test_eval_judges_a_runner_filmed_from_further_back(tmp_path, models_dir, cap
     assert item["verdicts"]["good"] >= 21  # the first 5 steps timed as the view is checked
 
 
+def test_eval_judges_the_clip_as_an_app_shares_it(tmp_path, models_dir, capsys):
+    # re-encoded at about a fifth of its bitrate (x264 CRF 38, ~260 kbit/s): blocks on the
+    # moving legs, a few contacts lost, and still judged right, with no warn
+    item = eval_stress_item("stress_clip_compressed", tmp_path, models_dir, capsys)
+    size = (tmp_path / "stress_clip_compressed" / "stress_clip_compressed.mp4").stat().st_size
+    assert size * 8 / 12 < 400_000  # bits a second over its 12 s
+    assert item["capture_ok"] and item["facing_ok"] and item["precision"] >= 0.95
+    assert item["near_recall"] >= 0.9 and item["far_recall"] >= 0.8
+    assert abs(item["cadence_error_spm"]) <= 1.5
+    assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+    assert item["verdicts"]["good"] >= 18
+
+
 def test_eval_names_steps_missed_when_the_feet_smear(tmp_path, models_dir, capsys):
     # each frame the mean of the last three (an exposure three frames long): BlazePose loses
     # the feet between contacts and finds a quarter of the steps. Before the judge said
