@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.evaluate import uneven_frame_times
+from core.legs import other
 from core.trace import Trace, write_trace
 from corpus import fukuchi, hamner, stance_events, truth
 from corpus.mocap import turn
@@ -202,9 +203,8 @@ def _video_items(data: Path, stem: str, video: Path, ann: Path) -> list[Item]:
         doc = read()
         n = transform_video(video, tmp, float(doc["fps"]), change=hflip)
         # as for the clip: a mirrored view is the other side's view of the other leg
-        flip = {"left": "right", "right": "left"}
-        return {**doc, "n_frames": n, "facing": flip[doc["facing"]],
-                "near_leg": flip[doc["near_leg"]], "source": f"Mirrored: {source}"}  # fmt: skip
+        return {**doc, "n_frames": n, "facing": other(doc["facing"]),
+                "near_leg": other(doc["near_leg"]), "source": f"Mirrored: {source}"}  # fmt: skip
 
     def rtmpose(tmp: Path) -> dict:
         write_trace(tmp, rtmpose_trace(rtm))
