@@ -64,22 +64,33 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 
 class StreamClient(threading.Thread):
-    """One phone on the live page: reads the event stream, reconnecting when it ends."""
+    """Phone ``n`` on the live page: reads the event stream, reconnecting when it ends.
 
-    def __init__(self, port: int, stop: threading.Event):
+    Each phone connects from its own loopback address (127.0.1.x), as phones on the gym Wi-Fi
+    do: the server caps the streams one address may hold (``SSE_MAX_PER_CLIENT``)."""
+
+    def __init__(self, port: int, stop: threading.Event, n: int):
         super().__init__(daemon=True)
         self.port, self.stop = port, stop
+        self.source = (f"127.0.{1 + n // 250}.{2 + n % 250}", 0)
         self.events = self.errors = self.reconnects = 0
+        self.first_error = ""
         self.lags: list[float] = []
+
+    def _error(self, what: str) -> None:
+        self.errors += 1
+        self.first_error = self.first_error or what
 
     def run(self) -> None:
         while not self.stop.is_set():
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=10, source_address=self.source
+            )
             try:
                 conn.request("GET", "/api/live/stream")
                 response = conn.getresponse()
                 if response.status != 200:
-                    self.errors += 1
+                    self._error(f"HTTP {response.status}")
                     time.sleep(1.0)
                     continue
                 while not self.stop.is_set():
@@ -93,9 +104,9 @@ class StreamClient(threading.Thread):
                         if live.get("written_at"):
                             # snapshot written by sense -> event read here (same clock)
                             self.lags.append(time.time() - live["written_at"])
-            except OSError:
+            except OSError as exc:
                 if not self.stop.is_set():
-                    self.errors += 1
+                    self._error(str(exc))
             finally:
                 conn.close()
 
@@ -157,8 +168,8 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
-def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> None:
-    """Run the load test and print the figures and ratios."""
+def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> dict:
+    """Run the load test, print the figures and ratios, and return the counts behind them."""
     base = Path(tempfile.mkdtemp(prefix="midstance-bench-web-"))
     state, run = base / "state", base / "run"
     state.mkdir()
@@ -193,7 +204,7 @@ def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> None:
         session_id = snapshot.read(run).get("session_id")
 
         stop = threading.Event()
-        streams = [StreamClient(port, stop) for _ in range(clients)]
+        streams = [StreamClient(port, stop, n) for n in range(clients)]
         for s in streams:
             s.start()
         fps_box: dict = {}
@@ -235,6 +246,7 @@ def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> None:
             f"live streams:     {events} events "
             f"({events / seconds / max(clients, 1):.2f}/s per client), "
             f"errors {stream_errors}, ended by the server {sum(s.reconnects for s in streams)}"
+            + next((f" (first: {s.first_error})" for s in streams if s.first_error), "")
         )
         if lags:
             p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))] * 1000  # noqa: E731
@@ -248,6 +260,8 @@ def main(seconds: float = 60.0, clients: int = 50, rate: float = 20.0) -> None:
               f"{os.getloadavg()[0]:.1f} after, {os.cpu_count()} cores "
               "(other work on the machine skews these figures)")  # fmt: skip
         print(f"errors total:     {errors} (target 0: {'ok' if errors == 0 else 'MISSED'})")
+        return {"errors": errors, "api_requests": api["requests"],
+                "events_per_client": [s.events for s in streams]}  # fmt: skip
     finally:
         for proc in reversed(procs):
             _stop(proc)

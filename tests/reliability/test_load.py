@@ -114,3 +114,16 @@ def _get(port: int, path: str) -> str:
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
         return r.read().decode()
+
+
+def test_the_load_bench_is_served_as_phones_are():
+    """`make bench`'s web load, small: every simulated phone is served its own stream.
+
+    The bench's 50 phones once all connected from 127.0.0.1, so the server's per-device cap
+    refused 46 of them and the bench reported the refusals as the server's errors."""
+    from bench import web_load
+
+    result = web_load.main(seconds=8.0, clients=8, rate=5.0)
+    assert result["errors"] == 0
+    assert result["api_requests"] >= 30
+    assert min(result["events_per_client"]) >= 10, result["events_per_client"]
