@@ -11,7 +11,10 @@ Truth::
      "group": "clip|mocap",           <- optional: which targets apply (see TARGETS)
      "expect": {"capture_ok": false}}  <- optional: the capture judge must refuse this view,
                                           or {"reason": "hip_behind"}: a runner given that
-                                          fault, which every judged step should name
+                                          fault, which every judged step should name, or
+                                          {"others_in_view": true}: someone else in the
+                                          picture; the judge may refuse, but every step it
+                                          judges must be judged right
 
 Frames are 0-based frames of the input. Their time is ``frame / fps``, or ``frame /
 capture_fps`` for a slow-motion export, whose report times are real time (``--capture-fps``);
@@ -401,7 +404,15 @@ def _low_rate(item: dict) -> bool:
 
 
 def _clip(item: dict) -> bool:
-    return item.get("group") == "clip" and not _refuse(item)
+    return item.get("group") == "clip" and not _refuse(item) and not _others(item)
+
+
+def _others(item: dict) -> bool:
+    return bool(item.get("expect", {}).get("others_in_view"))
+
+
+def _others_ok(item: dict) -> bool:
+    return _others(item) and item.get("capture_ok") is True
 
 
 def _clip_good_form(item: dict) -> bool:
@@ -446,6 +457,11 @@ TARGETS: tuple[tuple[str, Callable[[dict], bool], str, str, Any], ...] = (
     ("clip facing correct", _clip, "facing_ok", "==", True),
     ("bad view: capture.ok false", _refuse, "capture_ok", "is", False),
     ("bad view: no step judged", _refuse, "judged_steps", "==", 0),
+    # Someone else in the picture (a runner on the next treadmill): refusing is honest, a
+    # wrong verdict is not; where the view is accepted, the runner's steps are found.
+    ("others in view: every judged step good", _others, "judged_not_good", "==", 0),
+    ("others in view, ok: near-leg recall >= 0.95", _others_ok, "near_recall", ">=", 0.95),
+    ("others in view, ok: cadence within 1.5 spm", _others_ok, "cadence_abs_error_spm", "<=", 1.5),
     # The judge's other side (not in issue 10): a good runner given a known fault is judged,
     # and told of it.
     ("form fault: the view judged", _fault, "capture_ok", "is", True),

@@ -86,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
     for path, truth_path in items:
         truth = load_truth(truth_path)
-        if not truth.get("expect", {}).get("capture_ok", True):
-            continue  # a view made bad on purpose judges nothing: no recall to speak of
+        expect = truth.get("expect", {})
+        if not expect.get("capture_ok", True) or expect.get("others_in_view"):
+            continue  # a view made bad on purpose, or shared with another runner: no good view
         capture_fps = truth.get("capture_fps")
         trace = load_input(path, pose_args, capture_fps=capture_fps)
         for sigma in args.sigma:

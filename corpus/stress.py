@@ -15,7 +15,10 @@ asks how far the judgement carries beyond it, on the same real recordings:
   upright writes its file), turned a quarter with no such flag (``turned``: a camera mounted
   on its side without ``camera.rotate``; must be refused as ``picture_turned``), and smeared
   (``smeared``: each frame the mean of the last three, the feet doubled and lost between
-  contacts; must be refused as ``steps_missed``);
+  contacts; must be refused as ``steps_missed``), and with a runner on the next treadmill of
+  a row behind (``behind_*``: the clip's own runner, cut out by BlazePose's segmentation,
+  drawn smaller behind the near runner at a slower cadence: the judge may refuse the view,
+  but every step it judges must be judged right);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
@@ -46,7 +49,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import cv2
@@ -90,6 +93,24 @@ SMEAR = 3
 #: x264 quality of the clip re-encoded as a messaging app shares it: about 260 kbit/s for its
 #: 720x1280 at 30 fps (the original ~1,250), blocks on the moving legs.
 COMPRESSED_CRF = 38
+#: A runner on the next treadmill of a row, seen past the near runner: ``(dx, dy, scale,
+#: rate, start)``. Drawn at ``scale`` about the near runner's hip (:data:`CLIP_HIP_PX`; the
+#: next belt about 1 m further from a camera 2 m away: 0.67, rows closer together: 0.8),
+#: shifted ``dx`` px along the belt (negative: ahead of the near runner, who faces image-left)
+#: and ``dy`` px up the picture (negative: higher, as a lens below hip height shows them),
+#: played at ``rate`` x real time (a slower cadence of their own) from frame ``start``. Level
+#: with the near runner and centred on them they would be hidden: every one shows beside them.
+BEHIND = {
+    "behind_ahead": (-150, 0, 0.67, 0.9, 5),
+    "behind_higher": (120, -120, 0.67, 0.9, 5),
+    "behind_back": (150, 0, 0.67, 0.85, 9),
+    "behind_far_back": (250, 0, 0.67, 0.9, 14),
+    "behind_close_ahead": (-150, 0, 0.8, 0.95, 3),
+    "behind_close_back": (100, 0, 0.8, 0.9, 30),
+}
+#: The clip's hip centre at its first frame (px; the pose detector's, by eye rows 891-926):
+#: with the lens near hip height, a runner further away shrinks about the hips' height.
+CLIP_HIP_PX = (320.0, 890.0)
 #: The zoomed clip keeps rows 520-1280 of 1280 (the runner's head to below the belt).
 ZOOM_TOP = 520
 #: A treadmill's side handrail between the camera and the runner, across the clip's hips (their
@@ -141,6 +162,41 @@ def phone_clock(
     jitter = np.clip(rng.normal(0.0, PHONE_JITTER_S, len(kept)), -0.3 / fps, 0.3 / fps)
     jitter[0] = 0.0
     return kept, kept / fps + jitter
+
+
+def runner_masks(frames: Sequence[np.ndarray], fps: float) -> list[np.ndarray]:
+    """Each frame's runner silhouette (0..1 float32, frame size) from BlazePose full's
+    segmentation output, the landmark model tracking the runner as in the appliance."""
+    from device.pose.estimator import PoseEstimator
+
+    est = PoseEstimator("full", segment=True)
+    masks = []
+    for i, rgb in enumerate(frames):
+        found = est.process(rgb, i / fps)
+        empty = np.zeros(rgb.shape[:2], np.float32)
+        masks.append(empty if found is None or found.mask is None else found.mask)
+    return masks
+
+
+def behind(
+    frames: Sequence[np.ndarray], masks: Sequence[np.ndarray], dx: float, dy: float,
+    scale: float, rate: float, start: int,
+) -> Iterator[np.ndarray]:  # fmt: skip
+    """The frames with their own runner drawn again behind the near one (see :data:`BEHIND`):
+    frame ``start + i * rate`` scaled about :data:`CLIP_HIP_PX`, shifted ``(dx, dy)``, laid in
+    where its runner's mask is and the near runner's is not."""
+    n = len(frames)
+    if int(start + (n - 1) * rate) >= n:
+        raise ValueError(f"behind: start {start} at rate {rate} runs past the {n} frames")
+    hx, hy = CLIP_HIP_PX
+    to_far = np.float32([[scale, 0, hx + dx - scale * hx], [0, scale, hy + dy - scale * hy]])
+    h, w = frames[0].shape[:2]
+    for i, near in enumerate(frames):
+        j = int(start + i * rate)
+        far = cv2.warpAffine(frames[j], to_far, (w, h), flags=cv2.INTER_AREA)
+        far_mask = cv2.warpAffine(masks[j], to_far, (w, h), flags=cv2.INTER_LINEAR)
+        alpha = (far_mask * (1.0 - masks[i]))[..., None]
+        yield (near * (1.0 - alpha) + far * alpha).astype(np.uint8)
 
 
 def _sample(frame: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -399,6 +455,22 @@ def stress_items(data: Path) -> list:
         what = f"The clip filmed by a phone at a variable rate ({len(frames) - n} frames dropped)"
         return clip_variant(doc, what, n_frames=n, events=retime_events(doc["events"], kept))
 
+    cut_out: dict[str, list] = {}  # the clip's frames and runner masks, made once
+
+    def crowded(name: str) -> Callable:
+        def build(tmp: Path) -> dict:
+            if not cut_out:
+                cut_out["frames"] = list(read_frames(video))
+                cut_out["masks"] = runner_masks(cut_out["frames"], 30.0)
+            dx, dy, scale, rate, start = BEHIND[name]
+            frames = behind(cut_out["frames"], cut_out["masks"], dx, dy, scale, rate, start)
+            n = write_video(tmp, frames, 30.0)
+            what = (f"The clip with a runner on the next treadmill behind ({scale:g} the size,"
+                    f" {dx:+g} px along the belt, {-dy:+g} px up, {rate:g}x the rate)")  # fmt: skip
+            return clip_variant(clip_truth(data), what, n_frames=n, expect={"others_in_view": True})
+
+        return build
+
     if have_clip:
         for name, what, change in (
             (f"roll+{CLIP_ROLL_DEG:g}", f"rolled {CLIP_ROLL_DEG:g} deg", roll(CLIP_ROLL_DEG)),
@@ -425,6 +497,8 @@ def stress_items(data: Path) -> list:
         items.append(Item("stress_clip_compressed", ".mp4", deps, compressed))
         items.append(Item("stress_clip_sideways", ".mp4", deps, stored_sideways))
         items.append(Item("stress_clip_turned", ".mp4", deps, turned))
+        for name in BEHIND:
+            items.append(Item(f"stress_clip_{name}", ".mp4", deps, crowded(name)))
     rtm = data / f"{CLIP}.rtmpose26.json"
     if have_clip and rtm.exists():
         for kind, (change, reason) in FORM_FAULTS.items():

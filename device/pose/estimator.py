@@ -20,7 +20,7 @@ import numpy as np
 from core.errors import InputError
 from device.pose import models
 from device.pose.detector import Detector
-from device.pose.landmarker import AUX, BODY, Landmarker
+from device.pose.landmarker import AUX, BODY, Landmarker, person_mask
 from device.pose.roi import Roi, from_alignment_points
 from device.pose.smoothing import AUX as AUX_FILTER
 from device.pose.smoothing import BODY as BODY_FILTER
@@ -32,12 +32,15 @@ from device.pose.tflite import Model
 class PoseResult:
     """One frame's pose: ``xy`` (33, 2) pixels of the given frame (y down), ``vis`` (33,)
     visibility 0..1, ``score`` pose presence 0..1, ``roi`` the crop it was found in
-    (centre x, y and side in pixels, rotation in radians)."""
+    (centre x, y and side in pixels, rotation in radians); ``mask`` the person's silhouette
+    in the frame (:func:`device.pose.landmarker.person_mask`), only when the estimator was
+    made with ``segment=True``."""
 
     xy: np.ndarray
     vis: np.ndarray
     score: float
     roi: Roi
+    mask: np.ndarray | None = None
 
 
 class PoseEstimator:
@@ -45,7 +48,9 @@ class PoseEstimator:
 
     ``model`` is ``"lite"``, ``"full"`` or ``"heavy"``; ``models_dir`` None means
     ``$MIDSTANCE_MODELS_DIR`` or ``~/.cache/midstance/models``; ``threads`` is the
-    interpreter's CPU thread count; ``smooth`` turns the one-euro landmark filter on.
+    interpreter's CPU thread count; ``smooth`` turns the one-euro landmark filter on;
+    ``segment`` adds the person's silhouette to each result (``mask``: the appliance does not
+    need it; the stress set draws a second runner with it).
     Raises :class:`device.pose.models.ModelError` when a model file is missing, truncated or
     not the pinned one. ``timings`` holds the last frame's milliseconds per stage
     (``detect``, ``crop``, ``infer``, ``post``); ``detector_runs`` counts the frames the
@@ -58,6 +63,7 @@ class PoseEstimator:
         models_dir: str | os.PathLike | None = None,
         threads: int = 2,
         smooth: bool = True,
+        segment: bool = False,
     ):
         if model not in models.LANDMARK_MODELS:
             raise models.ModelError(
@@ -65,6 +71,7 @@ class PoseEstimator:
             )
         self.model = model
         self.smooth = smooth
+        self.segment = segment
         self.detector = Detector(Model(models.model_path(models.DETECTOR, models_dir), threads))
         self.landmarker = Landmarker(
             Model(models.model_path(f"pose_landmark_{model}", models_dir), threads)
@@ -110,6 +117,9 @@ class PoseEstimator:
             t2 = t3 = t1
         landmarks = None if outputs is None else self.landmarker.decode(outputs, roi)
         result = self._follow(landmarks, roi, t)
+        if result is not None and self.segment:
+            # outputs[2]: the segmentation, read before the next frame overwrites it
+            result.mask = person_mask(outputs[2], roi, rgb.shape[1], rgb.shape[0])
         t4 = clock()
         self.timings = {
             "detect": (t1 - t0) * 1e3,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from device.pose import roi as roi_mod
@@ -97,3 +98,15 @@ class Landmarker:
         vis = sigmoid(raw[:, 3])
         keep = slice(0, AUX.stop)
         return Landmarks(roi_mod.project(xy[keep], roi), vis[keep], score)
+
+
+def person_mask(segmentation: np.ndarray, roi: Roi, width: int, height: int) -> np.ndarray:
+    """The landmark model's segmentation output (logits over the ROI's 256x256 crop) as the
+    person's silhouette in the frame: (height, width) float32, 0 (not the person) .. 1."""
+    logits = np.asarray(segmentation, dtype=np.float32).reshape(SIZE, SIZE)
+    inside = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+    to_crop = np.vstack([roi_mod.crop_matrix(roi, SIZE), [0, 0, 1]])
+    return cv2.warpPerspective(
+        inside, to_crop, (width, height), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=0.0,
+    )  # fmt: skip

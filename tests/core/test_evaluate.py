@@ -275,6 +275,28 @@ def test_targets_table():
     assert summary["recall_min"] == 0.92 and summary["skipped"] == 2
 
 
+def test_targets_with_someone_else_in_view():
+    # another runner in the picture: refusing the view is honest, a wrong verdict is not; where
+    # the view is accepted, the runner's own steps must be found (and the clip's targets, made
+    # for a clear view, do not apply)
+    others = {"group": "clip", "expect": {"others_in_view": True}}
+    refused = {**others, "name": "r", "capture_ok": False, "near_recall": 0.5,
+               "verdicts": {"good": 2, "warn": 0, "bad": 0, "unjudged": 20}}  # fmt: skip
+    right = {**others, "name": "a", "capture_ok": True, "near_recall": 1.0,
+             "cadence_error_spm": -0.4, "verdicts": {"good": 25, "warn": 0, "bad": 0}}  # fmt: skip
+    lost = {**right, "name": "b", "near_recall": 0.88, "cadence_error_spm": 2.4}
+    checks = {c["check"]: c for c in evaluate.check_targets([refused, right, lost])}
+    assert checks["others in view: every judged step good"]["ok"] is True
+    recall = checks["others in view, ok: near-leg recall >= 0.95"]
+    assert recall["ok"] is False and recall["detail"].startswith("1 of 2")  # r not counted
+    assert "b (near_recall 0.88" in recall["detail"]
+    assert checks["others in view, ok: cadence within 1.5 spm"]["ok"] is False
+    assert not any(c.startswith("clip ") for c in checks)
+    warned = {**right, "name": "w", "verdicts": {"good": 20, "warn": 1, "bad": 0}}
+    checks = {c["check"]: c for c in evaluate.check_targets([refused, warned])}
+    assert checks["others in view: every judged step good"]["ok"] is False
+
+
 def test_retime_gives_real_time_and_is_idempotent():
     n = 10
     t = np.arange(n) / 30.0

@@ -325,3 +325,22 @@ def test_eval_names_steps_missed_when_the_feet_smear(tmp_path, models_dir, capsy
     assert any("steps are being missed" in w for w in item["warnings"])
     assert sum(item["verdicts"][k] for k in ("good", "warn", "bad")) == 0
     assert item["verdicts"]["unjudged"] == item["steps"] >= 8
+
+
+def test_eval_judges_the_runner_with_another_on_the_next_treadmill(tmp_path, models_dir, capsys):
+    # gyms stand treadmills in rows: past the near runner the camera sees the next one's. Here
+    # the clip's own runner (cut out by BlazePose's segmentation) two thirds the size behind and
+    # above the near one, at 0.9 of their cadence: the near runner's steps found and judged
+    # right, none taken from the runner behind
+    from corpus.video import read_frames
+
+    item = eval_stress_item("stress_clip_behind_higher", tmp_path, models_dir, capsys)
+    made = tmp_path / "stress_clip_behind_higher" / "stress_clip_behind_higher.mp4"
+    clip = shared_data() / "treadmill_side_30fps.mp4"
+    a, b = (next(read_frames(p)).astype(int) for p in (made, clip))
+    assert 0.015 < (np.abs(a - b).max(axis=2) > 40).mean() < 0.2  # someone else in the picture
+    assert item["expect"] == {"others_in_view": True}
+    assert item["capture_ok"] and item["precision"] >= 0.95 and item["near_recall"] >= 0.95
+    assert abs(item["cadence_error_spm"]) <= 1.5
+    assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
+    assert item["verdicts"]["good"] >= 20

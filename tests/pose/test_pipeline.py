@@ -110,3 +110,24 @@ def test_process_rejects_bad_frames_and_finds_nobody_in_a_blank_one(models_dir):
     assert est.process(np.full((480, 320, 3), 128, np.uint8), 0.0) is None
     assert set(est.timings) == {"detect", "crop", "infer", "post"}
     assert est.detector_runs == 1
+
+
+def test_segment_gives_the_runners_silhouette(models_dir):
+    # the landmark model's segmentation output, warped back to the frame: the runner's leg and
+    # trunk inside, the ceiling and the far wall outside; off by default (the appliance has no
+    # use for it, the stress set draws a second runner with it)
+    est, plain = PoseEstimator("full", models_dir, segment=True), PoseEstimator("full", models_dir)
+    with VideoReader(CLIP) as video:
+        for i, (t, rgb) in enumerate(video.frames()):
+            res, other = est.process(rgb, t), plain.process(rgb, t)
+            if i == 30:
+                break
+    assert other.mask is None and np.array_equal(res.xy, other.xy)
+    mask = res.mask
+    assert mask.shape == rgb.shape[:2] and mask.dtype == np.float32
+    assert mask.min() >= 0.0 and mask.max() <= 1.0
+    for part in (11, 23, 25):  # left shoulder, hip, knee: the near side
+        x, y = res.xy[part].round().astype(int)
+        assert mask[y, x] > 0.9, part
+    assert mask[:300].max() < 0.1  # the ceiling
+    assert 0.05 < (mask > 0.5).mean() < 0.3  # a runner, not the frame
