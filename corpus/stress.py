@@ -172,9 +172,8 @@ def runner_masks(frames: Sequence[np.ndarray], fps: float) -> list[np.ndarray]:
     est = PoseEstimator("full", segment=True)
     masks = []
     for i, rgb in enumerate(frames):
-        found = est.process(rgb, i / fps)
-        empty = np.zeros(rgb.shape[:2], np.float32)
-        masks.append(empty if found is None or found.mask is None else found.mask)
+        found = est.process(rgb, i / fps)  # with segment=True a pose found has its mask
+        masks.append(np.zeros(rgb.shape[:2], np.float32) if found is None else found.mask)
     return masks
 
 
