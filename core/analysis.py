@@ -165,6 +165,7 @@ class RunAnalyzer:
         self._feet = FootTracker()
         self._namer = LegNamer()
         self._last_ic: dict[str, float] = {}
+        self._last_contact: tuple[float, str] | None = None  # (t, leg) of the latest step
         self._contacts: deque[float] = deque(maxlen=9)
         self._travels: deque[float] = deque(maxlen=9)  # belt travel of the recent stances, L
         self._track_strides: deque[float] = deque(maxlen=9)
@@ -352,6 +353,7 @@ class RunAnalyzer:
         self._feet.reset()
         self._namer.reset()
         self._last_ic.clear()
+        self._last_contact = None
         self._contacts.clear()
         self._travels.clear()
         self._track_strides.clear()
@@ -607,6 +609,13 @@ class RunAnalyzer:
         leg = self._namer.name(
             st.contact_t, st.leg, sum(foot_vis) / len(foot_vis), step_s, self.facing
         )
+        # Does this contact keep time with the runner's bounce since their previous one?
+        previous = self._last_contact
+        if previous is None or previous[0] < st.contact_t:
+            if previous is not None:
+                since, same = previous[0], previous[1] == leg
+                self._view.contact(self._judge, since, st.contact_t, same, leg_px)
+            self._last_contact = (st.contact_t, leg)
         # Strides between contacts of the same leg as the gait names it: a foot track that
         # swapped feet would give half or one and a half strides.
         last = self._last_ic.get(leg)

@@ -22,6 +22,9 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``frame_rate_too_low``    too few frames a second reach the analysis to time each step
 ``steps_missed``          the pelvis sank more often than steps were found: the feet are lost
                           between contacts (blurred, hidden), so strides and the rate are wrong
+``steps_out_of_rhythm``   contacts do not keep time with the pelvis's bounce (no sink between
+                          two, or a count the legs' names deny): someone else's feet in view,
+                          or steps missed or named out of turn, so strides and the rate are wrong
 ``picture_turned``        the runner lies across the picture or stands on their head (a camera
                           mounted sideways without ``camera.rotate``, a file read as stored)
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
@@ -58,6 +61,10 @@ PROBLEMS: dict[str, str] = {
         "steps are being missed (the feet are lost between contacts): mend any other problem"
         " shown first, then light the feet better or shorten the exposure"
     ),
+    "steps_out_of_rhythm": (
+        "the steps found do not keep time with the runner's bounce: someone else's legs may be"
+        " in view; keep the space behind the runner clear"
+    ),
     "picture_turned": (
         "the picture is turned{where}: turn it so the runner stands upright"
         " (on the appliance: camera.rotate)"
@@ -92,7 +99,7 @@ def problem(code: str, share: float, where: str = "") -> Problem:
 #: runner's (a slow-motion file), or strides that span steps never found. The others spoil
 #: verdicts, not the rate: steps missed where the feet leave the frame now and then leave the
 #: strides between the steps found (docs/capture.md).
-UNTIMED = frozenset({"frame_rate_too_low", "slow_motion", "steps_missed"})
+UNTIMED = frozenset({"frame_rate_too_low", "slow_motion", "steps_missed", "steps_out_of_rhythm"})
 
 #: Share of recent frames (or steps) a problem must hold in to be in force.
 IN_FORCE = 0.4
@@ -184,7 +191,9 @@ class CaptureJudge:
     """
 
     #: Checks observed once per step rather than per frame.
-    PER_STEP = frozenset({"feet_blurred", "labels_unstable", "slow_motion", "steps_missed"})
+    PER_STEP = frozenset(
+        {"feet_blurred", "labels_unstable", "slow_motion", "steps_missed", "steps_out_of_rhythm"}
+    )
 
     def __init__(self, fps: float = 30.0, window_s: float = 3.0, window_steps: int = 8):
         frames = max(8, round(window_s * fps))
@@ -199,6 +208,9 @@ class CaptureJudge:
         # The step rate is already a robust figure over several strides: act on it at once,
         # before a slow-motion file's "slow" steps are judged.
         self._min["slow_motion"] = 1
+        # The legs' names settle over a runner's first strides (core.legs): a good view may
+        # count a step out of turn twice in its first four, never in four of a whole window.
+        self._min["steps_out_of_rhythm"] = window_steps
         self.reset()
 
     def reset(self) -> None:

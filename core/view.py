@@ -14,6 +14,7 @@ Example::
     checks.count_swaps(p, ok, leg_px)                      # every frame
     checks.pelvis.append((t, hip_y))                       # every frame the gait sees
     checks.stance(judge, stance, leg_px)                   # every step
+    checks.contact(judge, last_t, contact_t, same_leg, leg_px)  # every step after the first
     checks.stride(judge, last_contact_t, contact_t, leg_px)  # every step with a stride
 """
 
@@ -167,14 +168,44 @@ class ViewChecks:
             if same > 0.3 * leg_px and math.dist(a, pb) + math.dist(b, pa) < 0.5 * same:
                 self._swaps += 1
 
+    def contact(
+        self, judge: CaptureJudge, since: float, until: float, same_leg: bool, leg_px: float
+    ) -> None:
+        """A contact at ``until`` after the runner's previous one at ``since`` (seconds), of the
+        same leg as the gait names them or not: does it keep time with the runner's bounce?
+
+        The pelvis sinks once a step, so between two contacts it sinks once (the other leg's
+        step follows) or twice (the same leg again: the other foot was hidden). No sink at all
+        and the contact is no step of this runner's (another person's foot crossing theirs, a
+        foot keypoint that jumped); a count that disagrees with the legs' names and a step was
+        missed or named out of turn. Either way the strides and the rate are wrong."""
+        self._find_troughs(leg_px)
+        n = self._troughs_between(since, until)
+        judge.see("steps_out_of_rhythm", n != (2 if same_leg else 1))
+
     def stride(self, judge: CaptureJudge, since: float, until: float, leg_px: float) -> None:
         """A stride of one leg, contact ``since`` to contact ``until`` (seconds): the pelvis
         sinks twice in a stride; four times or more and a contact of that leg was never found
-        in between, so the stride (and the step rate made of such strides) is wrong.
+        in between, so the stride (and the step rate made of such strides) is wrong."""
+        self._find_troughs(leg_px)
+        n = self._troughs_between(since, until)
+        judge.see("steps_missed", None if n < 2 else n >= capture.MISSED_TROUGHS)
+        self.strides += 1
 
-        The pelvis heights are the frames' ``(t, y)`` the analyzer appended to :attr:`pelvis`
-        since the last stride (pixels, y down; only frames where a hip was seen): their troughs
-        are found here, once a step, rather than every frame (the core's cost is per frame)."""
+    def _troughs_between(self, since: float, until: float) -> int:
+        """How many of the pelvis's lowest points lie in ``since <= t < until``: from the
+        newest back (they are in time order, and a step looks back a stride at most)."""
+        n = 0
+        for t in reversed(self._troughs):
+            if t < since:
+                break
+            n += t < until
+        return n
+
+    def _find_troughs(self, leg_px: float) -> None:
+        """Add the pelvis's lowest points among the frames' ``(t, y)`` the analyzer appended to
+        :attr:`pelvis` since the last call (pixels, y down; only frames where a hip was seen).
+        Found here, once a step, rather than every frame: the core's cost is per frame."""
         rise = capture.PELVIS_RISE * leg_px
         sinking, y0, t0, troughs = self._sinking, self._pelvis_y, self._pelvis_t, self._troughs
         for t, y in self.pelvis:
@@ -190,9 +221,6 @@ class ViewChecks:
                 sinking, y0, t0 = True, y, t
         self.pelvis.clear()
         self._sinking, self._pelvis_y, self._pelvis_t = sinking, y0, t0
-        n = sum(1 for x in troughs if since <= x < until)
-        judge.see("steps_missed", None if n < 2 else n >= capture.MISSED_TROUGHS)
-        self.strides += 1
 
     def belt_speed(self, travel: float, contact: float) -> None:
         """A whole stance's belt speed (``travel`` leg lengths in ``contact`` seconds): a

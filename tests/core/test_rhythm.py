@@ -1,0 +1,77 @@
+"""``steps_out_of_rhythm``: contacts that do not keep time with the runner's bounce (the pelvis
+sinks once a step), on the real clip's keypoints and the motion capture."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+from core import landmarks
+from core.analysis import analyze_trace
+from core.capture import CaptureJudge
+from core.trace import Trace
+from core.view import ViewChecks
+
+from .conftest import run_live, transform
+
+IX = landmarks.INDEX
+CODE = "steps_out_of_rhythm"
+
+
+def contacts_seen(trace: Trace, contacts: list[tuple[float, str]]) -> CaptureJudge:
+    """The rhythm check fed the trace's pelvis and the given contacts ``(t, leg)`` in order, as
+    the analyzer feeds it (each once its stance is over, with the pelvis up to then)."""
+    hips = trace.xy[:, [IX["left_hip"], IX["right_hip"]], 1].mean(axis=1)
+    legs = np.linalg.norm(trace.xy[:, IX["left_hip"]] - trace.xy[:, IX["left_ankle"]], axis=1)
+    leg_px = float(np.nanmedian(legs))
+    checks, judge = ViewChecks(), CaptureJudge(trace.fps)
+    i = 0
+    for (since, leg_a), (until, leg_b) in pairwise(contacts):
+        while i < len(trace.t) and trace.t[i] <= until + 0.25:  # to its toe-off
+            checks.pelvis.append((float(trace.t[i]), float(hips[i])))
+            i += 1
+        checks.contact(judge, since, until, leg_a == leg_b, leg_px)
+    return judge
+
+
+def truth_contacts(contacts: dict, legs=("near", "far")) -> list[tuple[float, str]]:
+    fps = contacts["fps"]
+    ics = [e for e in contacts["events"] if e["type"] == "ic" and e["leg"] in legs]
+    return sorted((e["frame"] / fps, e["leg"]) for e in ics)
+
+
+def test_the_runners_own_contacts_keep_time_with_their_bounce(rtm, contacts):
+    # every annotated contact of the clip, or the near leg's alone (a far leg never seen)
+    assert CODE not in contacts_seen(rtm, truth_contacts(contacts)).codes
+    assert CODE not in contacts_seen(rtm, truth_contacts(contacts, ("near",))).codes
+
+
+def test_feet_landing_out_of_time_are_named(rtm, contacts):
+    # someone else's foot coming down a tenth of a second after each of the runner's near
+    # contacts, before their pelvis reaches its low point: no sink between the two
+    own = truth_contacts(contacts)
+    extra = [(t + 0.1, "far") for t, leg in own if leg == "near"]
+    judge = contacts_seen(rtm, sorted(own + extra))
+    assert CODE in judge.codes
+    assert "keep the space behind the runner clear" in judge.in_force[0].message
+    # the near leg's contacts alone named as both legs in turn: each gap holds two sinks
+    near = truth_contacts(contacts, ("near",))
+    turns = [(t, "near" if k % 2 else "far") for k, (t, _) in enumerate(near)]
+    assert CODE in contacts_seen(rtm, turns).codes
+
+
+@pytest.mark.parametrize("view", ["clip", "mirrored", "far leg hidden", "fukuchi"])
+def test_good_views_are_never_out_of_rhythm(rtm, fukuchi, view):
+    trace = {"clip": rtm, "mirrored": transform(rtm, mirror=True), "fukuchi": fukuchi}.get(view)
+    if view == "far leg hidden":
+        trace = transform(rtm)
+        far = [IX[f"right_{p}"] for p in ("knee", "ankle", "heel", "foot_index")]
+        trace.xy[:, far] = np.nan
+        trace.vis[:, far] = 0.0
+    report = analyze_trace(trace)
+    assert CODE not in {p["code"] for p in report["capture"]["problems"]}
+    assert not [s for s in report["steps"] if CODE in s["problems"]]
+    steps, _ = run_live(trace)
+    assert not [s for s in steps if CODE in s["problems"]]
