@@ -246,6 +246,11 @@ class CaptureJudge:
         codes = ("runner_too_small", "camera_moving")
         return all(self._windows[c].count >= self._min[c] for c in codes)
 
+    def clear_of(self, code: str) -> bool:
+        """True when none of the check's recent observations showed the problem (in force or
+        not): a figure made of those steps holds no step the check doubted."""
+        return self._windows[code].true == 0
+
     def clear(self, code: str) -> None:
         """Forget one check's observations (e.g. a step-rate check after a new runner)."""
         self._windows[code].reset()

@@ -62,6 +62,20 @@ def test_feet_landing_out_of_time_are_named(rtm, contacts):
     assert CODE in contacts_seen(rtm, turns).codes
 
 
+def test_one_foot_out_of_time_holds_the_rate_back_for_eight_steps(rtm, contacts):
+    # One foot landing out of time (someone else's, once): the view stays judged, but the
+    # shown rate, a mean over a dozen strides, waits until 8 steps have kept time again
+    own = truth_contacts(contacts)
+    assert contacts_seen(rtm, own[:11]).clear_of(CODE)
+    extra = (own[10][0] + 0.1, own[10][1])  # the same leg again, before the pelvis sank
+    held = {}
+    for k in range(10, 20):  # the contacts up to and including own[k]
+        judge = contacts_seen(rtm, sorted([*own[: k + 1], extra]))
+        assert CODE not in judge.codes
+        held[k] = not judge.clear_of(CODE)
+    assert held == {k: k < 18 for k in range(10, 20)}  # the foot and the 7 contacts after it
+
+
 @pytest.mark.parametrize("view", ["clip", "mirrored", "far leg hidden", "fukuchi"])
 def test_good_views_are_never_out_of_rhythm(rtm, fukuchi, view):
     trace = {"clip": rtm, "mirrored": transform(rtm, mirror=True), "fukuchi": fukuchi}.get(view)

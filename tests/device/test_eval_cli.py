@@ -340,7 +340,7 @@ def test_eval_judges_the_runner_with_another_on_the_next_treadmill(tmp_path, mod
     # judged right, none taken from the runner behind
     from corpus.video import read_frames
 
-    items = eval_stress_items("stress_clip_behind_[ah]*", tmp_path, models_dir, capsys)
+    items = eval_stress_items("stress_clip_behind_[ahf]*", tmp_path, models_dir, capsys)
     item = items["stress_clip_behind_higher"]
     made = tmp_path / "stress" / "stress_clip_behind_higher.mp4"
     clip = shared_data() / "treadmill_side_30fps.mp4"
@@ -359,3 +359,10 @@ def test_eval_judges_the_runner_with_another_on_the_next_treadmill(tmp_path, mod
     assert ahead["capture_ok"] is False and "steps_out_of_rhythm" in ahead["capture_problems"]
     assert ahead["cadence_spm"] is None
     assert ahead["verdicts"]["warn"] == ahead["verdicts"]["bad"] == 0
+    # Well back along the belt their feet cross this runner's only now and then: the view is
+    # judged (rightly, all good), and the rate shown at a step waits for 8 steps in time
+    # with the near runner's bounce (it read 18.6 steps/min off at one step before)
+    far_back = items["stress_clip_behind_far_back"]
+    assert far_back["capture_ok"] and far_back["verdicts"]["good"] >= 20
+    assert far_back["verdicts"]["warn"] == far_back["verdicts"]["bad"] == 0
+    assert far_back["step_cadence_error_spm_max"] <= 8
