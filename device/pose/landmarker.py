@@ -104,7 +104,7 @@ def person_mask(segmentation: np.ndarray, roi: Roi, width: int, height: int) -> 
     """The landmark model's segmentation output (logits over the ROI's 256x256 crop) as the
     person's silhouette in the frame: (height, width) float32, 0 (not the person) .. 1."""
     logits = np.asarray(segmentation, dtype=np.float32).reshape(SIZE, SIZE)
-    inside = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+    inside = sigmoid(np.clip(logits, -30.0, 30.0))  # (clipped: no overflow warning)
     to_crop = np.vstack([roi_mod.crop_matrix(roi, SIZE), [0, 0, 1]])
     return cv2.warpPerspective(
         inside, to_crop, (width, height), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
