@@ -14,7 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from device.pose.tflite import Model
+from device.pose.tflite import Model, sigmoid
 
 SIZE = 224
 #: min_score_thresh; the Pose solution sets it to min_detection_confidence (0.5 by default)
@@ -101,7 +101,7 @@ def decode(
     the anchor centre; ``raw_scores`` (2254,) logits.
     """
     logits = np.clip(raw_scores.astype(np.float64), -SCORE_CLIP, SCORE_CLIP)
-    scores = 1.0 / (1.0 + np.exp(-logits))
+    scores = sigmoid(logits)
     keep = np.flatnonzero(scores >= MIN_SCORE)
     if keep.size == 0:
         return None

@@ -16,7 +16,7 @@ import numpy as np
 
 from device.pose import roi as roi_mod
 from device.pose.roi import Roi
-from device.pose.tflite import Model
+from device.pose.tflite import Model, sigmoid
 
 SIZE = 256
 NUM_LANDMARKS = 39
@@ -35,11 +35,6 @@ class Landmarks(NamedTuple):
     xy: np.ndarray
     vis: np.ndarray
     score: float
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function, elementwise."""
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def refine_from_heatmap(xy: np.ndarray, heatmap: np.ndarray) -> np.ndarray:

@@ -24,6 +24,12 @@ except ImportError:  # the Pi's Python 3.11 with numpy < 2 may carry tflite_runt
     RUNTIME = "tflite_runtime"
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, elementwise: the models' score and visibility logits as
+    probabilities."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 class Model:
     """One TFLite model with a float32 input: ``outputs = model(tensor)``.
 
