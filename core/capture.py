@@ -18,7 +18,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
 ``labels_unstable``       the pose model keeps swapping left and right
 ``slow_motion``           the timing looks like a slow-motion file: give ``--capture-fps``
 ``not_running``           the motion is not running (walking, standing)
-``camera_moving``         the background or the whole runner moves in the image (panning)
+``camera_moving``         the whole runner moves in the image: a panning camera, or the pose
+                          model following someone who passes in front of it
 ``frame_rate_too_low``    too few frames a second reach the analysis to time each step
 ``steps_missed``          the pelvis sank more often than steps were found: the feet are lost
                           between contacts (blurred, hidden), so strides and the rate are wrong
@@ -51,7 +52,10 @@ PROBLEMS: dict[str, str] = {
         "this looks like a slow-motion file: give the rate it was filmed at with --capture-fps"
     ),
     "not_running": "no running steps found: the runner is walking or standing",
-    "camera_moving": "the camera is moving: fix it firmly to a stand",
+    "camera_moving": (
+        "the camera moved, or someone passed in front of it: fix it firmly to a stand and keep"
+        " the space between it and the treadmill clear"
+    ),
     "frame_rate_too_low": (
         "too few frames a second{where}: steps are missed and the step rate may be wrong; film"
         " at 25 frames a second or more (a Pi 5 with the full model), or give a slow-motion"

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from core.evaluate import truth_cadence_spm
+
 # Frame times are k / fps; a contact time that is a whole frame up to rounding must not
 # slip to the next frame.
 _EPS = 1e-6
@@ -97,13 +99,16 @@ def stance_events(
 
 
 def cadence_spm(events: Sequence[dict], fps: float) -> float | None:
-    """Steps per minute from the ICs of both legs (None with fewer than two ICs)."""
+    """Steps per minute from the ICs of both legs, as ``midstance eval`` scores it
+    (:func:`core.evaluate.truth_cadence_spm`: a contact left out, say one hidden from the
+    camera, does not lower it); None without a stride."""
     ics = [e for e in events if e["type"] == "ic"]
     exact = all("t" in e for e in ics)
-    ic = sorted(e["t"] if exact else e["frame"] / fps for e in ics)
-    if len(ic) < 2 or ic[-1] == ic[0]:
-        return None
-    return 60.0 * (len(ic) - 1) / (ic[-1] - ic[0])
+    times = {
+        leg: np.sort([e["t"] if exact else e["frame"] / fps for e in ics if e["leg"] == leg])
+        for leg in ("near", "far")
+    }
+    return truth_cadence_spm(times)
 
 
 def contact_times(events: Sequence[dict], fps: float) -> list[float]:

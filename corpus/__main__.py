@@ -1,4 +1,4 @@
-"""Build the evaluation corpus: ``python -m corpus OUTDIR [--only PATTERN] [--data DIR]
+"""Build the evaluation corpus: ``python -m corpus OUTDIR [--only PATTERNS] [--data DIR]
 [--set corpus|stress]`` (the stress set: :mod:`corpus.stress`).
 
 Every item is an input (``NAME.mp4`` or ``NAME.trace.jsonl``) and its truth
@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""
     ap = argparse.ArgumentParser(prog="python -m corpus", description=__doc__.splitlines()[0])
     ap.add_argument("outdir", type=Path, help="where the items go (e.g. build/corpus)")
-    ap.add_argument("--only", metavar="PATTERN", help="only items whose name matches (glob)")
+    ap.add_argument("--only", metavar="PATTERNS",
+                    help="only items whose name matches (globs, comma-separated)")  # fmt: skip
     ap.add_argument("--data", type=Path, default=None, help="the shared data folder")
     ap.add_argument("--set", choices=("corpus", "stress"), default="corpus",
                     help="issue 10's corpus (default) or the stress set")  # fmt: skip
@@ -91,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus: no clip, Fukuchi or Hamner trial found in {data}", file=sys.stderr)
         return 2
     if args.only:
-        items = [i for i in items if fnmatch.fnmatch(i.name, args.only) or args.only in i.name]
+        patterns = [p for p in args.only.split(",") if p]
+        items = [
+            i for i in items if any(fnmatch.fnmatch(i.name, p) or p in i.name for p in patterns)
+        ]
     failed = 0
     for item in items:
         try:

@@ -18,7 +18,10 @@ asks how far the judgement carries beyond it, on the same real recordings:
   contacts; must be refused as ``steps_missed``), and with a runner on the next treadmill of
   a row behind (``behind_*``: the clip's own runner, cut out by BlazePose's segmentation,
   drawn smaller behind the near runner at a slower cadence: the judge may refuse the view,
-  but every step it judges must be judged right);
+  but every step it judges must be judged right), with someone passing between the camera and
+  the runner (``passing_*``: the same cut-out drawn larger, crossing the picture in 1 or 2.5 s;
+  the contacts they hide are left out of the truth), and at 60 frames a second (``60fps``: a
+  frame made between each pair of the original's from their optical flow);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
@@ -108,6 +111,15 @@ BEHIND = {
     "behind_close_ahead": (-150, 0, 0.8, 0.95, 3),
     "behind_close_back": (100, 0, 0.8, 0.9, 30),
 }
+#: Someone passing between the camera and the runner: ``(scale, dy, first, frames, start)``.
+#: The clip's own runner, cut out as for :data:`BEHIND`, drawn at ``scale`` about
+#: :data:`CLIP_HIP_PX` and ``dy`` px lower (nearer the camera than the treadmill), crossing the
+#: picture from right to left (the way they face) in ``frames`` frames from frame ``first``,
+#: their own frames from ``start``: across in 1 s (a jog past) and in 2.5 s (a slow walk past).
+PASSING = {"passing_jog": (1.3, 60, 150, 30, 100), "passing_slow": (1.3, 60, 150, 75, 100)}
+#: A contact is hidden by the passer (and left out of the truth: nobody can time it) when the
+#: passer covers this share of the runner's silhouette below the hips at the contact's frame.
+HIDDEN_SHARE = 0.25
 #: The clip's hip centre at its first frame (px; the pose detector's, by eye rows 891-926):
 #: with the lens near hip height, a runner further away shrinks about the hips' height.
 CLIP_HIP_PX = (320.0, 890.0)
@@ -326,10 +338,68 @@ def defocus(frame: np.ndarray, k: int = 5) -> np.ndarray:
     return np.clip(a, 0, 255).astype(np.uint8)
 
 
-def retime_events(events: Sequence[dict], source: Sequence[int]) -> list[dict]:
+def in_between(frames: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
+    """The frames with one made between each pair, as a camera filming at twice the rate
+    would have caught it: each pair's dense optical flow (OpenCV's DIS) both ways, each frame
+    carried half way along it, the two blended. ``2n - 1`` frames from ``n``."""
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    h, w = frames[0].shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    for i, a in enumerate(frames[:-1]):
+        yield a
+        b = frames[i + 1]
+        ab, ba = dis.calc(grey[i], grey[i + 1], None), dis.calc(grey[i + 1], grey[i], None)
+        # the middle frame's pixel p came from a at p - ab/2 and goes to b at p - ba/2
+        half_a = cv2.remap(a, gx - ab[..., 0] / 2, gy - ab[..., 1] / 2, cv2.INTER_LINEAR)
+        half_b = cv2.remap(b, gx - ba[..., 0] / 2, gy - ba[..., 1] / 2, cv2.INTER_LINEAR)
+        yield ((half_a.astype(np.uint16) + half_b) // 2).astype(np.uint8)
+    yield frames[-1]
+
+
+def passing(
+    frames: Sequence[np.ndarray], masks: Sequence[np.ndarray], scale: float, dy: float,
+    first: int, across: int, start: int,
+) -> Iterator[tuple[np.ndarray, float]]:  # fmt: skip
+    """The frames with someone passing in front of the runner (see :data:`PASSING`), each
+    with the share of the runner's silhouette below the hips the passer covers there."""
+    hx, hy = CLIP_HIP_PX
+    h, w = frames[0].shape[:2]
+    below = int(hy)
+    for i, near in enumerate(frames):
+        k = (i - first) / across  # 0 -> 1 while the passer's hips cross the picture
+        x = w * 1.25 - k * w * 1.5
+        if not -0.2 <= k <= 1.2:
+            yield near, 0.0
+            continue
+        to_near = np.float32([[scale, 0, x - scale * hx], [0, scale, hy + dy - scale * hy]])
+        j = (start + i) % len(frames)
+        them = cv2.warpAffine(frames[j], to_near, (w, h), flags=cv2.INTER_AREA)
+        alpha = cv2.warpAffine(masks[j], to_near, (w, h), flags=cv2.INTER_LINEAR)
+        legs = masks[i][below:]
+        hidden = float((alpha[below:] * legs).sum() / max(float(legs.sum()), 1.0))
+        yield (near * (1.0 - alpha[..., None]) + them * alpha[..., None]).astype(np.uint8), hidden
+
+
+def unhidden_events(events: Sequence[dict], hidden: Sequence[float]) -> list[dict]:
+    """The truth events but the stances whose contact the passer hides (a share of the
+    runner's legs of :data:`HIDDEN_SHARE` or more at the contact's frame): the contact, and
+    the same leg's midstance and toe-off that follow it before its next contact."""
+    out, dropping = [], {}
+    for e in sorted(events, key=lambda e: e["frame"]):
+        if e["type"] == "ic":
+            f = e["frame"]
+            dropping[e["leg"]] = f < len(hidden) and hidden[f] >= HIDDEN_SHARE
+        if not dropping.get(e["leg"]):
+            out.append(e)
+    return out
+
+
+def retime_events(events: Sequence[dict], source: Sequence[float]) -> list[dict]:
     """Truth events of a video re-timed by picking frames: new frame ``j`` shows original
-    frame ``source[j]``. ic -> first new frame at or after it, to -> last at or before it,
-    ms -> nearest; duplicates dropped, events outside the new frames dropped."""
+    frame ``source[j]`` (a fraction for a frame made between two). ic -> first new frame at or
+    after it, to -> last at or before it, ms -> nearest; duplicates dropped, events outside
+    the new frames dropped."""
     src = np.asarray(source)
     out, seen = [], set()
     for e in events:
@@ -456,13 +526,40 @@ def stress_items(data: Path) -> list:
 
     cut_out: dict[str, list] = {}  # the clip's frames and runner masks, made once
 
+    def clip_and_masks() -> tuple[list, list]:
+        if not cut_out:
+            cut_out["frames"] = list(read_frames(video))
+            cut_out["masks"] = runner_masks(cut_out["frames"], 30.0)
+        return cut_out["frames"], cut_out["masks"]
+
+    def twice_the_rate(tmp: Path) -> dict:
+        frames = list(read_frames(video))
+        n = write_video(tmp, in_between(frames), 60.0)
+        doc = clip_truth(data)
+        source = np.arange(n) / 2.0  # new frame j shows the original's time j / 2
+        what = "The clip at 60 fps, a frame made between each pair from their optical flow"
+        return clip_variant(doc, what, n_frames=n, fps=60.0,
+                            events=retime_events(doc["events"], source))  # fmt: skip
+
+    def passed(name: str) -> Callable:
+        def build(tmp: Path) -> dict:
+            scale, dy, first, across, start = PASSING[name]
+            made = list(passing(*clip_and_masks(), scale, dy, first, across, start))
+            n = write_video(tmp, (f for f, _ in made), 30.0)
+            doc = clip_truth(data)
+            events = unhidden_events(doc["events"], [hid for _, hid in made])
+            what = (f"The clip with someone passing in front ({scale:g} the size, across the"
+                    f" picture in {across / 30.0:g} s; {len(doc['events']) - len(events)} events"
+                    " they hide left out)")  # fmt: skip
+            return clip_variant(doc, what, n_frames=n, events=events,
+                                expect={"others_in_view": True})  # fmt: skip
+
+        return build
+
     def crowded(name: str) -> Callable:
         def build(tmp: Path) -> dict:
-            if not cut_out:
-                cut_out["frames"] = list(read_frames(video))
-                cut_out["masks"] = runner_masks(cut_out["frames"], 30.0)
             dx, dy, scale, rate, start = BEHIND[name]
-            frames = behind(cut_out["frames"], cut_out["masks"], dx, dy, scale, rate, start)
+            frames = behind(*clip_and_masks(), dx, dy, scale, rate, start)
             n = write_video(tmp, frames, 30.0)
             what = (f"The clip with a runner on the next treadmill behind ({scale:g} the size,"
                     f" {dx:+g} px along the belt, {-dy:+g} px up, {rate:g}x the rate)")  # fmt: skip
@@ -498,6 +595,9 @@ def stress_items(data: Path) -> list:
         items.append(Item("stress_clip_turned", ".mp4", deps, turned))
         for name in BEHIND:
             items.append(Item(f"stress_clip_{name}", ".mp4", deps, crowded(name)))
+        for name in PASSING:
+            items.append(Item(f"stress_clip_{name}", ".mp4", deps, passed(name)))
+        items.append(Item("stress_clip_60fps", ".mp4", deps, twice_the_rate))
     rtm = data / f"{CLIP}.rtmpose26.json"
     if have_clip and rtm.exists():
         for kind, (change, reason) in FORM_FAULTS.items():

@@ -12,15 +12,19 @@ from corpus import contact_frames
 from corpus.__main__ import main
 from corpus.items import default_data
 from corpus.stress import (
+    HIDDEN_SHARE,
     PHONE_DROP,
     defocus,
     dim,
     half,
+    in_between,
     landscape,
+    passing,
     phone_clock,
     retime_events,
     roll,
     rolled,
+    unhidden_events,
     zoom,
 )
 from corpus.video import read_frames, write_video
@@ -40,6 +44,15 @@ def test_retiming_maps_each_event_to_the_frames_kept():
     ]
     out = [(e["type"], e["frame"]) for e in retime_events(events, source)]
     assert out == [("ic", 3), ("ms", 4), ("to", 6)]
+    # at twice the rate, a frame made between each pair: every event on the frame it was
+    # filmed in (the made frames fall between and are nobody's first or last in contact)
+    doubled = retime_events(events, np.arange(21) / 2.0)
+    assert [(e["type"], e["frame"]) for e in doubled] == [
+        ("ic", 6),
+        ("ms", 10),
+        ("to", 16),
+        ("ic", 20),
+    ]
 
 
 def test_a_rolled_frame_and_rolled_landmarks_turn_the_same_way():
@@ -117,3 +130,45 @@ def test_a_retimed_runner_keeps_the_gait_in_scaled_time(tmp_path, run, spm):
     assert 60 * (len(ics) - 1) / (ics[-1] - ics[0]) == pytest.approx(spm, abs=0.5)
     trace = read_trace(tmp_path / f"{name}.trace.jsonl")
     assert trace.fps == 30.0 and trace.t[-1] == pytest.approx(ics[-1], abs=2.0)
+
+
+def test_a_frame_made_between_two_is_nearer_the_one_filmed_there():
+    # the clip's frames k and k + 2 as a 15 fps camera saw them: the frame made between them
+    # from their optical flow is nearer the real frame k + 1 than a blend of the two or either
+    # one (below the hips, where the legs move)
+    frames = list(read_frames(DATA / "treadmill_side_30fps.mp4", 140))
+    for k in (60, 100, 130):
+        a, filmed, b = frames[k : k + 3]
+        made = list(in_between([a, b]))
+        assert len(made) == 3 and made[0] is a and made[2] is b
+        off = [np.abs(f.astype(float) - filmed)[800:].mean() for f in (*made, (a + 0.0 + b) / 2)]
+        assert off[1] < 0.95 * min(off[0], off[2], off[3])
+
+
+def test_someone_passing_covers_the_runner_only_while_crossing():
+    frames = list(read_frames(DATA / "treadmill_side_30fps.mp4", 40))
+    h, w = frames[0].shape[:2]
+    runner = np.zeros((h, w), np.float32)
+    runner[700:1200, 250:400] = 1.0  # a silhouette about the clip's runner, hips at row 890
+    made = list(passing(frames, [runner] * len(frames), 1.3, 60, 10, 20, 0))
+    hidden = [share for _, share in made]
+    assert all(np.array_equal(f, frames[i]) for i, (f, _) in enumerate(made) if i < 6)
+    assert hidden[:6] == [0.0] * 6 and hidden[-10:] == [0.0] * 10  # before and after
+    assert max(hidden) > 0.9  # the passer's legs in front of the runner's at mid-crossing
+    assert 0 < sum(s > 0 for s in hidden) < 20
+
+
+def test_the_contacts_a_passer_hides_leave_the_truth_whole_stances():
+    events = [
+        {"leg": "near", "type": "ic", "frame": 2},
+        {"leg": "far", "type": "ic", "frame": 4},
+        {"leg": "near", "type": "ms", "frame": 5},
+        {"leg": "near", "type": "to", "frame": 8},
+        {"leg": "far", "type": "to", "frame": 10},
+        {"leg": "near", "type": "ic", "frame": 12},
+    ]
+    hidden = [0.0] * 20
+    hidden[2] = HIDDEN_SHARE  # the near contact at frame 2 hidden; the far one is not
+    hidden[10] = 1.0  # a toe-off hidden, its contact seen: the stance stays
+    kept = [(e["leg"], e["type"], e["frame"]) for e in unhidden_events(events, hidden)]
+    assert kept == [("far", "ic", 4), ("far", "to", 10), ("near", "ic", 12)]

@@ -333,14 +333,15 @@ def test_eval_names_steps_missed_when_the_feet_smear(tmp_path, models_dir, capsy
     assert item["verdicts"]["unjudged"] == item["steps"] >= 8
 
 
-def test_eval_judges_the_runner_with_another_on_the_next_treadmill(tmp_path, models_dir, capsys):
+def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys):
     # gyms stand treadmills in rows: past the near runner the camera sees the next one's. Here
     # the clip's own runner (cut out by BlazePose's segmentation) two thirds the size, at 0.9
     # of their cadence, behind the near one. Above them: the near runner's steps found and
     # judged right, none taken from the runner behind
     from corpus.video import read_frames
 
-    items = eval_stress_items("stress_clip_behind_[ahf]*", tmp_path, models_dir, capsys)
+    pattern = "stress_clip_behind_[ahf]*,stress_clip_passing_slow"  # one build: masks made once
+    items = eval_stress_items(pattern, tmp_path, models_dir, capsys)
     item = items["stress_clip_behind_higher"]
     made = tmp_path / "stress" / "stress_clip_behind_higher.mp4"
     clip = shared_data() / "treadmill_side_30fps.mp4"
@@ -366,3 +367,15 @@ def test_eval_judges_the_runner_with_another_on_the_next_treadmill(tmp_path, mod
     assert far_back["capture_ok"] and far_back["verdicts"]["good"] >= 20
     assert far_back["verdicts"]["warn"] == far_back["verdicts"]["bad"] == 0
     assert far_back["step_cadence_error_spm_max"] <= 8
+    # Someone walking past between the camera and the runner (2.5 s across the picture): the
+    # pose model follows them for a moment. No step is judged wrong, the judge says the runner
+    # moved in the picture and why that may be, and judges again once they have gone
+    passed = items["stress_clip_passing_slow"]
+    assert passed["verdicts"]["warn"] == passed["verdicts"]["bad"] == 0
+    assert passed["verdicts"]["good"] >= 10 and "camera_moving" in passed["capture_problems"]
+    video, out = tmp_path / "stress" / "stress_clip_passing_slow.mp4", tmp_path / "passed.json"
+    assert main(["analyze", str(video), "--json", str(out), "--models-dir", str(models_dir)]) == 0
+    capsys.readouterr()
+    steps = json.loads(out.read_text())["steps"]
+    judged_after = [s["verdict"] for s in steps if s["contact_t"] > 10.0 and s["verdict"]]
+    assert judged_after and set(judged_after) == {"good"}  # judged again once they have gone
