@@ -165,6 +165,7 @@ class RunAnalyzer:
         self._feet = FootTracker()
         self._namer = LegNamer()
         self._last_ic: dict[str, float] = {}
+        self._sure_ic: dict[str, float] = {}  # each leg's last contact of a whole stance
         self._last_contact: tuple[float, str] | None = None  # (t, leg) of the latest step
         self._contacts: deque[float] = deque(maxlen=9)
         self._travels: deque[float] = deque(maxlen=9)  # belt travel of the recent stances, L
@@ -242,8 +243,10 @@ class RunAnalyzer:
 
     @property
     def run_cadence_spm(self) -> float | None:
-        """Cadence over every stride pushed so far, steps/min, unrounded (None before
-        :data:`SHOWN_STRIDES` strides, or without ``whole_run``)."""
+        """Cadence over every stride so far, steps/min, unrounded (None before
+        :data:`SHOWN_STRIDES` strides, or without ``whole_run``). Strides run between contacts
+        of whole stances: a contact whose stance was cut short is passed over (see
+        :meth:`_step`)."""
         return None if self._run_cadence is None else self._run_cadence.spm
 
     @property
@@ -358,6 +361,7 @@ class RunAnalyzer:
         self._feet.reset()
         self._namer.reset()
         self._last_ic.clear()
+        self._sure_ic.clear()
         self._last_contact = None
         self._contacts.clear()
         self._travels.clear()
@@ -629,9 +633,20 @@ class RunAnalyzer:
         if stride is not None:
             self._view.stride(self._judge, last, st.contact_t, leg_px)
         self._cadence.add(stride)
-        if self._run_cadence is not None:
-            self._run_cadence.add(stride)
         typical, typical_travel = _typical(self._contacts), _typical(self._travels)
+        # A stance far shorter than the runner's others, or than a belt carries a foot: a foot
+        # lost or mistaken mid-stance, so its contact time is as unsure as its midstance.
+        short = st.complete and typical is not None and contact < SHORT_STANCE * typical
+        short = short or (st.complete and st.travel < MIN_JUDGED_TRAVEL)
+        if self._run_cadence is not None and not short:
+            # The run's rate passes over such a contact as over a missed one: the stride from
+            # the leg's last sure contact counts twice. A contact a frame or two off shortens
+            # one stride and lengthens the next, which cancel; one that is not this runner's
+            # (someone passing, a foot swapped for a moment) splits a stride in two uneven ones.
+            last_sure = self._sure_ic.get(leg)
+            self._sure_ic[leg] = st.contact_t
+            if last_sure is not None and st.contact_t > last_sure:
+                self._run_cadence.add(st.contact_t - last_sure)
         if st.complete:
             self._contacts.append(contact)
             self._travels.append(st.travel)
@@ -658,14 +673,11 @@ class RunAnalyzer:
         spm = self._sure_cadence()
         judge_.see("slow_motion", None if spm is None else spm < capture.SLOW_SPM)
         problems = list(judge_.codes)
-        short = st.complete and typical is not None and contact < SHORT_STANCE * typical
-        short = short or (st.complete and st.travel < MIN_JUDGED_TRAVEL)
         if not st.complete:
             problems.append("stance_cut_off")
         if (step.hip_ankle_offset is None or short) and not problems:
-            # Its own hip or ankle unseen, or a stance far shorter than the runner's others or
-            # than a belt carries a foot (a foot lost or mistaken mid-stance): its midstance,
-            # and so its verdict, cannot be trusted.
+            # Its own hip or ankle unseen, or its stance short (above): its midstance, and so
+            # its verdict, cannot be trusted.
             problems = ["landmarks_unreliable"]
         if self._view.strides < capture.CHECK_STRIDES and not problems:
             problems = ["view_unchecked"]

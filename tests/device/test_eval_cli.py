@@ -369,9 +369,11 @@ def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys
     assert far_back["step_cadence_error_spm_max"] <= 8
     # Someone walking past between the camera and the runner (2.5 s across the picture): the
     # pose model follows them for a moment. No step is judged wrong, the judge says the runner
-    # moved in the picture and why that may be, and judges again once they have gone
+    # moved in the picture and why that may be, and judges again once they have gone; the
+    # run's rate passes over the contacts the passer cut short (it read 3.1 off with them)
     passed = items["stress_clip_passing_slow"]
     assert passed["verdicts"]["warn"] == passed["verdicts"]["bad"] == 0
+    assert abs(passed["cadence_error_spm"]) <= 1.5
     assert passed["verdicts"]["good"] >= 10 and "camera_moving" in passed["capture_problems"]
     video, out = tmp_path / "stress" / "stress_clip_passing_slow.mp4", tmp_path / "passed.json"
     assert main(["analyze", str(video), "--json", str(out), "--models-dir", str(models_dir)]) == 0
