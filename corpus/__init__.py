@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.evaluate import truth_cadence_spm
+from core.evaluate import exact_ic_times, truth_cadence_spm
 
 # Frame times are k / fps; a contact time that is a whole frame up to rounding must not
 # slip to the next frame.
@@ -102,13 +102,11 @@ def cadence_spm(events: Sequence[dict], fps: float) -> float | None:
     """Steps per minute from the ICs of both legs, as ``midstance eval`` scores it
     (:func:`core.evaluate.truth_cadence_spm`: a contact left out, say one hidden from the
     camera, does not lower it); None without a stride."""
-    ics = [e for e in events if e["type"] == "ic"]
-    exact = all("t" in e for e in ics)
-    times = {
-        leg: np.sort([e["t"] if exact else e["frame"] / fps for e in ics if e["leg"] == leg])
+    frames = {
+        leg: np.sort([e["frame"] / fps for e in events if e["type"] == "ic" and e["leg"] == leg])
         for leg in ("near", "far")
     }
-    return truth_cadence_spm(times)
+    return truth_cadence_spm(exact_ic_times({"events": events}) or frames)
 
 
 def contact_times(events: Sequence[dict], fps: float) -> list[float]:

@@ -189,6 +189,20 @@ def runner_masks(frames: Sequence[np.ndarray], fps: float) -> list[np.ndarray]:
     return masks
 
 
+def runner_at(
+    frame: np.ndarray, mask: np.ndarray, scale: float, x: float, y: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A frame and its runner's mask, scaled about :data:`CLIP_HIP_PX` with the hips moved
+    to ``(x, y)``: the clip's runner drawn elsewhere in the picture (behind, or passing)."""
+    hx, hy = CLIP_HIP_PX
+    h, w = frame.shape[:2]
+    to = np.float32([[scale, 0, x - scale * hx], [0, scale, y - scale * hy]])
+    return (
+        cv2.warpAffine(frame, to, (w, h), flags=cv2.INTER_AREA),
+        cv2.warpAffine(mask, to, (w, h), flags=cv2.INTER_LINEAR),
+    )
+
+
 def behind(
     frames: Sequence[np.ndarray], masks: Sequence[np.ndarray], dx: float, dy: float,
     scale: float, rate: float, start: int,
@@ -200,12 +214,9 @@ def behind(
     if int(start + (n - 1) * rate) >= n:
         raise ValueError(f"behind: start {start} at rate {rate} runs past the {n} frames")
     hx, hy = CLIP_HIP_PX
-    to_far = np.float32([[scale, 0, hx + dx - scale * hx], [0, scale, hy + dy - scale * hy]])
-    h, w = frames[0].shape[:2]
     for i, near in enumerate(frames):
         j = int(start + i * rate)
-        far = cv2.warpAffine(frames[j], to_far, (w, h), flags=cv2.INTER_AREA)
-        far_mask = cv2.warpAffine(masks[j], to_far, (w, h), flags=cv2.INTER_LINEAR)
+        far, far_mask = runner_at(frames[j], masks[j], scale, hx + dx, hy + dy)
         alpha = (far_mask * (1.0 - masks[i]))[..., None]
         yield (near * (1.0 - alpha) + far * alpha).astype(np.uint8)
 
@@ -363,8 +374,8 @@ def passing(
 ) -> Iterator[tuple[np.ndarray, float]]:  # fmt: skip
     """The frames with someone passing in front of the runner (see :data:`PASSING`), each
     with the share of the runner's silhouette below the hips the passer covers there."""
-    hx, hy = CLIP_HIP_PX
-    h, w = frames[0].shape[:2]
+    hy = CLIP_HIP_PX[1]
+    w = frames[0].shape[1]
     below = int(hy)
     for i, near in enumerate(frames):
         k = (i - first) / across  # 0 -> 1 while the passer's hips cross the picture
@@ -372,10 +383,8 @@ def passing(
         if not -0.2 <= k <= 1.2:
             yield near, 0.0
             continue
-        to_near = np.float32([[scale, 0, x - scale * hx], [0, scale, hy + dy - scale * hy]])
         j = (start + i) % len(frames)
-        them = cv2.warpAffine(frames[j], to_near, (w, h), flags=cv2.INTER_AREA)
-        alpha = cv2.warpAffine(masks[j], to_near, (w, h), flags=cv2.INTER_LINEAR)
+        them, alpha = runner_at(frames[j], masks[j], scale, x, hy + dy)
         legs = masks[i][below:]
         hidden = float((alpha[below:] * legs).sum() / max(float(legs.sum()), 1.0))
         yield (near * (1.0 - alpha[..., None]) + them * alpha[..., None]).astype(np.uint8), hidden
