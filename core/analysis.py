@@ -538,6 +538,11 @@ class RunAnalyzer:
         steps = []
         if not s or leg_px is None:
             return steps
+        if self._warmup and self._levels is not None:
+            # The input ended while the view was still being checked (a clip of two or three
+            # seconds): its steps are timed with what is known, as the view check would have
+            # let them be, rather than dropped and the runner called not running.
+            steps = self._replay(self._levels.levels, leg_px, s)
         open_ = []
         for leg, events in self._legs.items():
             # a toe-off waiting for its confirming frame ends here; else the stance is cut off
