@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from core.facing import FACINGS
 
-#: Mean foot visibility two classes must differ by before visibility says which is near.
-VIS_MARGIN = 0.05
+#: Mean foot visibility two classes must differ by before visibility says which is near: half
+#: the gap BlazePose's visibility (an estimate of occlusion) shows between a near and a far
+#: foot in a clear side view. A pose model whose scores are confidences, not visibilities
+#: (RTMPose), scores the two feet within a few hundredths, either way round: under the margin
+#: the foot tracks' names decide, as they would have to with no visibility at all.
+VIS_MARGIN = 0.10
 #: How far (in step times) a gap may be from a whole number of steps and still count.
 PHASE_SLACK = 0.3
 #: Longest gap (in step times) the chain bridges; beyond it a new chain starts.
