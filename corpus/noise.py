@@ -1,5 +1,5 @@
-"""How much a pixel of landmark noise moves the judgement: ``python -m corpus.noise DIR
-[--sigma PX ...] [--seeds N] [--only PATTERN]``.
+"""How much a pixel of landmark noise, or where the recording starts, moves the judgement:
+``python -m corpus.noise DIR [--sigma PX ...] [--seeds N] [--only PATTERN]``.
 
 The same video gives landmarks a fraction of a pixel apart on another CPU (XNNPACK's AVX2,
 AVX-512 and NEON kernels round differently), a re-encode moves them more, and BlazePose's own
@@ -10,6 +10,11 @@ each coordinate) is added with ``--seeds`` seeds and every noisy copy is analyse
 like ``midstance eval`` does. One row per item and sigma: the worst and mean recall of each
 leg, the worst precision and leg labels, and the warn or bad verdicts over all seeds (every
 runner in the shared data runs with good form, so each is a false alarm).
+
+Then the same landmarks started later, every ``START_STEP_S`` over the first ``START_SPAN_S``
+(a recording begins at any phase of the stride, and held-out footage will not begin where
+ours does): one row per item, the worst and mean recall and leg labels over the starts, the
+starts whose view was refused and the false alarms.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ import numpy as np
 from core import evaluate
 from core.analysis import analyze_trace
 
+#: Start the landmarks this much later each time (seconds of the file), up to this span: a
+#: stride or so, in steps of about three frames at 30 fps.
+START_STEP_S = 0.1
+START_SPAN_S = 2.5
+
 
 def noisy_scores(trace, truth: dict, sigma: float, seeds: int, capture_fps=None) -> list[dict]:
     """The eval scores of ``seeds`` copies of ``trace`` with Gaussian landmark noise of
@@ -37,6 +47,40 @@ def noisy_scores(trace, truth: dict, sigma: float, seeds: int, capture_fps=None)
         score["false_alarms"] = sum(s["verdict"] in ("warn", "bad") for s in report["steps"])
         scores.append(score)
     return scores
+
+
+def late_start_scores(trace, truth: dict, capture_fps=None) -> list[dict]:
+    """The eval scores of ``trace`` started 0, ``START_STEP_S``, ... ``START_SPAN_S`` seconds
+    later (whole frames), each against the truth's events from its first frame on; with its
+    warn or bad verdicts as ``false_alarms``."""
+    fps = float(truth["fps"])
+    step = max(1, round(fps * START_STEP_S))
+    scores = []
+    for a in range(0, min(len(trace), round(fps * START_SPAN_S)), step):
+        t = trace.t[a:] - trace.t[a]  # the truth's frames count from the cut's first
+        cut = dataclasses.replace(trace, t=t, xy=trace.xy[a:], vis=trace.vis[a:])
+        events = [{k: v for k, v in e.items() if k != "t"} | {"frame": e["frame"] - a}
+                  for e in truth["events"] if e["frame"] >= a]  # fmt: skip
+        later = {**truth, "events": events}
+        if "n_frames" in truth:
+            later["n_frames"] = truth["n_frames"] - a
+        report = analyze_trace(cut)
+        score = evaluate.score_input(later, report, t, capture_fps)
+        score["false_alarms"] = sum(s["verdict"] in ("warn", "bad") for s in report["steps"])
+        scores.append(score)
+    return scores
+
+
+def start_row(name: str, scores: list[dict]) -> str:
+    """One row of the late-start table: worst and mean over the starts."""
+    recall = [s["recall"] for s in scores if s["recall"] is not None]
+    labels = [s["leg_label_accuracy"] for s in scores if s["leg_label_accuracy"] is not None]
+    refused = sum(not s["capture_ok"] for s in scores)
+    return (
+        f"{name:32s} {len(scores):6d} {min(recall, default=0):5.2f} {np.mean(recall or [0]):5.2f}"
+        f" {min(labels, default=0):6.2f} {np.mean(labels or [0]):5.2f} {refused:7d}"
+        f" {sum(s['false_alarms'] for s in scores):6d}"
+    )
 
 
 def row(name: str, sigma: float, scores: list[dict]) -> str:
@@ -84,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{head[0]:32s} {head[1]:>5s} " + " ".join(f"{h:>10s}" for h in head[2:5])
           + f" {head[5]:>6s} {head[6]:>6s}   ({args.seeds} seeds)")  # fmt: skip
     pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
+    starts = []
     for path, truth_path in items:
         truth = load_truth(truth_path)
         expect = truth.get("expect", {})
@@ -94,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         for sigma in args.sigma:
             scores = noisy_scores(trace, truth, sigma, args.seeds, capture_fps)
             print(row(path.stem, sigma, scores), flush=True)
+        starts.append(start_row(path.stem, late_start_scores(trace, truth, capture_fps)))
+    span = f"started 0-{START_SPAN_S:g} s later, every {START_STEP_S:g} s"
+    print(f"\n{'item':32s} {'starts':>6s} {'recall min mean':>17s} {'labels min mean':>12s}"
+          f" {'refused':>7s} {'alarms':>6s}   ({span})")  # fmt: skip
+    print("\n".join(starts))
     return 0
 
 

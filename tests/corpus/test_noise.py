@@ -28,6 +28,12 @@ def test_the_clip_with_a_pixel_of_noise_keeps_its_contacts_and_raises_no_alarm(
     near_min, _, far_min, _, precision, _, labels, alarms = cells[2:]
     assert float(near_min) >= 0.95 and float(far_min) >= 0.85 and float(precision) >= 0.95
     assert float(labels) >= 0.95 and alarms == "0"
+    # then the clip begun later, every 0.1 s over 2.5 s: no start refused or alarmed
+    head = out.index("") + 1
+    assert out[head].startswith("item") and "started 0-2.5 s later" in out[head]
+    name, starts, recall_min, _, labels_min, _, refused, alarms = out[head + 1].split()
+    assert (name, starts, refused, alarms) == ("clip", "25", "0", "0")
+    assert float(recall_min) >= 0.9 and float(labels_min) >= 0.9
 
 
 def test_a_folder_without_videos_or_a_typo_is_one_line_and_exit_2(tmp_path, capsys):
