@@ -79,6 +79,12 @@ TOO_SOON = 0.5
 DROP_STANCE = 0.2
 #: A person seen this long without a running step is "not running" (walking, standing).
 NOT_RUNNING_S = 4.0
+#: Why no running step was found (the ``not_running`` problem's ``where``): in a recording
+#: too short to tell, its length says it, not a guess at walking.
+WALKING = ": the runner is walking or standing"
+TOO_SHORT = (
+    ": the runner is seen for only {seen:.1f} s, too short to tell (record {need:g} s or more)"
+)
 #: How often the per-frame view checks run, per second.
 CHECK_HZ = 10.0
 #: Steps timed before a step rate may be called low (or slow motion): about three seconds.
@@ -264,7 +270,12 @@ class RunAnalyzer:
         extra = ()
         explained = any(c != "not_running" for c in self._judge.frames_on)
         if self._steps_seen == 0 and self._judge.frames and not explained:
-            extra = (problem("not_running", 1.0),)
+            seen = None
+            if self._first_seen is not None and self._last_t is not None:
+                seen = self._last_t - self._first_seen + (1.0 / self.fps if self.fps else 0.0)
+            short = seen is not None and seen < NOT_RUNNING_S
+            why = TOO_SHORT.format(seen=seen, need=NOT_RUNNING_S) if short else WALKING
+            extra = (problem("not_running", 1.0, why),)
         return self._judge.run_summary(extra)
 
     @property
@@ -333,6 +344,7 @@ class RunAnalyzer:
                 if others
                 else t - self._first_seen >= NOT_RUNNING_S
                 and (self._last_step_t is None or t - self._last_step_t > NOT_RUNNING_S),
+                WALKING,
             )
         if self._levels is not None:
             self._judge.tick()

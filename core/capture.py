@@ -51,7 +51,7 @@ PROBLEMS: dict[str, str] = {
     "slow_motion": (
         "this looks like a slow-motion file: give the rate it was filmed at with --capture-fps"
     ),
-    "not_running": "no running steps found: the runner is walking or standing",
+    "not_running": "no running steps found{where}",
     "camera_moving": (
         "the camera moved, or someone passed in front of it: fix it firmly to a stand and keep"
         " the space between it and the treadmill clear"

@@ -11,10 +11,11 @@ like ``midstance eval`` does. One row per item and sigma: the worst and mean rec
 leg, the worst precision and leg labels, and the warn or bad verdicts over all seeds (every
 runner in the shared data runs with good form, so each is a false alarm).
 
-Then the same landmarks started later, every ``START_STEP_S`` over the first ``START_SPAN_S``
-(a recording begins at any phase of the stride, and held-out footage will not begin where
-ours does): one row per item, the worst and mean recall and leg labels over the starts, the
-starts whose view was refused and the false alarms.
+Then every good item, video or trace (motion capture, other pose models' keypoints), started
+later, every ``START_STEP_S`` over the first ``START_SPAN_S`` (a recording begins at any phase
+of the stride, and held-out footage will not begin where ours does): one row per item, the
+worst and mean recall and leg labels over the starts, the starts whose view was refused and
+the false alarms.
 """
 
 from __future__ import annotations
@@ -99,9 +100,10 @@ def row(name: str, sigma: float, scores: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the noise table for the video items of a built corpus; exit 2 on a bad DIR."""
+    """Print the noise table for the video items of a built corpus and the late-start table
+    for its good items; exit 2 on a bad DIR."""
     from midstance.commands.analyze import load_input
-    from midstance.commands.eval import find_items, load_truth
+    from midstance.commands.eval import TRUTH_SUFFIX, find_items, load_truth
     from midstance.commands.pose import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="python -m corpus.noise", description=__doc__)
@@ -117,30 +119,35 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m corpus.noise: --seeds must be >= 1 and --sigma >= 0", file=sys.stderr)
         return 2
     items = [
-        (path, truth_path)
+        (truth_path.name[: -len(TRUTH_SUFFIX)], path, kind, truth_path)
         for path, kind, truth_path in find_items(args.dir)
-        if kind == "video" and truth_path.exists() and fnmatch.fnmatch(path.stem, args.only)
+        if truth_path.exists()
     ]
+    items = [item for item in items if fnmatch.fnmatch(item[0], args.only)]
     if not items:
-        print(f"python -m corpus.noise: {args.dir}: no video with its truth", file=sys.stderr)
+        print(f"python -m corpus.noise: {args.dir}: no video or trace with its truth",
+              file=sys.stderr)  # fmt: skip
         return 2
     head = ("item", "sigma", "near min mean", "far min mean", "precision", "labels", "alarms")
     print(f"{head[0]:32s} {head[1]:>5s} " + " ".join(f"{h:>10s}" for h in head[2:5])
           + f" {head[5]:>6s} {head[6]:>6s}   ({args.seeds} seeds)")  # fmt: skip
     pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
     starts = []
-    for path, truth_path in items:
+    for name, path, kind, truth_path in items:
         truth = load_truth(truth_path)
         expect = truth.get("expect", {})
         if not expect.get("capture_ok", True) or expect.get("others_in_view"):
             continue  # a view made bad on purpose, or shared with another runner: no good view
+        if expect.get("reason"):
+            continue  # a fault given on purpose: its warn and bad verdicts are no false alarms
         capture_fps = truth.get("capture_fps")
         trace = load_input(path, pose_args, capture_fps=capture_fps)
-        for sigma in args.sigma:
-            scores = noisy_scores(trace, truth, sigma, args.seeds, capture_fps)
-            print(row(path.stem, sigma, scores), flush=True)
-        starts.append(start_row(path.stem, late_start_scores(trace, truth, capture_fps)))
-    span = f"started 0-{START_SPAN_S:g} s later, every {START_STEP_S:g} s"
+        if kind == "video":
+            for sigma in args.sigma:
+                scores = noisy_scores(trace, truth, sigma, args.seeds, capture_fps)
+                print(row(name, sigma, scores), flush=True)
+        starts.append(start_row(name, late_start_scores(trace, truth, capture_fps)))
+    span = f"started 0-{START_SPAN_S:g} s later, every ~{START_STEP_S:g} s"
     print(f"\n{'item':32s} {'starts':>6s} {'recall min mean':>17s} {'labels min mean':>12s}"
           f" {'refused':>7s} {'alarms':>6s}   ({span})")  # fmt: skip
     print("\n".join(starts))

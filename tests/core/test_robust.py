@@ -3,6 +3,8 @@ walking, frame rates from 10 to 240 fps, either facing, any image size."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -95,7 +97,23 @@ def test_standing_still_gives_no_steps():
     report = analyze_trace(trace)
     assert report["steps"] == []
     assert [p["code"] for p in report["capture"]["problems"]] == ["not_running"]
+    assert report["capture"]["problems"][0]["message"].endswith("walking or standing")
     assert any("no running steps found" in w for w in report["warnings"])
+
+
+def test_a_recording_too_short_to_tell_says_so_not_walking(fukuchi):
+    # A third of a second of real running: no step can be told yet, and "walking or standing"
+    # would be a guess; the report says how long the runner was seen instead.
+    n = round(0.3 * fukuchi.fps)
+    short = dataclasses.replace(fukuchi, t=fukuchi.t[:n], xy=fukuchi.xy[:n], vis=fukuchi.vis[:n])
+    report = analyze_trace(short)
+    assert report["steps"] == []
+    [problem] = report["capture"]["problems"]
+    assert problem["code"] == "not_running"
+    assert problem["message"] == (
+        "no running steps found: the runner is seen for only 0.3 s, too short to tell"
+        " (record 4 s or more)"
+    )
 
 
 def synthetic_gait(duty: float, cadence: float, fps: float = 30.0, seconds: float = 12.0):
