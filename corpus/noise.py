@@ -30,6 +30,7 @@ import numpy as np
 
 from core import evaluate
 from core.analysis import analyze_trace
+from corpus.transforms import excerpt, excerpt_truth
 
 #: Start the landmarks this much later each time (seconds of the file), up to this span: a
 #: stride or so, in steps of about three frames at 30 fps.
@@ -57,16 +58,10 @@ def late_start_scores(trace, truth: dict, capture_fps=None) -> list[dict]:
     fps = float(truth["fps"])
     step = max(1, round(fps * START_STEP_S))
     scores = []
-    for a in range(0, min(len(trace), round(fps * START_SPAN_S)), step):
-        t = trace.t[a:] - trace.t[a]  # the truth's frames count from the cut's first
-        cut = dataclasses.replace(trace, t=t, xy=trace.xy[a:], vis=trace.vis[a:])
-        events = [{k: v for k, v in e.items() if k != "t"} | {"frame": e["frame"] - a}
-                  for e in truth["events"] if e["frame"] >= a]  # fmt: skip
-        later = {**truth, "events": events}
-        if "n_frames" in truth:
-            later["n_frames"] = truth["n_frames"] - a
+    for first in range(0, min(len(trace), round(fps * START_SPAN_S)), step):
+        cut = excerpt(trace, first)
         report = analyze_trace(cut)
-        score = evaluate.score_input(later, report, t, capture_fps)
+        score = evaluate.score_input(excerpt_truth(truth, first), report, cut.t, capture_fps)
         score["false_alarms"] = sum(s["verdict"] in ("warn", "bad") for s in report["steps"])
         scores.append(score)
     return scores

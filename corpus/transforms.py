@@ -1,5 +1,5 @@
-"""Trace transforms: another frame rate or other frame times, the other camera side, and
-a runner's form changed.
+"""Trace transforms: another frame rate or other frame times, the other camera side, an
+excerpt, and a runner's form changed.
 
 Each takes a :class:`core.trace.Trace` and returns a new one; the input is never changed.
 The form changes (:func:`sit_back`, :func:`bend_at_hips`) move the landmarks of the hips and
@@ -8,6 +8,8 @@ motion gets a known fault and the same steps: what the judge must then name.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -72,6 +74,25 @@ def mirror(trace: Trace) -> Trace:
     xy[..., 0] = trace.width - xy[..., 0]
     return Trace(trace.fps, trace.width, trace.height, f"{trace.source} mirrored",
                  trace.t.copy(), xy, trace.vis.copy())  # fmt: skip
+
+
+def excerpt(trace: Trace, first: int, end: int | None = None) -> Trace:
+    """Frames ``first:end`` of a trace as a recording begun there (its clock restarts at 0)."""
+    t = trace.t[first:end] - trace.t[first]
+    return dataclasses.replace(trace, t=t, xy=trace.xy[first:end], vis=trace.vis[first:end])
+
+
+def excerpt_truth(truth: dict, first: int, end: int | None = None) -> dict:
+    """The truth of :func:`excerpt`: the events in frames ``first:end``, counted from ``first``
+    (without their exact ``t``, which counts from the old start)."""
+    events = [{k: v for k, v in e.items() if k != "t"} | {"frame": e["frame"] - first}
+              for e in truth["events"]
+              if e["frame"] >= first and (end is None or e["frame"] < end)]  # fmt: skip
+    doc = {**truth, "events": events}
+    if "n_frames" in truth:
+        n = truth["n_frames"] if end is None else min(end, truth["n_frames"])
+        doc["n_frames"] = n - first
+    return doc
 
 
 def leg_length_px(trace: Trace) -> float:

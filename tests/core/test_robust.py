@@ -3,14 +3,13 @@ walking, frame rates from 10 to 240 fps, either facing, any image size."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 from core import landmarks
 from core.analysis import analyze_trace
 from core.trace import Trace
+from corpus.transforms import excerpt
 from tests.conftest import shared_data
 from tests.core.convert import fukuchi_trace
 
@@ -105,8 +104,7 @@ def test_a_recording_too_short_to_tell_says_so_not_walking(fukuchi):
     # A third of a second of real running: no step can be told yet, and "walking or standing"
     # would be a guess; the report says how long the runner was seen instead.
     n = round(0.3 * fukuchi.fps)
-    short = dataclasses.replace(fukuchi, t=fukuchi.t[:n], xy=fukuchi.xy[:n], vis=fukuchi.vis[:n])
-    report = analyze_trace(short)
+    report = analyze_trace(excerpt(fukuchi, 0, n))
     assert report["steps"] == []
     [problem] = report["capture"]["problems"]
     assert problem["code"] == "not_running"

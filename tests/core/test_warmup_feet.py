@@ -20,6 +20,7 @@ from core.analysis import RunAnalyzer, analyze_trace
 from core.evaluate import score_item
 from core.trace import read_trace
 from corpus.__main__ import main as build_corpus
+from corpus.transforms import excerpt, excerpt_truth
 from midstance.cli import main as midstance
 
 
@@ -99,28 +100,12 @@ def test_legs_labelled_the_other_way_round_at_the_start_keep_the_near_hip(mirror
     assert all(s.verdict in ("good", None) for s in steps)
 
 
-def _from(trace, first: int, end: int | None = None):
-    """Frames ``first:end`` of a trace, its clock restarted at 0 (a recording begun there)."""
-    return dataclasses.replace(
-        trace, t=trace.t[first:end] - trace.t[first], xy=trace.xy[first:end],
-        vis=trace.vis[first:end],
-    )  # fmt: skip
-
-
-def _truth_from(contacts: dict, first: int, end: int | None = None) -> dict:
-    """The clip's annotation for frames ``first:end``, counted from ``first``."""
-    kept = [
-        e for e in contacts["events"] if e["frame"] >= first and (end is None or e["frame"] < end)
-    ]
-    return {**contacts, "events": [{**e, "frame": e["frame"] - first} for e in kept]}
-
-
 @pytest.mark.parametrize("frames", [45, 66])
 def test_a_clip_of_two_seconds_has_its_steps_timed_not_called_not_running(rtm, contacts, frames):
     # The input ends while the view is still being checked (its first ~2.5 s): the buffered
     # frames used to be dropped, and a real runner's clip reported "not running".
-    report = analyze_trace(_from(rtm, 0, frames))
-    score = score_item(_truth_from(contacts, 0, frames), report)
+    report = analyze_trace(excerpt(rtm, 0, frames))
+    score = score_item(excerpt_truth(contacts, 0, frames), report)
     assert "not_running" not in [p["code"] for p in report["capture"]["problems"]]
     assert score["recall"] == 1.0 and score["precision"] == 1.0
     assert score["leg_label_accuracy"] == 1.0
@@ -128,7 +113,7 @@ def test_a_clip_of_two_seconds_has_its_steps_timed_not_called_not_running(rtm, c
 
 
 def test_two_seconds_of_motion_capture_are_running_steps(fukuchi):
-    report = analyze_trace(_from(fukuchi, 0, round(2.0 * fukuchi.fps)))
+    report = analyze_trace(excerpt(fukuchi, 0, round(2.0 * fukuchi.fps)))
     contacts = [s["contact_t"] for s in report["steps"]]
     assert len(contacts) >= 5 and report["capture"]["problems"] == []
     step_s = 60.0 / 156.9  # the trial's cadence over its whole length
@@ -141,8 +126,8 @@ def test_a_recording_begun_at_another_phase_names_the_legs_alike(rtm, contacts, 
     # 1.2-1.7 s in, that difference crossed the old visibility margin back and forth, the
     # legs' names flipped (right, left, left, right ...), and the whole run was refused as
     # steps out of rhythm with its step rate withheld.
-    report = analyze_trace(_from(rtm, first))
-    score = score_item(_truth_from(contacts, first), report)
+    report = analyze_trace(excerpt(rtm, first))
+    score = score_item(excerpt_truth(contacts, first), report)
     legs = [s["leg"] for s in report["steps"]]
     assert all(a != b for a, b in itertools.pairwise(legs))
     assert score["leg_label_accuracy"] == 1.0 and report["capture"]["ok"]
