@@ -667,7 +667,6 @@ class RunAnalyzer:
         if st.complete:
             self._contacts.append(contact)
             self._travels.append(st.travel)
-            self._view.belt_speed(st.travel, contact)
         step = Step(
             leg=leg,
             contact_t=round(st.contact_t, 4),

@@ -118,7 +118,6 @@ MIN_LEG_SHARE = 0.08  # ... or less than this share of the image's longer side
 SIDE_SPREAD = 0.25  # left-right shoulder (or hip) spread in x beyond this: not side-on
 FOOT_JITTER = 0.12  # RMS scatter of the stance foot about its belt line beyond this: blurred
 HIP_DRIFT = 0.5  # range of the pelvis x over 2 s beyond this: the camera moves
-BELT_SPREAD = 0.15  # stance foot speeds over 6 steps spread more than this: the camera moves
 FAR_HIP_SHIFT = 0.06  # the far hip shows this far above (below) the near one: camera too high (low)
 UPRIGHT_DEG = 45.0  # torso and legs both further than this from the picture's up: turned
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion

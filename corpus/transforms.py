@@ -1,5 +1,5 @@
 """Trace transforms: another frame rate or other frame times, the other camera side, an
-excerpt, and a runner's form changed.
+excerpt, a runner speeding up or slowing down, and a runner's form changed.
 
 Each takes a :class:`core.trace.Trace` and returns a new one; the input is never changed.
 The form changes (:func:`sit_back`, :func:`bend_at_hips`) move the landmarks of the hips and
@@ -93,6 +93,35 @@ def excerpt_truth(truth: dict, first: int, end: int | None = None) -> dict:
         n = truth["n_frames"] if end is None else min(end, truth["n_frames"])
         doc["n_frames"] = n - first
     return doc
+
+
+def paced(t: np.ndarray, duration_s: float, ratio: float) -> np.ndarray:
+    """Times ``t`` (seconds from the start) of a motion whose pace grows steadily from its own
+    at the start to ``ratio`` times it at ``duration_s``: each moment comes when the motion,
+    played ever faster (slower), reaches it."""
+    t = np.asarray(t, float)
+    if ratio == 1.0:
+        return t.copy()
+    k = (ratio - 1.0) / duration_s
+    return np.log1p(k * t) / k
+
+
+def ramp(trace: Trace, ratio: float) -> Trace:
+    """The runner speeding up (``ratio`` > 1) or slowing down steadily over the recording, the
+    step rate and the belt's speed in the picture alike (a treadmill's speed changed while
+    filming): the recorded frames at their :func:`paced` times, unevenly timed as a phone
+    times a variable frame rate."""
+    t = trace.t - float(trace.t[0])
+    return dataclasses.replace(trace, t=paced(t, float(t[-1]), ratio),
+                               source=f"{trace.source} paced to x{ratio:g}")  # fmt: skip
+
+
+def ramp_truth(truth: dict, duration_s: float, ratio: float) -> dict:
+    """The truth of :func:`ramp` on a trace lasting ``duration_s``: the same frames, each
+    event's exact ``t`` (when it has one) at its new time."""
+    events = [e | {"t": float(paced(e["t"], duration_s, ratio))} if "t" in e else e
+              for e in truth["events"]]  # fmt: skip
+    return {**truth, "events": events}
 
 
 def leg_length_px(trace: Trace) -> float:

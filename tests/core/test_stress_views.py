@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from core.analysis import SURE_STEPS, analyze_trace
@@ -18,7 +19,7 @@ from corpus.heights import seen_from
 from corpus.items import default_data, hamner_trial, mocap_item_truth
 from corpus.mocap import project_side
 from corpus.stress import phone_trace, played_at
-from corpus.transforms import resample
+from corpus.transforms import paced, ramp, ramp_truth, resample
 
 pytestmark = pytest.mark.skipif(not default_data().exists(), reason="shared data not present")
 
@@ -108,6 +109,36 @@ def test_a_step_rate_under_the_limit_is_told_from_the_8th_step(subject, spm, tol
     assert all(s["reasons"] in ([], ["low_cadence"]) for _, s in judged)
     named = [s["reasons"] == ["low_cadence"] for _, s in judged]
     assert named == [told and i >= SURE_STEPS - 1 for i, _ in judged]
+
+
+@pytest.mark.parametrize("ratio", [0.9, 1.2])
+@pytest.mark.parametrize("subject, run", [(1, 2), (3, 5)])  # 2.5 and 5 m/s
+def test_a_runner_speeding_up_or_slowing_down_keeps_every_contact(subject, run, ratio):
+    # the treadmill's speed changed while filming (30 fps): the step rate and the belt's speed
+    # in the picture change steadily by a tenth or a fifth over the trial. Every contact, the
+    # run's rate, the view accepted and no step judged wrong
+    trial = hamner_trial(default_data(), subject, run)
+    xy, vis = hamner.side_view(trial, True)
+    seen = Trace(trial["rate"], hamner.WIDTH, hamner.HEIGHT, "hamner2013", trial["t"], xy, vis)
+    filmed = resample(seen, 30.0)
+    truth = mocap_item_truth(filmed, trial["contacts"], trial["t"], trial["pelvis"], "right",
+                             "right", "test")  # fmt: skip
+    duration = float(filmed.t[-1])
+    trace = ramp(filmed, ratio)
+    gaps = np.diff(trace.t)
+    assert gaps[-1] / gaps[0] == pytest.approx(1 / ratio, rel=0.02)  # the pace at the end
+    s = score_item(ramp_truth(truth, duration, ratio), analyze_trace(trace), frame_times=trace.t)
+    assert s["recall"] == 1.0 and s["precision"] == 1.0 and s["capture_ok"]
+    assert abs(s["cadence_error_spm"]) <= 1.5 and s["leg_label_accuracy"] == 1.0
+    assert s["verdicts"]["warn"] == s["verdicts"]["bad"] == 0
+
+
+def test_a_pace_change_keeps_each_moment_in_order():
+    t = np.linspace(0.0, 6.0, 181)
+    for ratio in (0.8, 1.0, 1.25):
+        new = paced(t, 6.0, ratio)
+        assert new[0] == 0.0 and np.all(np.diff(new) > 0)
+        assert np.diff(new)[-1] / np.diff(new)[0] == pytest.approx(1 / ratio, rel=0.01)
 
 
 def test_a_fast_runner_at_15_frames_a_second_faces_the_right_way(scored):

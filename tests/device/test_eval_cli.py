@@ -327,6 +327,7 @@ def test_eval_names_steps_missed_when_the_feet_smear(tmp_path, models_dir, capsy
     # step of the view is judged.
     item = eval_stress_item("stress_clip_smeared", tmp_path, models_dir, capsys)
     assert item["capture_ok"] is False and "steps_missed" in item["capture_problems"]
+    assert "camera_moving" not in item["capture_problems"]  # the camera stood still
     assert item["cadence_spm"] is None
     assert any("steps are being missed" in w for w in item["warnings"])
     assert sum(item["verdicts"][k] for k in ("good", "warn", "bad")) == 0
@@ -358,6 +359,8 @@ def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys
     # refused, with words that point at the cause, and no step rate is given.
     ahead = items["stress_clip_behind_ahead"]
     assert ahead["capture_ok"] is False and "steps_out_of_rhythm" in ahead["capture_problems"]
+    # (not a moving camera: the stance foot's speed, which their feet garble, was read as one)
+    assert "camera_moving" not in ahead["capture_problems"]
     assert ahead["cadence_spm"] is None
     assert ahead["verdicts"]["warn"] == ahead["verdicts"]["bad"] == 0
     # Well back along the belt their feet cross this runner's only now and then: the view is
