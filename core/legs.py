@@ -6,7 +6,9 @@ leg, about two step times later the same leg (a step was missed between). :class
 keeps that chain and decides which of its two alternating classes is the near leg from how well
 each class's stance foot is seen (the far foot is partly hidden behind the near leg and the
 treadmill, so the pose model sees it less well). Motion capture sees both feet equally: then the
-foot tracks' own names decide (they are right there).
+foot tracks' own names decide (they are right there). Where a step falls off the beat (a contact
+timed late, steps missed between) a new chain begins; its first step is named by how well the
+runner's near and far foot were seen before, and its two classes then by which is seen better.
 
 Legs are named by the camera's side: the near leg of a runner facing image-left is the left leg
 (an unmirrored camera sees a runner's left side when they face image-left).
@@ -40,7 +42,13 @@ class LegNamer:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the chain (a new runner, or a gap too long to bridge)."""
+        """Forget the runner (a new one may be in front of the camera)."""
+        self._seen: tuple[float, float] | None = None  # the near and far foot's visibility
+        self._new_chain()
+
+    def _new_chain(self) -> None:
+        """Start a new chain (a gap too long or off the step time), keeping how well each of
+        the runner's feet is seen."""
         self._last_t: float | None = None
         self._parity = 0
         self._vis = [[0.0, 0], [0.0, 0]]  # per class: summed foot visibility, steps
@@ -67,7 +75,7 @@ class LegNamer:
             if steps is not None and 1 <= n <= MAX_STEPS_BRIDGED and abs(steps - n) < PHASE_SLACK:
                 self._parity ^= n % 2
             else:
-                self.reset()
+                self._new_chain()
         elif self._last_t is not None:
             return track_leg  # out of time order (a held first stance): its own track's name
         self._last_t = contact_t
@@ -76,11 +84,21 @@ class LegNamer:
         self._vis[k][1] += 1
         self._votes[k] += track_leg == "left"
         (v0, n0), (v1, n1) = self._vis
-        if n0 and n1 and facing in FACINGS:
+        if facing in FACINGS and n0 and n1:
             m0, m1 = v0 / n0, v1 / n1
-            if abs(m0 - m1) > VIS_MARGIN:
+            # Once this runner's feet were told apart by sight, a new chain's classes are
+            # named by which is seen better, however little: the margin is for pose models
+            # whose scores say nothing of which foot is near.
+            if abs(m0 - m1) > VIS_MARGIN or (self._seen and m0 != m1):
                 near = 0 if m0 > m1 else 1
+                if abs(m0 - m1) > VIS_MARGIN:
+                    self._seen = (max(m0, m1), min(m0, m1))
                 return facing if k == near else other(facing)
+        elif facing in FACINGS and self._seen:
+            # A new chain's first step: the runner's feet as seen before the break.
+            near_vis, far_vis = self._seen
+            near = abs(foot_vis - near_vis) <= abs(foot_vis - far_vis)
+            return facing if near else other(facing)
         # No visibility evidence: the majority name of this class's foot tracks.
         n = self._vis[k][1]
         left = self._votes[k]
