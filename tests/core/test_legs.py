@@ -41,3 +41,31 @@ def test_feet_seen_alike_start_a_new_chain_on_their_tracks_names():
     assert _chain(namer, steps) == ["left", "right"] * 2
     late = 3 * STEP_S + 1.45 * STEP_S
     assert _chain(namer, [(late, "right", 0.9), (late + STEP_S, "left", 0.9)]) == ["right", "left"]
+
+
+def test_after_a_break_the_better_seen_class_is_near_however_little():
+    # Someone else's feet in view: after the break the far foot is seen at 0.89 against the
+    # near one's 0.98, under the 0.10 that first tells feet apart; this runner's feet were told
+    # apart before, so the better seen is still the near one (it took the tracks' names, and
+    # two steps in a row one leg's, before).
+    namer = LegNamer()
+    steps = [(i * STEP_S, "left" if i % 2 == 0 else "right", 0.97 if i % 2 == 0 else 0.7)
+             for i in range(4)]  # fmt: skip
+    assert _chain(namer, steps)[1:] == ["right", "left", "right"]
+    late = 3 * STEP_S + 1.6 * STEP_S
+    after = [
+        (late, "right", 0.98),
+        (late + STEP_S, "right", 0.89),
+        (late + 2 * STEP_S, "left", 0.97),
+    ]
+    assert _chain(namer, after) == ["left", "right", "left"]
+
+
+def test_a_new_runner_starts_with_nothing_known():
+    namer = LegNamer()
+    steps = [(i * STEP_S, "right" if i % 2 == 0 else "left", 0.95 if i % 2 == 0 else 0.65)
+             for i in range(4)]  # fmt: skip
+    _chain(namer, steps)
+    namer.reset()
+    # the first step of the next runner takes its track's name, whatever its visibility
+    assert _chain(namer, [(10.0, "right", 0.95)]) == ["right"]
