@@ -647,8 +647,10 @@ class RunAnalyzer:
         last = self._last_ic.get(leg)
         self._last_ic[leg] = st.contact_t
         stride = st.contact_t - last if last is not None and st.contact_t > last else None
-        if stride is not None:
-            self._view.stride(self._judge, last, st.contact_t, leg_px)
+        # A leg found again after contacts of it were missed: its track was lost for steps, so
+        # this step is timed but not judged on its own (the view may be judged again from the
+        # next one), whether or not missed steps are in force yet.
+        lost = stride is not None and self._view.stride(self._judge, last, st.contact_t, leg_px)
         self._cadence.add(stride)
         typical, typical_travel = _typical(self._contacts), _typical(self._travels)
         # A stance far shorter than the runner's others, or than a belt carries a foot: a foot
@@ -695,6 +697,8 @@ class RunAnalyzer:
             # Its own hip or ankle unseen, or its stance short (above): its midstance, and so
             # its verdict, cannot be trusted.
             problems = ["landmarks_unreliable"]
+        if lost and not problems:
+            problems = ["steps_missed"]
         if self._view.strides < capture.CHECK_STRIDES and not problems:
             problems = ["view_unchecked"]
         if problems:

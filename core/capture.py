@@ -22,7 +22,9 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
                           model following someone who passes in front of it
 ``frame_rate_too_low``    too few frames a second reach the analysis to time each step
 ``steps_missed``          the pelvis sank more often than steps were found: the feet are lost
-                          between contacts (blurred, hidden), so strides and the rate are wrong
+                          between contacts (blurred, hidden), so strides and the rate are wrong;
+                          also a step's own, when it ends a stride of its leg that spans
+                          contacts never found (its track was lost for steps before it)
 ``steps_out_of_rhythm``   contacts do not keep time with the pelvis's bounce (no sink between
                           two, or a count the legs' names deny): someone else's feet in view,
                           or steps missed or named out of turn, so strides and the rate are wrong

@@ -180,14 +180,16 @@ class ViewChecks:
         n = self._troughs_between(since, until)
         judge.see("steps_out_of_rhythm", n != (2 if same_leg else 1))
 
-    def stride(self, judge: CaptureJudge, since: float, until: float, leg_px: float) -> None:
+    def stride(self, judge: CaptureJudge, since: float, until: float, leg_px: float) -> bool:
         """A stride of one leg, contact ``since`` to contact ``until`` (seconds): the pelvis
         sinks twice in a stride; four times or more and a contact of that leg was never found
-        in between, so the stride (and the step rate made of such strides) is wrong."""
+        in between, so the stride (and the step rate made of such strides) is wrong. Returns
+        True for such a stride."""
         self._find_troughs(leg_px)
         n = self._troughs_between(since, until)
         judge.see("steps_missed", None if n < 2 else n >= capture.MISSED_TROUGHS)
         self.strides += 1
+        return n >= capture.MISSED_TROUGHS
 
     def _troughs_between(self, since: float, until: float) -> int:
         """How many of the pelvis's lowest points lie in ``since <= t < until``: from the

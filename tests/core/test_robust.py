@@ -308,3 +308,22 @@ def test_a_far_leg_never_seen_is_no_step_missed(rtm):
     assert report["capture"] == {"ok": True, "problems": []}
     assert abs(report["cadence_spm"] - GT) <= 1.5
     assert all(s["verdict"] == "good" for s in report["steps"] if s["verdict"] is not None)
+
+
+def test_a_leg_found_again_after_steps_lost_is_timed_not_judged(rtm):
+    # One foot's points lost from 4 to 9 s (a smeared picture, a rail): the first step of that
+    # foot after it ends a stride that spans contacts of its leg never found, so its track was
+    # lost for steps and the step is not judged, even before the view-level problem can come
+    # in force (it needs 4 strides: the other leg's strides, all whole, keep it out). The
+    # steps after it are judged again.
+    foot = [f"right_{p}" for p in ("ankle", "heel", "foot_index")]
+    lost = (rtm.t >= 4.0) & (rtm.t < 9.0)
+    report = analyze_trace(hide(rtm, foot, lost))
+    after = [s for s in report["steps"] if s["contact_t"] >= 9.0]
+    missed = [s for s in after if s["problems"] == ["steps_missed"]]
+    assert len(missed) == 1
+    first_back = next(s for s in after if s["leg"] == missed[0]["leg"])
+    assert first_back is missed[0] and first_back["verdict"] is None
+    assert [s["verdict"] for s in after if s["contact_t"] > 10.3 and not s["problems"]]
+    assert {s["verdict"] for s in report["steps"]} <= {"good", None}
+    assert report["capture"]["ok"] and abs(report["cadence_spm"] - GT) <= 1.5

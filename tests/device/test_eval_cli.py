@@ -384,10 +384,18 @@ def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys
     # Someone walking past between the camera and the runner (2.5 s across the picture): the
     # pose model follows them for a moment. No step is judged wrong, the judge says the runner
     # moved in the picture and why that may be, and judges again once they have gone; the
-    # run's rate passes over the contacts the passer cut short (it read 3.1 off with them)
+    # run's rate passes over the contacts the passer cut short (it read 3.1 off with them).
+    # While the passer's feet are in view the steps fall out of time with the runner's bounce
+    # for a fifth to a quarter of this 12 s clip (0.27 of its frames on an AVX-512 CPU, under
+    # 0.2 on an AVX2 one: the landmarks differ by fractions of a pixel), and past a fifth the
+    # run's rate is not given: never a wrong one.
     passed = items["stress_clip_passing_slow"]
     assert passed["verdicts"]["warn"] == passed["verdicts"]["bad"] == 0
-    assert abs(passed["cadence_error_spm"]) <= 1.5
+    if passed["cadence_spm"] is None:
+        assert "steps_out_of_rhythm" in passed["capture_problems"]
+        assert any(w.startswith("step rate not given") for w in passed["warnings"])
+    else:
+        assert abs(passed["cadence_error_spm"]) <= 1.5
     assert passed["verdicts"]["good"] >= 10 and "camera_moving" in passed["capture_problems"]
     video, out = tmp_path / "stress" / "stress_clip_passing_slow.mp4", tmp_path / "passed.json"
     assert main(["analyze", str(video), "--json", str(out), "--models-dir", str(models_dir)]) == 0
