@@ -294,14 +294,20 @@ class RunAnalyzer:
 
     # -- per frame -------------------------------------------------------------------------
 
-    def push(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None) -> Update:
+    def push(
+        self, t: float, xy: np.ndarray | None, vis: np.ndarray | None,
+        roll_deg: float | None = None,
+    ) -> Update:  # fmt: skip
         """Feed one frame taken at ``t`` seconds; returns what it changed.
 
         ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None, None`` when no
         person was found. The arrays are kept, not copied, until the steps they belong to
-        end: hand over new ones each frame (the pose estimator does).
+        end: hand over new ones each frame (the pose estimator does). ``roll_deg``: the
+        camera's roll when it was measured from this frame's picture (:mod:`device.level`).
         """
         t = float(t)
+        if roll_deg is not None and roll_deg == roll_deg:
+            self._view.level(self._judge, float(roll_deg))
         self._dt = None if self._last_t is None else t - self._last_t
         if self._dt is not None and self.fps is None:
             if self._dt > 0:
@@ -757,9 +763,15 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         whole_run=True,
     )
     steps: list[Step] = []
-    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
+    rolls = getattr(trace, "roll", None)
+    if rolls is None:
+        rolls = np.full(len(trace.t), np.nan)
+    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
         present = not np.isnan(xy).all()
-        steps.extend(analyzer.push(t, xy if present else None, vis if present else None).steps)
+        roll = None if roll != roll else float(roll)
+        steps.extend(
+            analyzer.push(t, xy if present else None, vis if present else None, roll).steps
+        )
     steps.extend(analyzer.finish())
     duration = float(trace.t[-1] - trace.t[0]) + 1.0 / trace.fps if len(trace.t) else 0.0
     return build_report(

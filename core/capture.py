@@ -30,6 +30,9 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
                           or steps missed or named out of turn, so strides and the rate are wrong
 ``picture_turned``        the runner lies across the picture or stands on their head (a camera
                           mounted sideways without ``camera.rotate``, a file read as stored)
+``camera_not_level``      the camera is rolled on its mount: the room's upright edges lean in the
+                          picture (:mod:`device.level`), so lean and overstride would be read
+                          against a tilted upright
 ``landmarks_unreliable``  (a step's own) the stance hip or ankle was not seen at that step
 ``stance_cut_off``        (a step's own) the recording ended before its toe-off
 ``view_unchecked``        (a step's own) one of a runner's first strides, before the checks made
@@ -74,6 +77,9 @@ PROBLEMS: dict[str, str] = {
     "picture_turned": (
         "the picture is turned{where}: turn it so the runner stands upright"
         " (on the appliance: camera.rotate)"
+    ),
+    "camera_not_level": (
+        "the camera is not level{where}: level it on its mount (a spirit level on top of it)"
     ),
     # Step-level: this step's own hip or ankle was not seen, whatever the view.
     "landmarks_unreliable": "the hip or ankle was hidden at this step: clear the view of the legs",
@@ -122,6 +128,12 @@ FOOT_JITTER = 0.12  # RMS scatter of the stance foot about its belt line beyond 
 HIP_DRIFT = 0.5  # range of the pelvis x over 2 s beyond this: the camera moves
 FAR_HIP_SHIFT = 0.06  # the far hip shows this far above (below) the near one: camera too high (low)
 UPRIGHT_DEG = 45.0  # torso and legs both further than this from the picture's up: turned
+# The camera's roll (degrees, measured from the picture) beyond which lean and overstride are
+# not judged: good runners filmed 3 deg off level already get the odd warn (docs/capture.md).
+LEVEL_DEG = 2.5
+# Roll measurements (about one a second) the level check weighs, and the fewest it acts on.
+LEVEL_WINDOW = 3
+LEVEL_MIN = 2
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
 # The pelvis sinks once a step (lowest at midstance) and rises 0.07-0.11 L between; a trough
 # ends once it has risen this much (BlazePose's hip scatters ~0.01 L from frame to frame).
@@ -210,6 +222,9 @@ class CaptureJudge:
         self._min = {
             code: (4 if code in self.PER_STEP else max(4, frames // 3)) for code in PROBLEMS
         }
+        # The roll is measured about once a second, not every frame (device.level).
+        self._windows["camera_not_level"] = ShareWindow(LEVEL_WINDOW)
+        self._min["camera_not_level"] = LEVEL_MIN
         # The step rate is already a robust figure over several strides: act on it at once,
         # before a slow-motion file's "slow" steps are judged.
         self._min["slow_motion"] = 1

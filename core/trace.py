@@ -6,10 +6,14 @@
      "landmarks": [33 BlazePose names], "source": "..."}
     {"t": 0.0, "xy": [[x, y] or null, ... x33], "vis": [0..1, ... x33]}
     {"t": 0.0333, "xy": null, "vis": null}          <- no person found in this frame
+    {"t": 1.0, "xy": [...], "vis": [...], "roll_deg": -1.6}   <- the camera's roll measured
 
 x, y are pixels of the source frame (y down); ``t`` is seconds from the start of the input,
 never decreasing. A landmark that is missing is ``null`` in ``xy`` (and reads as NaN with
 visibility 0). A trace may carry only some landmarks, e.g. one made from motion capture.
+``roll_deg`` (optional, on the frames it was measured on, about one a second) is the
+camera's roll read from the picture (:mod:`device.level`; + = turned clockwise): a trace made
+from landmarks alone has none.
 
 Reading is strict: anything malformed raises :class:`core.errors.InputError` naming the file
 and line, with one exception: a *last* line without its newline that does not parse is taken
@@ -39,8 +43,9 @@ class Trace:
     """A whole trace in memory: ``N`` frames of 33 landmarks.
 
     ``t`` (N,) seconds; ``xy`` (N, 33, 2) pixels, NaN = missing; ``vis`` (N, 33) in 0..1,
-    0 = missing. ``header`` is the first line as read (extra keys kept); ``warnings`` lists
-    anything the reader tolerated.
+    0 = missing. ``roll`` (N,) the camera's roll in degrees on the frames it was measured on,
+    NaN on the others, or None when the trace has no measurement at all. ``header`` is the
+    first line as read (extra keys kept); ``warnings`` lists anything the reader tolerated.
     """
 
     fps: float
@@ -51,6 +56,7 @@ class Trace:
     xy: np.ndarray
     vis: np.ndarray
     landmarks: tuple[str, ...] = landmarks.NAMES
+    roll: np.ndarray | None = None
     header: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -187,6 +193,7 @@ def read_trace(path: str | os.PathLike) -> Trace:
     ts: list[float] = []
     xys: list[np.ndarray] = []
     viss: list[np.ndarray] = []
+    rolls: list[float] = []
     empty_xy, empty_vis = landmarks.empty_pose()
     last_t = -math.inf
     for n, line in enumerate(lines[1:], start=2):
@@ -207,6 +214,7 @@ def read_trace(path: str | os.PathLike) -> Trace:
         ts.append(t)
         xys.append(empty_xy if xy is None else xy)
         viss.append(empty_vis if vis is None else vis)
+        rolls.append(_parse_roll(obj, where))
     count = len(ts)
     return Trace(
         fps=fps,
@@ -216,9 +224,19 @@ def read_trace(path: str | os.PathLike) -> Trace:
         t=np.asarray(ts, dtype=float),
         xy=np.array(xys, dtype=float).reshape(count, landmarks.COUNT, 2),
         vis=np.array(viss, dtype=float).reshape(count, landmarks.COUNT),
+        roll=np.asarray(rolls, dtype=float) if np.isfinite(rolls).any() else None,
         header=head,
         warnings=warnings,
     )
+
+
+def _parse_roll(obj: dict, where: str) -> float:
+    roll = obj.get("roll_deg")
+    if roll is None:
+        return math.nan
+    if isinstance(roll, bool) or not isinstance(roll, int | float) or not -90 <= roll <= 90:
+        raise InputError(f"{where}: 'roll_deg' must be degrees from -90 to 90")
+    return float(roll)
 
 
 def _reject_constant(name: str) -> float:
@@ -239,7 +257,8 @@ class TraceWriter:
     """Write a trace frame by frame (a context manager).
 
     ``TraceWriter(path_or_textfile, fps, width, height, source)``; ``.write(t, xy, vis)``
-    appends a frame (``None, None`` = no person; NaN positions become null). Each frame is
+    appends a frame (``None, None`` = no person; NaN positions become null; ``roll_deg``
+    the camera's roll when it was measured at this frame). Each frame is
     flushed as one whole line, so a reader never sees more than a partial last line.
 
     Example::
@@ -263,14 +282,17 @@ class TraceWriter:
     def _line(self, obj: dict) -> None:
         self._file.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
 
-    def write(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None) -> None:
+    def write(
+        self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, roll_deg: float | None = None
+    ) -> None:
         """Append one frame at ``t`` seconds; raises ValueError if time goes backwards."""
         t = float(t)
         if not math.isfinite(t) or t < self._last_t:
             raise ValueError(f"trace time must be finite and not decrease: {t}")
         self._last_t = t
+        roll = {} if roll_deg is None or roll_deg != roll_deg else {"roll_deg": round(roll_deg, 2)}
         if xy is None:
-            self._line({"t": round(t, 6), "xy": None, "vis": None})
+            self._line({"t": round(t, 6), "xy": None, "vis": None, **roll})
             return
         xy = np.asarray(xy, dtype=float)
         vis = np.zeros(landmarks.COUNT) if vis is None else np.asarray(vis, dtype=float)
@@ -281,6 +303,7 @@ class TraceWriter:
                 "t": round(t, 6),
                 "xy": [[_num(x), _num(y)] if k else None for (x, y), k in zip(xy, ok, strict=True)],
                 "vis": [round(float(v), 4) if k else 0 for v, k in zip(vis, ok, strict=True)],
+                **roll,
             }
         )
         self._file.flush()
@@ -301,9 +324,11 @@ class TraceWriter:
 
 def write_trace(path: str | os.PathLike | IO[str], trace: Trace) -> None:
     """Write a whole :class:`Trace` to ``path`` (or an open text file)."""
+    rolls = trace.roll if trace.roll is not None else np.full(len(trace), np.nan)
     with TraceWriter(path, trace.fps, trace.width, trace.height, trace.source) as w:
-        for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
+        for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
+            roll = float(roll) if roll == roll else None
             if not np.isfinite(xy).any():
-                w.write(t, None, None)
+                w.write(t, None, None, roll)
             else:
-                w.write(t, xy, vis)
+                w.write(t, xy, vis, roll)

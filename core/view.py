@@ -16,6 +16,7 @@ Example::
     checks.stance(judge, stance, leg_px)                   # every step
     checks.contact(judge, last_t, contact_t, same_leg, leg_px)  # every step after the first
     checks.stride(judge, last_contact_t, contact_t, leg_px)  # every step with a stride
+    checks.level(judge, roll_deg)                          # at each roll measurement
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ViewChecks:
         self._hip_xs: deque[tuple[float, float]] = deque()
         self._prev_feet: tuple | None = None
         self._turned = False  # the last check saw the runner lying across the picture
+        self._upright = False  # a check saw the runner upright in the picture
         self._turn_check = False  # this body check also looks at the picture's turn
         self.pelvis.clear()
         #: strides of this runner seen by :meth:`stride`
@@ -88,6 +90,17 @@ class ViewChecks:
         # In a turned picture "the bottom" is not where the feet go: turning it comes first.
         judge.see("feet_out_of_frame", None if self._turned else not seen, where)
 
+    def level(self, judge: CaptureJudge, roll_deg: float) -> None:
+        """Is the camera level? ``roll_deg`` is its roll measured from the picture
+        (:mod:`device.level`, + = turned clockwise). Only once the runner was seen upright: in
+        a picture on its side the room's uprights lie across it, and turning it comes first."""
+        if self._turned or not self._upright:
+            judge.see("camera_not_level", None)
+            return
+        way = "clockwise" if roll_deg > 0 else "anticlockwise"
+        where = f" (the picture is turned {abs(roll_deg):.0f} deg {way})"
+        judge.see("camera_not_level", abs(roll_deg) > capture.LEVEL_DEG, where)
+
     def frame_rate(self, judge: CaptureJudge, dt: float | None) -> None:
         """Do enough frames a second arrive to time each step? ``dt`` is the time since the
         previous frame (None for the first). A phone's odd dropped frame is no problem; a
@@ -117,6 +130,7 @@ class ViewChecks:
             turned, where = _turned(p, ok)
             judge.see("picture_turned", turned, where)
             self._turned = bool(turned)
+            self._upright = self._upright or turned is False
         if self._turned:
             # Side-on, height and a still camera are read against the picture's up and across:
             # in a turned picture they would name the wrong fault.

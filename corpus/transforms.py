@@ -53,7 +53,9 @@ def resample(trace: Trace, fps: float) -> Trace:
 
 def sample_at(trace: Trace, t_new: np.ndarray, fps: float, source: str) -> Trace:
     """The trace sampled at ``t_new`` (seconds from its start, increasing; linear in time),
-    with nominal rate ``fps``: :func:`resample` at any times, such as a phone's uneven ones."""
+    with nominal rate ``fps``: :func:`resample` at any times, such as a phone's uneven ones.
+    The camera's roll measured on the frames (``Trace.roll``) is not carried over: frames made
+    between two have no picture of their own."""
     t = trace.t - float(trace.t[0])
     xy = interpolate(t_new, t, trace.xy)
     vis = interpolate(t_new, t, trace.vis)
@@ -72,14 +74,17 @@ def mirror(trace: Trace) -> Trace:
     """
     xy = trace.xy.copy()
     xy[..., 0] = trace.width - xy[..., 0]
+    roll = None if trace.roll is None else -trace.roll  # a picture turned the other way
     return Trace(trace.fps, trace.width, trace.height, f"{trace.source} mirrored",
-                 trace.t.copy(), xy, trace.vis.copy())  # fmt: skip
+                 trace.t.copy(), xy, trace.vis.copy(), roll=roll)  # fmt: skip
 
 
 def excerpt(trace: Trace, first: int, end: int | None = None) -> Trace:
     """Frames ``first:end`` of a trace as a recording begun there (its clock restarts at 0)."""
     t = trace.t[first:end] - trace.t[first]
-    return dataclasses.replace(trace, t=t, xy=trace.xy[first:end], vis=trace.vis[first:end])
+    roll = None if trace.roll is None else trace.roll[first:end]
+    return dataclasses.replace(trace, t=t, xy=trace.xy[first:end], vis=trace.vis[first:end],
+                               roll=roll)  # fmt: skip
 
 
 def excerpt_truth(truth: dict, first: int, end: int | None = None) -> dict:

@@ -33,6 +33,7 @@ from device.camera import Capture, Frame, FrameSource
 from device.faults import Faults, frame_problem
 from device.inbox import StaffInbox
 from device.indicator import Indicator
+from device.level import LevelMeter
 from device.liveview import LiveView
 from device.sessions import SessionRecorder
 from device.watchdog import Watchdog
@@ -110,6 +111,7 @@ class Sense:
         self.facing = cfg["analysis"]["facing"]
         self.thresholds = cfg.thresholds()
         self.analyzer = self._new_analyzer()
+        self.level = LevelMeter()  # the camera's roll, from a frame a second
 
         self._stop = threading.Event()
         self._stop_reason = "shutdown"
@@ -195,6 +197,7 @@ class Sense:
             # A file started again: the region the pose model tracked belongs to another
             # picture (tracked across the demo's loop, it garbled a step into a warn).
             self.estimator.reset()
+            self.level.reset()
         problem = frame_problem(frame.rgb)
         if problem is None:
             try:
@@ -213,10 +216,11 @@ class Sense:
         self.observer.posed(frame)
         self.faults.frame_error = None
         self._count(frame)
+        roll = self.level.measure(frame.t, frame.rgb, None if result is None else result.xy)
         if result is None:
-            upd = self.analyzer.push(frame.t, None, None)
+            upd = self.analyzer.push(frame.t, None, None, roll)
         else:
-            upd = self.analyzer.push(frame.t, result.xy, result.vis)
+            upd = self.analyzer.push(frame.t, result.xy, result.vis, roll)
         self.problems = tuple(getattr(upd, "problems", ()) or ())
         self._update_fault()
         self.indicator.state = "fault" if self.fault else upd.led

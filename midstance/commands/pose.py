@@ -19,6 +19,7 @@ import numpy as np
 from core import landmarks
 from core.errors import InputError
 from core.trace import Trace, TraceWriter, retime
+from device.level import LevelMeter
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
 from device.video import VideoReader, prefetched
@@ -95,8 +96,9 @@ def trace_from_video(
     if threads < 1:
         raise InputError(f"--threads: must be at least 1, got {threads}")
     capture_fps = check_capture_fps(capture_fps)
-    ts, xys, viss = [], [], []
+    ts, xys, viss, rolls = [], [], [], []
     empty_xy, empty_vis = landmarks.empty_pose()
+    level = LevelMeter()  # the camera's roll, as the appliance measures it live
     with VideoReader(path) as video:
         estimator = PoseEstimator(model=model, models_dir=models_dir, threads=threads)
         # the file is written frame by frame (a long run keeps what it did if stopped), so it
@@ -110,8 +112,10 @@ def trace_from_video(
                 # real speed, so it then smooths as it would a live camera at capture_fps
                 res = estimator.process(rgb, t * scale)
                 xy, vis = (None, None) if res is None else (res.xy, res.vis)
+                roll = level.measure(t * scale, rgb, xy)
                 if writer:
-                    writer.write(t * scale, xy, vis)
+                    writer.write(t * scale, xy, vis, roll)
+                rolls.append(math.nan if roll is None else roll)
                 ts.append(t)
                 xys.append(empty_xy if xy is None else xy)
                 viss.append(empty_vis if vis is None else vis)
@@ -130,6 +134,7 @@ def trace_from_video(
             t=np.asarray(ts, dtype=float),
             xy=np.array(xys, dtype=float).reshape(len(ts), landmarks.COUNT, 2),
             vis=np.array(viss, dtype=float).reshape(len(ts), landmarks.COUNT),
+            roll=np.asarray(rolls, dtype=float) if np.isfinite(rolls).any() else None,
             warnings=warnings,
         )
         return retime(trace, capture_fps) if capture_fps else trace

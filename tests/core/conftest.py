@@ -35,13 +35,16 @@ def fukuchi() -> Trace:
 
 def run_live(trace: Trace, analyzer: RunAnalyzer | None = None, **kw) -> tuple[list, list[str]]:
     """The trace pushed frame by frame through a live analyzer, as ``sense`` does (a frame
-    without a pose as None): the steps (as dicts) and the LED state at every frame. ``kw`` go
-    to a new :class:`RunAnalyzer` when none is given."""
+    without a pose as None, the camera's roll where it was measured): the steps (as dicts)
+    and the LED state at every frame. ``kw`` go to a new :class:`RunAnalyzer` when none is
+    given."""
     analyzer = analyzer or RunAnalyzer(fps=trace.fps, **kw)
     steps, leds = [], []
-    for t, xy, vis in zip(trace.t, trace.xy, trace.vis, strict=True):
+    rolls = trace.roll if trace.roll is not None else np.full(len(trace), np.nan)
+    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
         present = not np.isnan(xy).all()
-        update = analyzer.push(t, xy if present else None, vis if present else None)
+        roll = None if roll != roll else float(roll)
+        update = analyzer.push(t, xy if present else None, vis if present else None, roll)
         steps += [s.as_dict() for s in update.steps]
         leds.append(update.led)
     return steps, leds

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from core.analysis import RunAnalyzer, analyze_trace
@@ -159,3 +160,44 @@ def test_a_turned_picture_is_named_and_not_judged(corpus, turns, where):
     live = RunAnalyzer(fps=tr.fps, frame_size=size)
     _, leds = run_live(turned, live)
     assert [p.code for p in live.problems] == ["picture_turned"] and leds[-1] == "not_judging"
+
+
+def measured_roll(trace, degrees: float):
+    """The trace with the camera's roll measured at ``degrees`` once a second, as
+    :class:`device.level.LevelMeter` adds it to a video's trace."""
+    roll = np.full(len(trace), np.nan)
+    next_t = trace.t[0]
+    for i, t in enumerate(trace.t):
+        if t >= next_t:
+            roll[i], next_t = degrees, t + 1.0
+    return dataclasses.replace(trace, roll=roll)
+
+
+def test_a_camera_off_level_is_named_and_not_judged(rtm):
+    # the clip's own keypoints (another pose model's): 3.4 deg is where the clip rolled 5 deg
+    # clockwise on its mount is (it is 1.6 deg the other way as filmed)
+    level = analyze_trace(rtm)
+    report = analyze_trace(measured_roll(rtm, 3.4))
+    problems = report["capture"]["problems"]
+    assert report["capture"]["ok"] is False and judged(report) == []
+    assert [p["code"] for p in problems] == ["camera_not_level"]
+    message = problems[0]["message"]
+    assert "turned 3 deg clockwise" in message and "spirit level" in message
+    # the steps are still timed, the same ones, each naming why it was not judged
+    assert [s["contact_t"] for s in report["steps"]] == [s["contact_t"] for s in level["steps"]]
+    assert report["cadence_spm"] == level["cadence_spm"]
+    assert all("camera_not_level" in s["problems"] for s in report["steps"][2:])
+    # anticlockwise is named so, and live the LED says it is not judging once two
+    # measurements agree (two seconds)
+    other = analyze_trace(measured_roll(rtm, -6.6))
+    assert "turned 7 deg anticlockwise" in other["capture"]["problems"][0]["message"]
+    steps, leds = run_live(measured_roll(rtm, 3.4))
+    assert all(s["verdict"] is None for s in steps)
+    assert set(leds[round(2.1 * rtm.fps) :]) <= {"not_judging"}
+
+
+@pytest.mark.parametrize("degrees", [-2.4, -1.6, 0.0, 2.4])
+def test_a_camera_within_a_few_degrees_of_level_is_judged_as_before(rtm, degrees):
+    level = analyze_trace(rtm)
+    report = analyze_trace(measured_roll(rtm, degrees))
+    assert report == level

@@ -47,6 +47,27 @@ def test_writer_to_text_file_and_none_frames():
     assert rows[2]["xy"][1] is None and rows[2]["vis"][1] == 0
 
 
+def test_the_cameras_roll_rides_on_the_frames_it_was_measured_on(rtm, tmp_path):
+    path = tmp_path / "run.jsonl"
+    roll = np.full(30, np.nan)
+    roll[0], roll[15] = -1.6, 3.45
+    sub = type(rtm)(rtm.fps, rtm.width, rtm.height, "test", rtm.t[:30], rtm.xy[:30].copy(),
+                    rtm.vis[:30], roll=roll)  # fmt: skip
+    sub.xy[15] = np.nan  # measured on a frame with nobody in it, too
+    write_trace(path, sub)
+    rows = [json.loads(x) for x in path.read_text().splitlines()[1:]]
+    assert [r.get("roll_deg") for r in rows if "roll_deg" in r] == [-1.6, 3.45]
+    assert rows[15]["xy"] is None and "roll_deg" not in rows[1]
+    back = read_trace(path)
+    np.testing.assert_array_equal(np.isnan(back.roll), np.isnan(roll))
+    assert back.roll[0] == -1.6 and back.roll[15] == 3.45
+    # a trace made from landmarks alone has no roll at all
+    plain = tmp_path / "plain.jsonl"
+    write_trace(plain, type(rtm)(rtm.fps, rtm.width, rtm.height, "x", rtm.t[:5], rtm.xy[:5],
+                                 rtm.vis[:5]))  # fmt: skip
+    assert read_trace(plain).roll is None and "roll_deg" not in plain.read_text()
+
+
 def _write(tmp_path, lines, end="\n"):
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + end)
@@ -69,6 +90,9 @@ FRAME = json.dumps({"t": 0.0, "xy": [[1, 2]] * 33, "vis": [1] * 33})
         ([HEAD, FRAME, ""], ":3:", "empty line"),
         ([HEAD, FRAME.replace("[1, 2]", "[1]", 1)], ":2:", "[x, y] or null"),
         ([HEAD, FRAME.replace('"vis": [1', '"vis": [7', 1)], ":2:", "0..1"),
+        ([HEAD, FRAME.replace("}", ', "roll_deg": 91}')], ":2:", "roll_deg"),
+        ([HEAD, FRAME.replace("}", ', "roll_deg": "level"}')], ":2:", "roll_deg"),
+        ([HEAD, FRAME.replace("}", ', "roll_deg": true}')], ":2:", "roll_deg"),
         (["not json"], ":1:", "not a midstance trace"),
         ([], ":1:", "empty file"),
     ],

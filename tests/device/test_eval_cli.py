@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -403,3 +404,37 @@ def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys
     steps = json.loads(out.read_text())["steps"]
     judged_after = [s["verdict"] for s in steps if s["contact_t"] > 10.0 and s["verdict"]]
     assert judged_after and set(judged_after) == {"good"}  # judged again once they have gone
+
+
+def test_a_video_filmed_off_level_is_refused(tmp_path, clip, models_dir, capsys):
+    # The real clip as a camera rolled 6 deg further clockwise films it (the picture turned and
+    # enlarged until no corner is empty): 4.4 deg off level, since the clip is 1.6 deg the
+    # other way as filmed. `pose` measures the roll once a second into the trace (the same
+    # measurement `analyze VIDEO` and the appliance make); the report refuses the view.
+    import cv2
+
+    from corpus.video import read_frames, write_video
+
+    def turn(rgb, degrees=6.0):
+        h, w = rgb.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
+        a = np.radians(abs(degrees))
+        m[:, :2] *= np.cos(a) + max(w, h) / min(w, h) * np.sin(a)
+        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
+        return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+
+    video, trace = tmp_path / "six.mp4", tmp_path / "six.trace.jsonl"
+    write_video(video, (turn(f) for f in read_frames(clip)), 30.0)
+    assert main(["pose", str(video), "--out", str(trace), "--models-dir", str(models_dir)]) == 0
+    rolls = [json.loads(line).get("roll_deg") for line in trace.read_text().splitlines()[1:]]
+    measured = [r for r in rolls if r is not None]
+    assert 11 <= len(measured) <= 12 and all(3.9 <= r <= 5.4 for r in measured)
+    assert abs(np.median(measured) - 4.4) <= 0.4
+    out = tmp_path / "six.json"
+    assert main(["analyze", str(trace), "--json", str(out)]) == 0
+    capsys.readouterr()
+    report = json.loads(out.read_text())
+    assert report["capture"]["ok"] is False
+    assert [p["code"] for p in report["capture"]["problems"]] == ["camera_not_level"]
+    assert re.search(r"turned [45] deg clockwise", report["capture"]["problems"][0]["message"])
+    assert all(s["verdict"] is None for s in report["steps"]) and len(report["steps"]) >= 25

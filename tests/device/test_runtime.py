@@ -4,13 +4,17 @@ fails and stalls, SQLite refusing writes)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
+import math
+import re
 import threading
 import time
 import types
 
+import cv2
 import numpy as np
 import pytest
 
@@ -427,3 +431,57 @@ def test_a_cadence_target_chosen_by_staff_reaches_the_snapshot(tmp_path, clip, m
         pins.reset()
     # the 12 s clip is shorter than the 30 s the runner's cadence needs to settle
     assert snaps and all(s["cadence_target"] == {"pct": 8.0, "settled_spm": None} for s in snaps)
+
+
+class Rolled(FrameSource):
+    """A real video source seen by a camera rolled on its mount: every picture turned
+    ``degrees`` clockwise and enlarged until no corner is empty."""
+
+    def __init__(self, inner, degrees):
+        self.inner, self.degrees = inner, degrees
+
+    def start(self):
+        self.inner.start()
+
+    def read(self, timeout=1.0):
+        frame = self.inner.read(timeout)
+        if frame is None:
+            return None
+        h, w = frame.rgb.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), -self.degrees, 1.0)
+        a = math.radians(abs(self.degrees))
+        m[:, :2] *= math.cos(a) + max(w, h) / min(w, h) * math.sin(a)
+        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
+        rgb = cv2.warpAffine(frame.rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+        return dataclasses.replace(frame, rgb=rgb)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_camera_rolled_on_its_mount_is_named_live_and_nothing_judged(
+    tmp_path, clip, pin_factory, models_dir
+):
+    # The clip is 1.6 deg off level as filmed (its room's uprights): rolled 5 deg further
+    # clockwise it is 3.4 deg off, where good runners start to get warn verdicts.
+    source = Rolled(VideoFileSource(clip, realtime=False), 5.0)
+    sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source)
+    snaps, verdicts = [], []
+
+    def observe(s, upd):
+        verdicts.extend(st.verdict for st in upd.steps)
+        if upd.steps:
+            snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
+
+    sense.observers.append(observe)
+    try:
+        sense.run()
+    finally:
+        sense.close()
+    assert len(verdicts) >= 25 and set(verdicts) == {None}  # timed, never judged
+    codes = [[p["code"] for p in s["capture"]["problems"]] for s in snaps]
+    assert codes[-1] == ["camera_not_level"] and all(c == codes[-1] for c in codes[2:])
+    message = snaps[-1]["capture"]["problems"][0]["message"]
+    assert re.search(r"turned [34] deg clockwise", message) and "level it" in message
+    assert sense.indicator.history[-1] == "off"
+    assert "not_judging" in sense.indicator.history and "good" not in sense.indicator.history
