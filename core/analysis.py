@@ -73,6 +73,11 @@ SHORT_STANCE = 0.6
 #: A stance whose foot rode the belt less than this far (L) is not judged: running on a belt
 #: carries the foot ~0.5-0.9 L per contact, so the track followed the wrong foot part-way.
 MIN_JUDGED_TRAVEL = 0.3
+#: A step whose hip-ankle offset at midstance lies further than this (L) from the runner's
+#: recent median is not judged: a runner's steps spread by about 0.1 L either side, so its
+#: stance foot's points are not where a stance puts them (someone else's foot, a garbled
+#: frame); docs/capture.md.
+ASTRAY_L = 0.2
 #: A contact this share of a step time (or less) after the last one is the same stance.
 TOO_SOON = 0.5
 #: A stance shorter than this share of the typical contact is dropped (see _too_soon).
@@ -175,6 +180,7 @@ class RunAnalyzer:
         self._last_contact: tuple[float, str] | None = None  # (t, leg) of the latest step
         self._contacts: deque[float] = deque(maxlen=9)
         self._travels: deque[float] = deque(maxlen=9)  # belt travel of the recent stances, L
+        self._offsets: deque[float] = deque(maxlen=9)  # hip-ankle offset of the recent steps, L
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
@@ -383,6 +389,7 @@ class RunAnalyzer:
         self._last_contact = None
         self._contacts.clear()
         self._travels.clear()
+        self._offsets.clear()
         self._track_strides.clear()
         self._foot_prev = [None, None]
         self._view.forget_runner()
@@ -699,9 +706,14 @@ class RunAnalyzer:
         problems = list(judge_.codes)
         if not st.complete:
             problems.append("stance_cut_off")
-        if (step.hip_ankle_offset is None or short) and not problems:
-            # Its own hip or ankle unseen, or its stance short (above): its midstance, and so
-            # its verdict, cannot be trusted.
+        offset, usual = step.hip_ankle_offset, _typical(self._offsets)
+        astray = offset is not None and usual is not None and abs(offset - usual) > ASTRAY_L
+        if offset is not None:
+            self._offsets.append(offset)
+        if (offset is None or short or astray) and not problems:
+            # Its own hip or ankle unseen, its stance short (above), or its stance foot far from
+            # where this runner's stances put it: its midstance, and so its verdict, cannot be
+            # trusted.
             problems = ["landmarks_unreliable"]
         if lost and not problems:
             problems = ["steps_missed"]

@@ -327,3 +327,30 @@ def test_a_leg_found_again_after_steps_lost_is_timed_not_judged(rtm):
     assert [s["verdict"] for s in after if s["contact_t"] > 10.3 and not s["problems"]]
     assert {s["verdict"] for s in report["steps"]} <= {"good", None}
     assert report["capture"]["ok"] and abs(report["cadence_spm"] - GT) <= 1.5
+
+
+def test_a_stance_foot_far_from_where_this_runners_stances_put_it_is_not_judged(rtm, contacts):
+    # Someone else's foot taken for this runner's for one stance (a runner on the next
+    # treadmill): the near foot's points drawn 0.35 leg lengths further back through one
+    # mid-run stance, so at its midstance the hip is far ahead of "its" ankle, which no step of
+    # this runner has (theirs spread about 0.1 L). That step is timed, not judged; the others
+    # are judged as before.
+    from corpus.transforms import leg_length_px
+
+    ic, to = stances(contacts, "near")[8]
+    foot = [IX[f"left_{p}"] for p in ("ankle", "heel", "foot_index")]
+    moved = copy(rtm)
+    moved.xy[ic : to + 1, foot, 0] += 0.35 * leg_length_px(rtm)  # facing left: back is +x
+    before, after = analyze_trace(rtm)["steps"], analyze_trace(moved)["steps"]
+    assert len(after) == len(before)
+    t = ic / rtm.fps
+
+    def at(steps):
+        return next(s for s in steps if abs(s["contact_t"] - t) <= 0.1)
+
+    was, now = at(before), at(after)
+    assert was["verdict"] == "good" and now["hip_ankle_offset"] - was["hip_ankle_offset"] > 0.3
+    assert now["verdict"] is None and now["problems"] == ["landmarks_unreliable"]
+    others = [(a["verdict"], b["verdict"]) for a, b in zip(before, after, strict=True)
+              if abs(a["contact_t"] - t) > 0.1]  # fmt: skip
+    assert all(a == b for a, b in others)
