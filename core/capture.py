@@ -131,7 +131,8 @@ UPRIGHT_DEG = 45.0  # torso and legs both further than this from the picture's u
 # The camera's roll (degrees, measured from the picture) beyond which lean and overstride are
 # not judged: good runners filmed 3 deg off level already get the odd warn (docs/capture.md).
 LEVEL_DEG = 2.5
-# Roll measurements (about one a second) the level check weighs, and the fewest it acts on.
+# Roll measurements (a second apart at first, then 5 s) the level check weighs, and the
+# fewest it acts on.
 LEVEL_WINDOW = 3
 LEVEL_MIN = 2
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
@@ -222,7 +223,7 @@ class CaptureJudge:
         self._min = {
             code: (4 if code in self.PER_STEP else max(4, frames // 3)) for code in PROBLEMS
         }
-        # The roll is measured about once a second, not every frame (device.level).
+        # The roll is measured a second apart at first, then 5 s, not every frame (device.level).
         self._windows["camera_not_level"] = ShareWindow(LEVEL_WINDOW)
         self._min["camera_not_level"] = LEVEL_MIN
         # The step rate is already a robust figure over several strides: act on it at once,

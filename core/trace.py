@@ -11,7 +11,7 @@
 x, y are pixels of the source frame (y down); ``t`` is seconds from the start of the input,
 never decreasing. A landmark that is missing is ``null`` in ``xy`` (and reads as NaN with
 visibility 0). A trace may carry only some landmarks, e.g. one made from motion capture.
-``roll_deg`` (optional, on the frames it was measured on, about one a second) is the
+``roll_deg`` (optional, on the frames it was measured on, a second apart, later 5 s) is the
 camera's roll read from the picture (:mod:`device.level`; + = turned clockwise): a trace made
 from landmarks alone has none.
 

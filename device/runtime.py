@@ -267,6 +267,7 @@ class Sense:
         """Staff reset: close the session (reason ``reset``) and start fresh."""
         self.sessions.reset()
         self.analyzer.reset()
+        self.level.reset()  # the new analyzer's level check hears at once, a second apart
         self.problems = ()
         self.view.write(self, force=True)
 
@@ -281,6 +282,7 @@ class Sense:
         if values["facing"] != self.facing:
             self.facing = values["facing"]
             self.analyzer = self._new_analyzer()
+            self.level.reset()
         self.indicator.brightness = values["led_brightness"]
 
     def snapshot(self) -> dict[str, Any]:

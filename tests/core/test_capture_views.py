@@ -163,13 +163,17 @@ def test_a_turned_picture_is_named_and_not_judged(corpus, turns, where):
 
 
 def measured_roll(trace, degrees: float):
-    """The trace with the camera's roll measured at ``degrees`` once a second, as
-    :class:`device.level.LevelMeter` adds it to a video's trace."""
+    """The trace with the camera's roll measured at ``degrees`` on the frames
+    :class:`device.level.LevelMeter` measures (a second apart, then 5 s)."""
+    from device import level
+
     roll = np.full(len(trace), np.nan)
-    next_t = trace.t[0]
+    next_t, count = trace.t[0], 0
     for i, t in enumerate(trace.t):
         if t >= next_t:
-            roll[i], next_t = degrees, t + 1.0
+            count += 1
+            roll[i] = degrees
+            next_t = t + (level.EVERY_S if count < level.FIRST else level.LATER_S)
     return dataclasses.replace(trace, roll=roll)
 
 

@@ -98,11 +98,12 @@ def test_the_runners_box_is_grown_and_kept_in_the_picture():
     assert runner_box(np.full((33, 2), np.nan), (720, 1280)) is None
 
 
-def test_the_meter_measures_a_frame_a_second(frames):
-    meter = LevelMeter(every_s=1.0)
-    times = np.arange(0, 3.0, 1 / 30)
+def test_the_meter_measures_a_frame_a_second_then_one_in_five(frames):
+    meter = LevelMeter()
+    times = np.round(np.arange(0, 16.0, 1 / 30), 6)
     got = [meter.measure(t, frames[0]) for t in times]
     measured_at = [t for t, r in zip(times, got, strict=True) if r is not None]
-    assert measured_at == pytest.approx([0.0, 1.0, 2.0], abs=0.02)
+    assert measured_at == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0, 9.0, 14.0], abs=0.02)
     meter.reset()
-    assert meter.measure(2.5, frames[0]) is not None  # a new stream measures at once
+    assert meter.measure(16.5, frames[0]) is not None  # a new stream measures at once
+    assert meter.measure(17.0, frames[0]) is None and meter.measure(17.5, frames[0]) is not None
