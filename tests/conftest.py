@@ -1,5 +1,6 @@
 """What every test folder shares: the repository, the real data, the sample clip, the real model
-files, gpiozero's mock pins, a free port, polling with a deadline and the ``midstance`` command.
+files, gpiozero's mock pins, a free port, polling with a deadline, the ``midstance`` command and
+a picture as a camera rolled on its mount takes it.
 
 Folder conftests keep only what is theirs (traces for the core, the reference MediaPipe run for
 the pose tests, servers and a browser for the web tests, subprocess rigs for reliability).
@@ -7,6 +8,7 @@ the pose tests, servers and a browser for the web tests, subprocess rigs for rel
 
 from __future__ import annotations
 
+import math
 import socket
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,3 +109,18 @@ def session_stats(steps, max_points: int = 300):
     for step in steps:
         stats.add(step)
     return stats
+
+
+def camera_rolled(rgb: np.ndarray, degrees: float, enlarged: bool = True) -> np.ndarray:
+    """``rgb`` as a camera rolled the other way on its mount takes it: turned ``degrees``
+    clockwise about its centre and enlarged until no corner is empty (``enlarged=False``: with
+    the black corners an editor's turn leaves)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
+    if enlarged:
+        a = math.radians(abs(degrees))
+        m[:, :2] *= math.cos(a) + max(w, h) / min(w, h) * math.sin(a)
+        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
+    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)

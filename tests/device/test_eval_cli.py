@@ -16,7 +16,7 @@ from core.trace import retime, write_trace
 from corpus.__main__ import main as build_corpus
 from corpus.noise import main as noise
 from midstance.cli import main
-from tests.conftest import shared_data
+from tests.conftest import camera_rolled, shared_data
 from tests.core.convert import rtmpose_trace
 
 TRUTH = shared_data() / "treadmill_side_30fps.contacts.json"
@@ -422,20 +422,10 @@ def test_a_video_filmed_off_level_is_refused(tmp_path, clip, models_dir, capsys)
     # enlarged until no corner is empty): 4.4 deg off level, since the clip is 1.6 deg the
     # other way as filmed. `pose` measures the roll into the trace (a second apart, then 5 s:
     # the same measurement `analyze VIDEO` and the appliance make); the report refuses it.
-    import cv2
-
     from corpus.video import read_frames, write_video
 
-    def turn(rgb, degrees=6.0):
-        h, w = rgb.shape[:2]
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
-        a = np.radians(abs(degrees))
-        m[:, :2] *= np.cos(a) + max(w, h) / min(w, h) * np.sin(a)
-        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
-        return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
-
     video, trace = tmp_path / "six.mp4", tmp_path / "six.trace.jsonl"
-    write_video(video, (turn(f) for f in read_frames(clip)), 30.0)
+    write_video(video, (camera_rolled(f, 6.0) for f in read_frames(clip)), 30.0)
     assert main(["pose", str(video), "--out", str(trace), "--models-dir", str(models_dir)]) == 0
     rolls = [json.loads(line).get("roll_deg") for line in trace.read_text().splitlines()[1:]]
     measured = [r for r in rolls if r is not None]

@@ -4,14 +4,13 @@ with the corners an editor's turn leaves black."""
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 import pytest
 
 from device.level import LevelMeter, roll_deg, runner_box
 from device.video import VideoReader
+from tests.conftest import camera_rolled
 
 #: The clip as filmed: its room's uprights lean 1.6 deg (the picture turned anticlockwise).
 AS_FILMED = -1.6
@@ -22,19 +21,6 @@ def frames(clip):
     """Every 45th frame of the real clip (RGB) with the runner's box from nothing: 8 frames."""
     with VideoReader(clip) as video:
         return [rgb for i, (_, rgb) in enumerate(video.frames()) if i % 45 == 0]
-
-
-def turned(rgb: np.ndarray, degrees: float, crop: bool = True) -> np.ndarray:
-    """The picture turned ``degrees`` clockwise about its centre, as a camera rolled the other
-    way sees it: enlarged until no corner is empty (``crop``), else with black corners."""
-    h, w = rgb.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
-    if crop:
-        a = math.radians(abs(degrees))
-        grow = math.cos(a) + max(w, h) / min(w, h) * math.sin(a)
-        m[:, :2] *= grow
-        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
-    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
 
 
 def measured(rgb: np.ndarray) -> float | None:
@@ -48,7 +34,7 @@ def test_the_clip_as_filmed_is_a_little_off_level(frames):
 
 @pytest.mark.parametrize("degrees", [-5.0, -3.0, 2.0, 4.0])
 def test_a_rolled_camera_is_measured_to_a_few_tenths(frames, degrees):
-    rolls = [measured(turned(f, degrees)) for f in frames]
+    rolls = [measured(camera_rolled(f, degrees)) for f in frames]
     assert all(r is not None and abs(r - (AS_FILMED + degrees)) < 0.3 for r in rolls), rolls
 
 
@@ -56,7 +42,7 @@ def test_a_rolled_camera_is_measured_to_a_few_tenths(frames, degrees):
 def test_black_corners_left_by_an_editor_do_not_count(frames, degrees):
     # the corners' edges lean exactly as the turn: only the room's edges may give the answer,
     # so the same answer as the picture enlarged
-    rolls = [measured(turned(f, degrees, crop=False)) for f in frames]
+    rolls = [measured(camera_rolled(f, degrees, enlarged=False)) for f in frames]
     assert all(r is not None and abs(r - (AS_FILMED + degrees)) < 0.3 for r in rolls), rolls
 
 
@@ -67,7 +53,7 @@ def test_a_mirrored_picture_leans_the_other_way(frames):
 
 def test_black_bars_of_a_letterboxed_file_are_no_uprights(frames):
     # a portrait picture in a landscape file, the camera rolled 4 deg: the bars are upright
-    bars = [np.pad(turned(f, 4.0), ((0, 0), (400, 400), (0, 0))) for f in frames]
+    bars = [np.pad(camera_rolled(f, 4.0), ((0, 0), (400, 400), (0, 0))) for f in frames]
     rolls = [measured(f) for f in bars]
     assert all(r is not None and abs(r - (AS_FILMED + 4.0)) < 0.3 for r in rolls), rolls
 

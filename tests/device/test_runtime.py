@@ -8,13 +8,11 @@ import dataclasses
 import io
 import itertools
 import json
-import math
 import re
 import threading
 import time
 import types
 
-import cv2
 import numpy as np
 import pytest
 
@@ -26,6 +24,7 @@ from device.config import load_config
 from device.indicator import COLOURS, RGBIndicator, mock_pin_factory
 from device.pose import PoseEstimator
 from device.runtime import Sense
+from tests.conftest import camera_rolled
 
 from .conftest import ground_truth_steps
 
@@ -51,6 +50,24 @@ def make_sense(tmp_path, clip, pin_factory, models_dir, source=None, log=None, b
     source = source or VideoFileSource(clip, realtime=False)
     return Sense(config, source, led, store, tmp_path / "run", estimator, latest=False, fps=30.0,
                  log=log, button=button)  # fmt: skip
+
+
+def run_to_the_end(sense: Sense, run_dir) -> tuple[list, list[dict]]:
+    """Run the loop to its source's end and close it: every step's verdict, and the snapshot
+    written at each step of a session."""
+    verdicts, snaps = [], []
+
+    def observe(s, upd):
+        verdicts.extend(st.verdict for st in upd.steps)
+        if upd.steps and s.sessions.active:
+            snaps.append(json.loads((run_dir / snapshot.FILENAME).read_text()))
+
+    sense.observers.append(observe)
+    try:
+        sense.run()
+    finally:
+        sense.close()
+    return verdicts, snaps
 
 
 @pytest.fixture(scope="module")
@@ -417,17 +434,9 @@ def test_a_cadence_target_chosen_by_staff_reaches_the_snapshot(tmp_path, clip, m
     pins = mock_pin_factory()
     sense = make_sense(tmp_path, clip, pins, models_dir,
                        analysis={"thresholds": {"cadence_target_pct": 8}})  # fmt: skip
-    snaps = []
-
-    def observe(s, upd):
-        if upd.steps and s.sessions.active:
-            snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
-
-    sense.observers.append(observe)
     try:
-        sense.run()
+        _, snaps = run_to_the_end(sense, tmp_path / "run")
     finally:
-        sense.close()
         pins.reset()
     # the 12 s clip is shorter than the 30 s the runner's cadence needs to settle
     assert snaps and all(s["cadence_target"] == {"pct": 8.0, "settled_spm": None} for s in snaps)
@@ -447,13 +456,7 @@ class Rolled(FrameSource):
         frame = self.inner.read(timeout)
         if frame is None:
             return None
-        h, w = frame.rgb.shape[:2]
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), -self.degrees, 1.0)
-        a = math.radians(abs(self.degrees))
-        m[:, :2] *= math.cos(a) + max(w, h) / min(w, h) * math.sin(a)
-        m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
-        rgb = cv2.warpAffine(frame.rgb, m, (w, h), flags=cv2.INTER_LINEAR)
-        return dataclasses.replace(frame, rgb=rgb)
+        return dataclasses.replace(frame, rgb=camera_rolled(frame.rgb, self.degrees))
 
     def close(self):
         self.inner.close()
@@ -466,18 +469,7 @@ def test_a_camera_rolled_on_its_mount_is_named_live_and_nothing_judged(
     # clockwise it is 3.4 deg off, where good runners start to get warn verdicts.
     source = Rolled(VideoFileSource(clip, realtime=False), 5.0)
     sense = make_sense(tmp_path, clip, pin_factory, models_dir, source=source)
-    snaps, verdicts = [], []
-
-    def observe(s, upd):
-        verdicts.extend(st.verdict for st in upd.steps)
-        if upd.steps:
-            snaps.append(json.loads((tmp_path / "run" / snapshot.FILENAME).read_text()))
-
-    sense.observers.append(observe)
-    try:
-        sense.run()
-    finally:
-        sense.close()
+    verdicts, snaps = run_to_the_end(sense, tmp_path / "run")
     assert len(verdicts) >= 25 and set(verdicts) == {None}  # timed, never judged
     codes = [[p["code"] for p in s["capture"]["problems"]] for s in snaps]
     assert codes[-1] == ["camera_not_level"] and all(c == codes[-1] for c in codes[2:])
