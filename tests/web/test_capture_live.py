@@ -91,8 +91,8 @@ class JudgeStandIn(RunAnalyzer):
 
     after = 6.0
 
-    def push(self, t, xy, vis):
-        upd = super().push(t, xy, vis)
+    def push(self, t, xy, vis, roll_deg=None):
+        upd = super().push(t, xy, vis, roll_deg)
         if t < self.after:
             return upd
         for step in upd.steps:
