@@ -775,12 +775,8 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         whole_run=True,
     )
     steps: list[Step] = []
-    rolls = getattr(trace, "roll", None)
-    if rolls is None:
-        rolls = np.full(len(trace.t), np.nan)
-    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
+    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, trace.rolls(), strict=True):
         present = not np.isnan(xy).all()
-        roll = None if roll != roll else float(roll)
         steps.extend(
             analyzer.push(t, xy if present else None, vis if present else None, roll).steps
         )

@@ -63,6 +63,18 @@ class Trace:
     def __len__(self) -> int:
         return len(self.t)
 
+    def rolls(self) -> list[float | None]:
+        """The camera's roll at each frame, None where it was not measured."""
+        if self.roll is None:
+            return [None] * len(self)
+        return [None if r != r else float(r) for r in self.roll]
+
+
+def roll_field(rolls: list[float]) -> np.ndarray | None:
+    """:attr:`Trace.roll` from each frame's roll (NaN where not measured): None when no frame
+    was measured."""
+    return np.asarray(rolls, dtype=float) if np.isfinite(rolls).any() else None
+
 
 def retime(trace: Trace, capture_fps: float) -> Trace:
     """The trace in real time, for a slow-motion export: filmed at ``capture_fps`` frames per
@@ -224,7 +236,7 @@ def read_trace(path: str | os.PathLike) -> Trace:
         t=np.asarray(ts, dtype=float),
         xy=np.array(xys, dtype=float).reshape(count, landmarks.COUNT, 2),
         vis=np.array(viss, dtype=float).reshape(count, landmarks.COUNT),
-        roll=np.asarray(rolls, dtype=float) if np.isfinite(rolls).any() else None,
+        roll=roll_field(rolls),
         header=head,
         warnings=warnings,
     )
@@ -324,10 +336,8 @@ class TraceWriter:
 
 def write_trace(path: str | os.PathLike | IO[str], trace: Trace) -> None:
     """Write a whole :class:`Trace` to ``path`` (or an open text file)."""
-    rolls = trace.roll if trace.roll is not None else np.full(len(trace), np.nan)
     with TraceWriter(path, trace.fps, trace.width, trace.height, trace.source) as w:
-        for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
-            roll = float(roll) if roll == roll else None
+        for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, trace.rolls(), strict=True):
             if not np.isfinite(xy).any():
                 w.write(t, None, None, roll)
             else:

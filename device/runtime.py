@@ -111,7 +111,7 @@ class Sense:
         self.facing = cfg["analysis"]["facing"]
         self.thresholds = cfg.thresholds()
         self.analyzer = self._new_analyzer()
-        self.level = LevelMeter()  # the camera's roll, from a frame a second
+        self.level = LevelMeter()  # the camera's roll, from a frame now and then
 
         self._stop = threading.Event()
         self._stop_reason = "shutdown"

@@ -18,7 +18,7 @@ import numpy as np
 
 from core import landmarks
 from core.errors import InputError
-from core.trace import Trace, TraceWriter, retime
+from core.trace import Trace, TraceWriter, retime, roll_field
 from device.level import LevelMeter
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
@@ -134,7 +134,7 @@ def trace_from_video(
             t=np.asarray(ts, dtype=float),
             xy=np.array(xys, dtype=float).reshape(len(ts), landmarks.COUNT, 2),
             vis=np.array(viss, dtype=float).reshape(len(ts), landmarks.COUNT),
-            roll=np.asarray(rolls, dtype=float) if np.isfinite(rolls).any() else None,
+            roll=roll_field(rolls),
             warnings=warnings,
         )
         return retime(trace, capture_fps) if capture_fps else trace

@@ -40,10 +40,8 @@ def run_live(trace: Trace, analyzer: RunAnalyzer | None = None, **kw) -> tuple[l
     given."""
     analyzer = analyzer or RunAnalyzer(fps=trace.fps, **kw)
     steps, leds = [], []
-    rolls = trace.roll if trace.roll is not None else np.full(len(trace), np.nan)
-    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, rolls, strict=True):
+    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, trace.rolls(), strict=True):
         present = not np.isnan(xy).all()
-        roll = None if roll != roll else float(roll)
         update = analyzer.push(t, xy if present else None, vis if present else None, roll)
         steps += [s.as_dict() for s in update.steps]
         leds.append(update.led)
