@@ -188,6 +188,7 @@ class RunAnalyzer:
         self._pelvis = self._view.pelvis  # (t, hip y) appended every frame (ViewChecks.stride)
         self._first_seen: float | None = None
         self._steps_seen = 0
+        self._beats = self._offbeat = 0  # contacts checked against the bounce, out of time
         self._step_ics: deque[float] = deque(maxlen=13)  # contacts of the last steps, any leg
         if self.fps:
             self._setup(self.fps)
@@ -258,8 +259,20 @@ class RunAnalyzer:
         """Cadence over every stride so far, steps/min, unrounded (None before
         :data:`SHOWN_STRIDES` strides, or without ``whole_run``). Strides run between contacts
         of whole stances: a contact whose stance was cut short is passed over (see
-        :meth:`_step`)."""
+        :meth:`_step`). A recording's report withholds it when the run is :attr:`offbeat`."""
         return None if self._run_cadence is None else self._run_cadence.spm
+
+    @property
+    def offbeat(self) -> tuple[int, int] | None:
+        """``(contacts out of time, contacts checked)`` when a share of :data:`capture.CLEARED`
+        or more of the run's contacts so far did not keep time with the runner's bounce
+        (:meth:`ViewChecks.contact`), else None. Such contacts were found with someone else's
+        feet or named out of turn, and the strides around them are wrong; spread out they
+        never put ``steps_out_of_rhythm`` in force (40 % of 8 steps), yet they move the run's
+        rate by steps a minute. A good view: at most 2 in 8 (docs/capture.md)."""
+        if self._offbeat and self._offbeat >= capture.CLEARED * self._beats:
+            return self._offbeat, self._beats
+        return None
 
     @property
     def run_strides(self) -> int:
@@ -649,11 +662,13 @@ class RunAnalyzer:
             st.contact_t, st.leg, sum(foot_vis) / len(foot_vis), step_s, self.facing
         )
         # Does this contact keep time with the runner's bounce since their previous one?
-        previous = self._last_contact
+        previous, offbeat = self._last_contact, False
         if previous is None or previous[0] < st.contact_t:
             if previous is not None:
                 since, same = previous[0], previous[1] == leg
-                self._view.contact(self._judge, since, st.contact_t, same, leg_px)
+                offbeat = self._view.contact(self._judge, since, st.contact_t, same, leg_px)
+                self._beats += 1
+                self._offbeat += offbeat
             self._last_contact = (st.contact_t, leg)
         # Strides between contacts of the same leg as the gait names it: a foot track that
         # swapped feet would give half or one and a half strides.
@@ -717,6 +732,8 @@ class RunAnalyzer:
             problems = ["landmarks_unreliable"]
         if lost and not problems:
             problems = ["steps_missed"]
+        if offbeat and not problems:
+            problems = ["steps_out_of_rhythm"]
         if self._view.strides < capture.CHECK_STRIDES and not problems:
             problems = ["view_unchecked"]
         if problems:
@@ -781,16 +798,21 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
             analyzer.push(t, xy if present else None, vis if present else None, roll).steps
         )
     steps.extend(analyzer.finish())
+    capture_ = analyzer.capture_summary()
+    offbeat = _offbeat_warning(analyzer, capture_)
     duration = float(trace.t[-1] - trace.t[0]) + 1.0 / trace.fps if len(trace.t) else 0.0
     return build_report(
         steps,
         facing=analyzer.facing,
         fps=trace.fps,
         duration_s=duration,
-        cadence=analyzer.run_cadence_spm,
-        warnings=list(trace.warnings) + _facing_warning(analyzer) + _few_strides(analyzer, steps),
+        cadence=None if offbeat else analyzer.run_cadence_spm,
+        warnings=list(trace.warnings)
+        + _facing_warning(analyzer)
+        + _few_strides(analyzer, steps)
+        + offbeat,
         thresholds=analyzer.thresholds,
-        capture=analyzer.capture_summary(),
+        capture=capture_,
     )
 
 
@@ -802,6 +824,17 @@ def _few_strides(analyzer: RunAnalyzer, steps: list[Step]) -> list[str]:
         f"step rate not given: only {len(steps)} steps and {strides} strides timed"
         f" ({SHOWN_STRIDES} strides needed)"
     ]
+
+
+def _offbeat_warning(analyzer: RunAnalyzer, capture_: dict) -> list[str]:
+    """Why the run's rate is withheld when too many of its contacts were out of time (else
+    nothing: no rate to withhold, or a problem in force already withholds it and says why)."""
+    offbeat = analyzer.offbeat
+    if offbeat is None or analyzer.run_cadence_spm is None or capture.untimed(capture_["problems"]):
+        return []
+    words = capture.PROBLEMS["steps_out_of_rhythm"].format(where="")
+    out = f"{offbeat[0]} of {offbeat[1]} out of time"
+    return [f"step rate not given: the step times are wrong, {out} ({words})"]
 
 
 def _facing_warning(analyzer: RunAnalyzer) -> list[str]:

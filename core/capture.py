@@ -118,6 +118,13 @@ IN_FORCE = 0.4
 #: A problem in force is cleared again only below this share (hysteresis: no flicker).
 CLEARED = 0.2
 
+
+def untimed(problems: list[dict]) -> list[dict]:
+    """The problems of a report's ``capture`` under which its step times are wrong for the
+    run: an :data:`UNTIMED` code in force for :data:`CLEARED` of it or more."""
+    return [p for p in problems if p["code"] in UNTIMED and p["share"] >= CLEARED]
+
+
 #: Thresholds of the view checks (leg lengths L unless said; see docs/capture.md for why).
 FOOT_VIS = 0.5  # a foot landmark less visible than this is not seen
 EDGE = 0.01  # a landmark within 1 % of the image border is at the edge

@@ -26,7 +26,8 @@ import math
 from collections import Counter
 from typing import Any
 
-from core.capture import CLEARED, UNTIMED
+from core.capture import CLEARED
+from core.capture import untimed as capture_untimed
 from core.errors import InputError
 from core.landmarks import LEGS
 from core.stats import SessionStats
@@ -77,7 +78,7 @@ def build_report(
     capture = capture or {"ok": True, "problems": []}
     codes = [p["code"] for p in capture["problems"]]
     # the step rate as timed; given as the runner's only when the step times can be right
-    untimed = [p for p in capture["problems"] if p["code"] in UNTIMED and p["share"] >= CLEARED]
+    untimed = capture_untimed(capture["problems"])
     if "slow_motion" in codes:
         spm = "" if cadence is None else f" ({cadence:.0f} steps/min as timed)"
         warnings.append(

@@ -181,7 +181,7 @@ class ViewChecks:
 
     def contact(
         self, judge: CaptureJudge, since: float, until: float, same_leg: bool, leg_px: float
-    ) -> None:
+    ) -> bool:
         """A contact at ``until`` after the runner's previous one at ``since`` (seconds), of the
         same leg as the gait names them or not: does it keep time with the runner's bounce?
 
@@ -189,10 +189,13 @@ class ViewChecks:
         step follows) or twice (the same leg again: the other foot was hidden). No sink at all
         and the contact is no step of this runner's (another person's foot crossing theirs, a
         foot keypoint that jumped); a count that disagrees with the legs' names and a step was
-        missed or named out of turn. Either way the strides and the rate are wrong."""
+        missed or named out of turn. Either way the strides and the rate are wrong. Returns
+        True for such a contact."""
         self._find_troughs(leg_px)
         n = self._troughs_between(since, until)
-        judge.see("steps_out_of_rhythm", n != (2 if same_leg else 1))
+        offbeat = n != (2 if same_leg else 1)
+        judge.see("steps_out_of_rhythm", offbeat)
+        return offbeat
 
     def stride(self, judge: CaptureJudge, since: float, until: float, leg_px: float) -> bool:
         """A stride of one leg, contact ``since`` to contact ``until`` (seconds): the pelvis

@@ -370,11 +370,28 @@ def test_eval_judges_the_runner_with_others_in_view(tmp_path, models_dir, capsys
     # to 21 steps/min off): contacts out of time with the near runner's bounce. The view is
     # refused, with words that point at the cause, and no step rate is given. (On an AVX-512
     # CPU, or built on a busy machine, whose pixels differ, a quarter of the contacts fall out
-    # of time, spread so that never 40 % of 8 do: the view is judged, every judged step
-    # rightly good, the run's rate 2.0 off: docs/eval.md, stop 32.)
+    # of time, spread so that never 40 % of 8 do: the view is judged, and it gave the run's
+    # rate 2.0 off and judged a far-leg step named near. Now a contact out of time is not
+    # judged, and with a fifth of them so the run's rate is not given: docs/eval.md, stop 33.)
     ahead = items["stress_clip_behind_ahead"]
     if ahead["capture_ok"]:
-        assert ahead["verdicts"]["good"] >= 1 and abs(ahead["cadence_error_spm"]) <= 2.5
+        assert ahead["verdicts"]["good"] >= 1
+        if ahead["cadence_spm"] is None:
+            assert any("out of time" in w for w in ahead["warnings"])
+        else:
+            assert abs(ahead["cadence_error_spm"]) <= 1.5
+        video, out = tmp_path / "stress" / "stress_clip_behind_ahead.mp4", tmp_path / "ahead.json"
+        assert (
+            main(["analyze", str(video), "--json", str(out), "--models-dir", str(models_dir)]) == 0
+        )
+        capsys.readouterr()
+        truth = json.loads(video.with_suffix(".contacts.json").read_text())
+        near = [
+            e["frame"] / 30 for e in truth["events"] if e["type"] == "ic" and e["leg"] == "near"
+        ]
+        for step in json.loads(out.read_text())["steps"]:
+            if step["verdict"] is not None:  # judged: the near runner's near foot, in time
+                assert min(abs(step["contact_t"] - t) for t in near) <= 3.5 / 30, step
     else:
         assert "steps_out_of_rhythm" in ahead["capture_problems"]
         assert ahead["cadence_spm"] is None
