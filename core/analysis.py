@@ -733,6 +733,8 @@ class RunAnalyzer:
         if lost and not problems:
             problems = ["steps_missed"]
         if offbeat and not problems:
+            # Its contact out of time with the runner's bounce: the far foot named near, a foot
+            # of someone else's, or a step timed frames late; its verdict would rest on that.
             problems = ["steps_out_of_rhythm"]
         if self._view.strides < capture.CHECK_STRIDES and not problems:
             problems = ["view_unchecked"]

@@ -27,7 +27,8 @@ Problem codes (a contract: reports, ``/api/live`` and the page use them):
                           contacts never found (its track was lost for steps before it)
 ``steps_out_of_rhythm``   contacts do not keep time with the pelvis's bounce (no sink between
                           two, or a count the legs' names deny): someone else's feet in view,
-                          or steps missed or named out of turn, so strides and the rate are wrong
+                          or steps missed or named out of turn, so strides and the rate are wrong;
+                          also a step's own, when its contact is out of time
 ``picture_turned``        the runner lies across the picture or stands on their head (a camera
                           mounted sideways without ``camera.rotate``, a file read as stored)
 ``camera_not_level``      the camera is rolled on its mount: the room's upright edges lean in the
