@@ -22,7 +22,9 @@ asks how far the judgement carries beyond it, on the same real recordings:
   step it judges must be judged right), with someone passing between the camera and the runner
   (``passing_*``: the same cut-out drawn larger, crossing the picture in 1 or 2.5 s; the
   contacts they hide are left out of the truth), and at 60 frames a second (``60fps``: a frame
-  made between each pair of the original's from their optical flow);
+  made between each pair of the original's from their optical flow), and from a camera jolted
+  at every footfall (``shake_mild``, ``shake``: a damped 9 Hz swing of the picture, up to ~11
+  and ~22 px, 0.04 and 0.08 leg lengths; :mod:`device.steady` takes it off the landmarks);
 - every Hamner trial re-timed to 15, 24, 25, 50 and 240 Hz, with the runner at half the size in
   the picture, with the camera rolled 4 deg either way, through the same wide lens, filmed by
   a phone at a variable frame rate; and each runner's slowest run played slower to 140 steps a
@@ -146,6 +148,14 @@ CAMERA_FOCAL_PX = 1000.0
 CAMERA_AIM_MM = 1000.0
 CAMERA_LENS_MM = {"cam_hip": (1000.0, None), "cam_high": (2000.0, "camera_too_high"),
                   "cam_low": (0.0, "camera_too_low")}  # fmt: skip
+#: A camera jolted at every footfall (clamped to the treadmill, or on a light stand on a sprung
+#: floor): each contact of the truth starts a damped swing of the picture, SHAKE_HZ, dying
+#: away over SHAKE_TAU_S, up and down with a third of it across. The kinds' amplitudes
+#: (pixels): the swings' peaks as the 30 fps frames catch them are ~11 and ~22 px, 0.04 and
+#: 0.08 of the clip's leg length.
+SHAKE_HZ = 9.0
+SHAKE_TAU_S = 0.1
+SHAKES = {"shake_mild": 16.0, "shake": 32.0}
 #: The form faults given to good runners: how far the hips sit back (leg lengths) and how far
 #: the trunk bends forward at the hips (deg), each well past its "bad" limit for every runner
 #: in the data (their own hips are 0.05-0.13 L ahead of the ankle at midstance, their hip bend
@@ -352,6 +362,26 @@ def defocus(frame: np.ndarray, k: int = 5) -> np.ndarray:
     return np.clip(a, 0, 255).astype(np.uint8)
 
 
+def shake_offsets(t: np.ndarray, kicks: np.ndarray, amplitude: float) -> np.ndarray:
+    """The picture's shift (pixels, ``(len(t), 2)``: x right, y down) at times ``t`` of a camera
+    jolted at times ``kicks`` (seconds; see :data:`SHAKES`)."""
+    dt = np.asarray(t, float)[:, None] - np.asarray(kicks, float)[None, :]
+    swing = np.where(dt >= 0, np.exp(-np.maximum(dt, 0) / SHAKE_TAU_S), 0.0)
+    phase = 2 * math.pi * SHAKE_HZ * dt
+    dy = amplitude * (swing * np.sin(phase)).sum(axis=1)
+    dx = amplitude / 3 * (swing * np.sin(phase + 1.0)).sum(axis=1)
+    return np.stack([dx, dy], axis=1)
+
+
+def shaken(frames: Sequence[np.ndarray], shifts: np.ndarray) -> Iterator[np.ndarray]:
+    """The frames moved by ``shifts`` (:func:`shake_offsets`), the edge repeated beyond them."""
+    for frame, (dx, dy) in zip(frames, shifts, strict=True):
+        h, w = frame.shape[:2]
+        move = np.float32([[1, 0, dx], [0, 1, dy]])
+        yield cv2.warpAffine(frame, move, (w, h), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+
+
 def in_between(frames: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
     """The frames with one made between each pair, as a camera filming at twice the rate
     would have caught it: each pair's dense optical flow (OpenCV's DIS) both ways, each frame
@@ -544,6 +574,20 @@ def stress_items(data: Path) -> list:
             cut_out["masks"] = runner_masks(cut_out["frames"], 30.0)
         return cut_out["frames"], cut_out["masks"]
 
+    def shaking(name: str) -> Callable:
+        def build(tmp: Path) -> dict:
+            frames = list(read_frames(video))
+            doc = clip_truth(data)
+            kicks = np.array(sorted(e["frame"] for e in doc["events"] if e["type"] == "ic"))
+            shifts = shake_offsets(np.arange(len(frames)) / 30.0, kicks / 30.0, SHAKES[name])
+            n = write_video(tmp, shaken(frames, shifts), 30.0)
+            peak = np.abs(shifts[:, 1]).max()
+            what = (f"The clip from a camera jolted at every footfall (a {SHAKE_HZ:g} Hz swing,"
+                    f" up to {peak:.0f} px)")  # fmt: skip
+            return clip_variant(doc, what, n_frames=n)
+
+        return build
+
     def twice_the_rate(tmp: Path) -> dict:
         frames = list(read_frames(video))
         n = write_video(tmp, in_between(frames), 60.0)
@@ -613,6 +657,8 @@ def stress_items(data: Path) -> list:
         for name in PASSING:
             items.append(Item(f"stress_clip_{name}", ".mp4", deps, passed(name)))
         items.append(Item("stress_clip_60fps", ".mp4", deps, twice_the_rate))
+        for name in SHAKES:
+            items.append(Item(f"stress_clip_{name}", ".mp4", deps, shaking(name)))
     rtm = data / f"{CLIP}.rtmpose26.json"
     if have_clip and rtm.exists():
         for kind, (change, reason) in FORM_FAULTS.items():

@@ -36,6 +36,7 @@ from device.indicator import Indicator
 from device.level import LevelMeter
 from device.liveview import LiveView
 from device.sessions import SessionRecorder
+from device.steady import Steadier, steadied
 from device.watchdog import Watchdog
 
 
@@ -112,6 +113,7 @@ class Sense:
         self.thresholds = cfg.thresholds()
         self.analyzer = self._new_analyzer()
         self.level = LevelMeter()  # the camera's roll, from a frame now and then
+        self.steadier = Steadier()  # the camera's shake, taken off the landmarks
 
         self._stop = threading.Event()
         self._stop_reason = "shutdown"
@@ -198,6 +200,7 @@ class Sense:
             # picture (tracked across the demo's loop, it garbled a step into a warn).
             self.estimator.reset()
             self.level.reset()
+            self.steadier.reset()
         problem = frame_problem(frame.rgb)
         if problem is None:
             try:
@@ -216,11 +219,13 @@ class Sense:
         self.observer.posed(frame)
         self.faults.frame_error = None
         self._count(frame)
-        roll = self.level.measure(frame.t, frame.rgb, None if result is None else result.xy)
+        seen = None if result is None else result.xy
+        roll = self.level.measure(frame.t, frame.rgb, seen)
+        shake = self.steadier.shake(frame.t, frame.rgb, seen)
         if result is None:
             upd = self.analyzer.push(frame.t, None, None, roll)
         else:
-            upd = self.analyzer.push(frame.t, result.xy, result.vis, roll)
+            upd = self.analyzer.push(frame.t, steadied(result.xy, shake), result.vis, roll)
         self.problems = tuple(getattr(upd, "problems", ()) or ())
         self._update_fault()
         self.indicator.state = "fault" if self.fault else upd.led

@@ -124,3 +124,19 @@ def camera_rolled(rgb: np.ndarray, degrees: float, enlarged: bool = True) -> np.
         m[:, :2] *= math.cos(a) + max(w, h) / min(w, h) * math.sin(a)
         m[:, 2] = np.array([w / 2, h / 2]) - m[:, :2] @ np.array([w / 2, h / 2])
     return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+
+
+def shaken_clip(path: Path, kind: str = "shake") -> Path:
+    """The real clip as a camera jolted at every footfall films it (the stress set's ``kind``,
+    :data:`corpus.stress.SHAKES`: a swing started at each of the truth's contacts), written to
+    ``path`` (.mp4) as ``make stress`` builds it."""
+    from corpus.items import clip_truth
+    from corpus.stress import SHAKES, shake_offsets, shaken
+    from corpus.video import read_frames, write_video
+
+    frames = list(read_frames(CLIP))
+    events = clip_truth(shared_data())["events"]
+    kicks = np.sort([e["frame"] for e in events if e["type"] == "ic"]) / 30.0
+    shifts = shake_offsets(np.arange(len(frames)) / 30.0, kicks, SHAKES[kind])
+    write_video(path, shaken(frames, shifts), 30.0)
+    return path

@@ -22,6 +22,7 @@ from core.trace import Trace, TraceWriter, retime, roll_field
 from device.level import LevelMeter
 from device.pose import PoseEstimator
 from device.pose.models import LANDMARK_MODELS
+from device.steady import Steadier, steadied
 from device.video import VideoReader, prefetched
 from midstance.commands import atomic_output, refuse_input_as_output
 
@@ -99,6 +100,7 @@ def trace_from_video(
     ts, xys, viss, rolls = [], [], [], []
     empty_xy, empty_vis = landmarks.empty_pose()
     level = LevelMeter()  # the camera's roll, as the appliance measures it live
+    steadier = Steadier()  # the camera's shake, taken off the landmarks as live
     with VideoReader(path) as video:
         estimator = PoseEstimator(model=model, models_dir=models_dir, threads=threads)
         # the file is written frame by frame (a long run keeps what it did if stopped), so it
@@ -113,6 +115,7 @@ def trace_from_video(
                 res = estimator.process(rgb, t * scale)
                 xy, vis = (None, None) if res is None else (res.xy, res.vis)
                 roll = level.measure(t * scale, rgb, xy)
+                xy = steadied(xy, steadier.shake(t * scale, rgb, xy))
                 if writer:
                     writer.write(t * scale, xy, vis, roll)
                 rolls.append(math.nan if roll is None else roll)

@@ -18,13 +18,14 @@ import pytest
 
 from common import snapshot
 from common.store import Store
-from core.analysis import RunAnalyzer
+from core.analysis import RunAnalyzer, analyze_trace
+from core.trace import read_trace
 from device.camera import CameraError, EndOfSource, Frame, FrameSource, VideoFileSource
 from device.config import load_config
 from device.indicator import COLOURS, RGBIndicator, mock_pin_factory
 from device.pose import PoseEstimator
 from device.runtime import Sense
-from tests.conftest import camera_rolled
+from tests.conftest import camera_rolled, midstance, shaken_clip
 
 from .conftest import ground_truth_steps
 
@@ -477,3 +478,25 @@ def test_a_camera_rolled_on_its_mount_is_named_live_and_nothing_judged(
     assert re.search(r"turned [34] deg clockwise", message) and "level it" in message
     assert sense.indicator.history[-1] == "off"
     assert "not_judging" in sense.indicator.history and "good" not in sense.indicator.history
+
+
+def test_a_camera_jolted_at_every_footfall_is_held_still_live_as_offline(
+    tmp_path, pin_factory, models_dir
+):
+    # The stress set's `shake` (up to 22 px, 0.08 L, at every footfall): live the appliance
+    # takes the shake off the landmarks as `midstance pose` does, judges every step good, and
+    # decides the very steps the offline path does from the same file.
+    video = shaken_clip(tmp_path / "shaken.mp4")
+    sense = make_sense(tmp_path, video, pin_factory, models_dir)
+    verdicts, snaps = run_to_the_end(sense, tmp_path / "run")
+    judged = [v for v in verdicts if v is not None]
+    assert len(judged) >= 18 and set(judged) == {"good"}, verdicts
+    assert snaps[-1]["capture"]["problems"] == []
+    assert "good" in sense.indicator.history
+    out = tmp_path / "shaken.jsonl"
+    r = midstance("pose", video, "--out", out, timeout=600)
+    assert r.returncode == 0, r.stderr
+    offline = analyze_trace(read_trace(out))
+    # (the file's last stance, cut off by its end, is reported offline only: timed, not judged)
+    decided = [s["verdict"] for s in offline["steps"] if "stance_cut_off" not in s["problems"]]
+    assert decided == verdicts
