@@ -36,8 +36,8 @@ import numpy as np
 from device.level import runner_box
 
 #: Frames are compared shrunk by a whole step to about this size (longer side, pixels): each
-#: pixel there the mean of a square of the frame's (4 x 4 of a 1280-pixel frame), and phase
-#: correlation finds a strip's shift to a fraction of one.
+#: pixel there the mean of a square of the frame's (6 x 6 of a 1280-pixel frame, 3 x 3 of the
+#: Pi camera's 640), and phase correlation finds a strip's shift to a tenth of one.
 SIZE_PX = 192
 #: The strip of the picture read must be this wide and tall (pixels of the small copy)...
 MIN_STRIP_PX = 40
@@ -45,7 +45,7 @@ MIN_STRIP_PX = 40
 #: bar has no shift to read) and a correlation peak this clear (0..1).
 MIN_TEXTURE = 4.0
 MIN_RESPONSE = 0.05
-#: A frame's shift is looked for this near the last frame's (pixels of the small copy; 48 of a
+#: A frame's shift is looked for this near the last frame's (pixels of the small copy; 72 of a
 #: 1280-pixel frame): a jolt moves the picture a few of them from one frame to the next.
 REACH_PX = 12
 #: While the camera has been still (the last STEADY_S's shake under half MIN_SHAKE), only every
