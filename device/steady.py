@@ -165,7 +165,9 @@ def room_strip(
     if runner is None:
         strips = [(0, 0, w, h)]
     else:
-        x0, y0, x1, y1 = (round(v) for v in runner)
+        # (landmarks may lie beyond the picture: a foot out of frame, a garbled pose)
+        x0, x1 = (min(max(round(v), 0), w) for v in (runner[0], runner[2]))
+        y0, y1 = (min(max(round(v), 0), h) for v in (runner[1], runner[3]))
         strips = [(0, 0, w, y0), (0, y1, w, h), (0, 0, x0, h), (x1, 0, w, h)]
     left, top, right, bottom = max(strips, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
     if min(right - left, bottom - top) < MIN_STRIP_PX:

@@ -17,7 +17,7 @@ from corpus.items import clip_truth
 from corpus.stress import SHAKES, shake_offsets, shaken
 from corpus.video import read_frames
 from device.pose import PoseEstimator
-from device.steady import Steadier, steadied
+from device.steady import Steadier, room_strip, steadied
 from tests.conftest import midstance, shaken_clip, shared_data
 
 
@@ -110,3 +110,23 @@ def test_the_clip_from_a_jolted_camera_is_judged_as_the_still_one(tmp_path):
     assert abs(scored["cadence_error_spm"]) <= 1.5, scored
     verdicts = scored["verdicts"]
     assert verdicts["good"] >= 18 and verdicts["warn"] == verdicts["bad"] == 0, verdicts
+
+
+@pytest.mark.parametrize(
+    "box, strip",
+    [
+        ((130.0, -10.0, 200.0, 300.0), (0, 6, 120, 206)),  # the runner beyond the right edge
+        ((-50.0, 20.0, -10.0, 100.0), (0, 6, 120, 206)),  # ... and the left one
+        ((0.0, 0.0, 120.0, 213.0), None),  # the runner filling the picture: no room to read
+        ((30.0, 120.0, 90.0, 213.0), (0, 0, 120, 120)),  # the room above a runner low down
+    ],
+)
+def test_the_room_is_read_inside_the_picture_beside_the_runner(box, strip):
+    assert room_strip((120, 213), box) == strip
+
+
+def test_landmarks_far_outside_the_picture_do_not_break_the_reading(frames):
+    steadier = Steadier()
+    far = np.full((33, 2), 5000.0)
+    for i, f in enumerate(frames[:10]):
+        assert steadier.shake(i / 30.0, f, far) == (0.0, 0.0)  # a still camera
