@@ -373,6 +373,13 @@ def shake_offsets(t: np.ndarray, kicks: np.ndarray, amplitude: float) -> np.ndar
     return np.stack([dx, dy], axis=1)
 
 
+def clip_shake(doc: dict, n: int, kind: str) -> np.ndarray:
+    """The shift (:func:`shake_offsets`) of each of ``n`` frames of the 30 fps clip whose truth
+    is ``doc``, jolted at every contact of it as the stress set's ``kind`` (:data:`SHAKES`)."""
+    kicks = np.sort([e["frame"] for e in doc["events"] if e["type"] == "ic"]) / 30.0
+    return shake_offsets(np.arange(n) / 30.0, kicks, SHAKES[kind])
+
+
 def shaken(frames: Sequence[np.ndarray], shifts: np.ndarray) -> Iterator[np.ndarray]:
     """The frames moved by ``shifts`` (:func:`shake_offsets`), the edge repeated beyond them."""
     for frame, (dx, dy) in zip(frames, shifts, strict=True):
@@ -578,8 +585,7 @@ def stress_items(data: Path) -> list:
         def build(tmp: Path) -> dict:
             frames = list(read_frames(video))
             doc = clip_truth(data)
-            kicks = np.array(sorted(e["frame"] for e in doc["events"] if e["type"] == "ic"))
-            shifts = shake_offsets(np.arange(len(frames)) / 30.0, kicks / 30.0, SHAKES[name])
+            shifts = clip_shake(doc, len(frames), name)
             n = write_video(tmp, shaken(frames, shifts), 30.0)
             peak = np.abs(shifts[:, 1]).max()
             what = (f"The clip from a camera jolted at every footfall (a {SHAKE_HZ:g} Hz swing,"

@@ -131,12 +131,10 @@ def shaken_clip(path: Path, kind: str = "shake") -> Path:
     :data:`corpus.stress.SHAKES`: a swing started at each of the truth's contacts), written to
     ``path`` (.mp4) as ``make stress`` builds it."""
     from corpus.items import clip_truth
-    from corpus.stress import SHAKES, shake_offsets, shaken
+    from corpus.stress import clip_shake, shaken
     from corpus.video import read_frames, write_video
 
     frames = list(read_frames(CLIP))
-    events = clip_truth(shared_data())["events"]
-    kicks = np.sort([e["frame"] for e in events if e["type"] == "ic"]) / 30.0
-    shifts = shake_offsets(np.arange(len(frames)) / 30.0, kicks, SHAKES[kind])
+    shifts = clip_shake(clip_truth(shared_data()), len(frames), kind)
     write_video(path, shaken(frames, shifts), 30.0)
     return path

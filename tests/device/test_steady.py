@@ -14,7 +14,7 @@ from core.analysis import analyze_trace
 from core.evaluate import score_item
 from core.trace import read_trace
 from corpus.items import clip_truth
-from corpus.stress import SHAKES, shake_offsets, shaken
+from corpus.stress import clip_shake, shaken
 from corpus.video import read_frames
 from device.pose import PoseEstimator
 from device.steady import Steadier, room_strip, steadied
@@ -55,13 +55,11 @@ def test_a_still_camera_is_left_alone(frames, clip_xy):
 
 def test_a_shake_is_measured_to_a_pixel_while_the_runner_moves(frames, clip_xy):
     # the stress set's `shake` (up to 22 px at every footfall) on the clip's first 3 s
-    t = np.arange(len(frames)) / 30.0
-    kicks = np.array([e["frame"] for e in clip_truth(shared_data())["events"] if e["type"] == "ic"])
-    applied = shake_offsets(t, np.sort(kicks) / 30.0, SHAKES["shake"])
+    applied = clip_shake(clip_truth(shared_data()), len(frames), "shake")
     read = shakes(frames, applied, clip_xy)
     # what is taken off is the quick part: the shift less its mean over the last second
     quick = applied - np.array(
-        [applied[max(0, i - 29) : i + 1].mean(axis=0) for i in range(len(t))]
+        [applied[max(0, i - 29) : i + 1].mean(axis=0) for i in range(len(frames))]
     )
     after = slice(30, None)  # once the first second has given the mean
     residual = read[after] - quick[after]
