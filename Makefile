@@ -5,8 +5,8 @@
 #   make eval   - the judgement scored on the real corpus (build/corpus), table and build/eval.json
 #   make stress - the same on the real data seen differently or given a fault of form
 #                 (build/stress, build/stress.json), then the videos' landmarks with a pixel of
-#                 noise (corpus/noise.py) and the corpus's runners given faults of growing size
-#                 (corpus/faults.py)
+#                 noise (corpus/noise.py), the corpus's runners given faults of growing size
+#                 (corpus/faults.py) and with the hip brought near the ankle (corpus/margins.py)
 #   make lint   - ruff
 #   make install - Raspberry Pi OS (Bookworm / Trixie), run as root on the Pi
 #   make check-arm64 - make install and the pipeline in emulated arm64 Debian roots, vs x86
@@ -65,6 +65,7 @@ stress: venv models
 	$(BIN)/python -m corpus.noise build/corpus
 	$(BIN)/python -m corpus.noise build/stress
 	$(BIN)/python -m corpus.faults build/corpus
+	$(BIN)/python -m corpus.margins build/corpus
 
 lint: venv
 	$(BIN)/ruff check .

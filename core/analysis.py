@@ -181,6 +181,8 @@ class RunAnalyzer:
         self._contacts: deque[float] = deque(maxlen=9)
         self._travels: deque[float] = deque(maxlen=9)  # belt travel of the recent stances, L
         self._offsets: deque[float] = deque(maxlen=9)  # hip-ankle offset of the recent steps, L
+        # ... and of each leg's own recent steps (a runner may sit back on one leg only)
+        self._leg_offsets = {leg: deque(maxlen=5) for leg in landmarks.LEGS}
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
         self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
@@ -403,6 +405,8 @@ class RunAnalyzer:
         self._contacts.clear()
         self._travels.clear()
         self._offsets.clear()
+        for recent in self._leg_offsets.values():
+            recent.clear()
         self._track_strides.clear()
         self._foot_prev = [None, None]
         self._view.forget_runner()
@@ -725,6 +729,7 @@ class RunAnalyzer:
         astray = offset is not None and usual is not None and abs(offset - usual) > ASTRAY_L
         if offset is not None:
             self._offsets.append(offset)
+            self._leg_offsets[leg].append(offset)
         if (offset is None or short or astray) and not problems:
             # Its own hip or ankle unseen, its stance short (above), or its stance foot far from
             # where this runner's stances put it: its midstance, and so its verdict, cannot be
@@ -741,8 +746,16 @@ class RunAnalyzer:
         if problems:
             step.verdict, step.reasons, step.problems = None, [], problems
         else:
+            # The leg's usual hip, this step's among its recent ones (sitting back is a habit,
+            # and may be one leg's); the runner's until the leg has 3 steps.
+            hip_usual = _typical(self._leg_offsets[leg])
+            hip_usual = _typical(self._offsets) if hip_usual is None else hip_usual
             step.verdict, step.reasons = judge(
-                replace(step, cadence_spm=spm), self.thresholds, self.settled.spm, typical_travel
+                replace(step, cadence_spm=spm),
+                self.thresholds,
+                self.settled.spm,
+                typical_travel,
+                hip_usual,
             )
         self.settled.add(step)
         self._hip_lo, self._hip_hi = -math.inf, math.inf

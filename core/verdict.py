@@ -8,15 +8,18 @@ majority of the last few steps with hysteresis, and the states "no runner" and "
 Why the defaults (units in :meth:`Thresholds.describe`):
 
 - ``hip_ankle_offset`` (leg lengths, negative = hip behind the stance ankle at midstance):
-  the running-form sources want the hip right over the ankle; about -0.05 L (4-5 cm for a
-  90 cm leg) is inside pose noise at 30 fps, -0.05 is a clear "sitting back", -0.12 is a hip
-  a hand's width behind the foot.
+  the running-form sources want the hip right over the ankle; -0.05 L (4-5 cm for a 90 cm
+  leg) behind it warns, -0.12 (a hand's width) is bad. One step's hip lands 0.01-0.07 L either
+  side of the runner's own mean (motion capture; more through a pose model), so a warn needs
+  the leg's usual hip (the median of its recent steps) at least halfway to the limit too,
+  where one step past the bad limit is bad on its own.
 - ``lean_deg`` (ankle to shoulder line from vertical at midstance): 5-10 deg is the ordinary
   running lean; up to 0 is fine (an upright runner with the hips over the ankles is good);
   leaning back (< -3 deg) or past 16 deg (warn) / 22 deg (bad) is not.
 - ``hip_bend_deg`` (trunk angle minus the ankle-to-hip angle): bending at the hips rather than
   the ankles; Teng & Powers 2015 measured 3.6 +/- 2.8 deg (low lean) and 10.8 +/- 2.2 deg
-  (high lean) trunk flexion, so > 15 deg warns and > 25 deg is bad.
+  (high lean) trunk flexion, so > 15 deg warns when the leg's usual hip lands behind the ankle
+  (halfway to the limit, as above), and > 25 deg is bad whatever the hip.
 - ``overstride`` (leg lengths the foot lands ahead of the hip): Lieberman et al. 2015 show
   landing distance falling as step rate rises; beyond 0.30 L warns, beyond 0.40 L is bad, or
   beyond 0.55 / 0.70 of the stance's belt travel when that is more (fast running; the longer
@@ -156,6 +159,7 @@ def judge(
     thresholds: Thresholds | None = None,
     settled_spm: float | None = None,
     typical_travel: float | None = None,
+    usual_offset: float | None = None,
 ) -> tuple[str, list[str]]:
     """Judge one step (a Step or a dict of step metrics): ``(verdict, reasons)``.
 
@@ -164,6 +168,9 @@ def judge(
     (``below_cadence_target``); before the runner has settled only the fixed limit applies.
     ``typical_travel`` is the belt travel of the runner's recent stances (leg lengths, the
     median): the overstride limits grow with it when it is more than the step's own.
+    ``usual_offset`` is the hip-ankle offset of the leg's recent steps (the median, this one
+    among them): a ``hip_behind`` or ``hip_bend`` warn needs it below half ``offset_warn``
+    (the step's own offset stands in without it); their bad levels do not.
     Missing metrics (None) are not judged. ``reasons`` are names from :data:`REASONS`, in that
     order; the verdict is the worst of the reasons' levels.
     """
@@ -183,9 +190,16 @@ def judge(
     offset = _get(step, "hip_ankle_offset")
     lean = _get(step, "lean_deg")
     bend = _get(step, "hip_bend_deg")
-    check("hip_behind", offset, th.offset_warn, th.offset_bad, above=False)
-    # Bending at the hips matters when it puts the hip back, and always when it is extreme.
-    if bend is not None and (offset is None or offset < 0 or bend > th.hip_bend_bad_deg):
+    # Whether the hip sits back is a habit, not one step's: a step's hip scatters about the
+    # runner's own mean (module docstring), so one step past the limit, or one step's sign for
+    # a bend, would warn a runner whose hip lands over the foot. The usual hip must be at least
+    # halfway to the warn limit: a median of a few such steps is itself uncertain by about
+    # that much. Past the bad limits a step counts on its own.
+    usual = usual_offset if usual_offset is not None else offset
+    back = usual is None or usual < th.offset_warn / 2
+    if offset is not None and (back or offset < th.offset_bad):
+        check("hip_behind", offset, th.offset_warn, th.offset_bad, above=False)
+    if bend is not None and (back or bend > th.hip_bend_bad_deg):
         check("hip_bend", bend, th.hip_bend_warn_deg, th.hip_bend_bad_deg, above=True)
     # Faster running carries the stance foot further on the belt, and a good runner lands about
     # a third of that travel ahead of the hip (0.24-0.39 in the motion capture of 2-5 m/s

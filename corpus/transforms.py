@@ -148,6 +148,17 @@ def sit_back(trace: Trace, facing: str, legs: float) -> Trace:
     return _changed(trace, xy, f"sitting back {legs:g} L")
 
 
+def foot_ahead(trace: Trace, facing: str, side: str, legs: float) -> Trace:
+    """One leg landing further ahead: the ``side`` ("left" or "right") ankle, heel and toes
+    ``legs`` leg lengths further forward (toward ``facing``) in every frame, so that leg's hip
+    sits behind its ankle at midstance by as much more; the rest as it was."""
+    xy = trace.xy.copy()
+    i = landmarks.INDEX
+    feet = [i[f"{side}_{part}"] for part in ("ankle", "heel", "foot_index")]
+    xy[:, feet, 0] += _sign(facing) * legs * leg_length_px(trace)
+    return _changed(trace, xy, f"{side} foot {legs:g} L ahead")
+
+
 def bend_at_hips(trace: Trace, facing: str, degrees: float) -> Trace:
     """The runner bent forward at the hips: everything above the hips turned ``degrees``
     toward ``facing`` about the hips' midpoint in every frame (the hips and legs as they were)."""

@@ -60,6 +60,34 @@ def test_overstride_limits_grow_with_the_longer_of_the_steps_and_the_usual_trave
     assert judge(dict(step, overstride=0.45), typical_travel=0.75)[0] == "warn"
 
 
+def test_a_hip_behind_warns_when_the_legs_usual_hip_is_back_not_one_steps():
+    behind = dict(GOOD, hip_ankle_offset=-0.06)
+    # past the warn limit, from a leg whose hip usually lands over the ankle or ahead of it
+    assert judge(behind, usual_offset=0.01) == ("good", [])
+    assert judge(behind, usual_offset=-0.02) == ("good", [])  # under halfway to the limit
+    assert judge(behind, usual_offset=-0.03) == ("warn", ["hip_behind"])
+    assert judge(behind) == ("warn", ["hip_behind"])  # no usual yet: the step's own
+    # past the bad limit: bad on its own
+    assert judge(dict(GOOD, hip_ankle_offset=-0.13), usual_offset=0.05) == ("bad", ["hip_behind"])
+    # a limit set ahead of the ankle: halfway to it
+    ahead = Thresholds(offset_warn=0.02)
+    assert judge(dict(GOOD, hip_ankle_offset=0.0), ahead, usual_offset=0.005)[0] == "warn"
+    assert judge(dict(GOOD, hip_ankle_offset=0.0), ahead, usual_offset=0.015)[0] == "good"
+
+
+def test_a_hip_bend_is_named_when_the_legs_usual_hip_is_back_not_one_steps():
+    bent = dict(GOOD, hip_bend_deg=18)
+    # one step's hip 3 mm behind the ankle, the leg's usually ahead of it: not a bend that
+    # puts the hip back
+    assert judge(dict(bent, hip_ankle_offset=-0.003), usual_offset=0.03) == ("good", [])
+    # one step's hip ahead, the leg's usually behind: it is
+    assert judge(dict(bent, hip_ankle_offset=0.01), usual_offset=-0.03) == ("warn", ["hip_bend"])
+    # no usual yet: the step's own; an extreme bend whatever the hip
+    assert judge(dict(bent, hip_ankle_offset=-0.03)) == ("warn", ["hip_bend"])
+    assert judge(dict(bent, hip_ankle_offset=-0.003)) == ("good", [])
+    assert judge(dict(bent, hip_bend_deg=30), usual_offset=0.05) == ("bad", ["hip_bend"])
+
+
 def test_judge_levels_and_reasons():
     assert judge(GOOD) == ("good", [])
     warn = dict(GOOD, hip_ankle_offset=-0.08)
