@@ -47,12 +47,30 @@ def group_of(name: str) -> str:
     return re.sub(r"_s\d\d_run\d+", "", name)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the fault table for a built corpus; exit 2 on a bad DIR or option."""
+def good_items(folder: Path, only: str = "*") -> dict[str, list[tuple[Trace, str]]]:
+    """The items of a built corpus that show a runner as recorded, by :func:`group_of`:
+    ``{group: [(trace, facing)]}`` (a video's landmarks through our pipeline; the items made
+    bad on purpose or given a fault already left out; ``only`` a pattern of item names)."""
     from midstance.commands.analyze import load_input
     from midstance.commands.eval import find_items, load_truth
     from midstance.commands.pose import DEFAULT_MODEL
 
+    pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
+    groups: dict[str, list[tuple[Trace, str]]] = {}
+    for path, _, truth_path in find_items(folder):
+        stem = path.name.split(".")[0]
+        if not truth_path.exists() or not fnmatch.fnmatch(stem, only):
+            continue
+        truth = load_truth(truth_path)
+        if truth.get("expect"):
+            continue  # a view made bad on purpose, or a fault given already
+        trace = load_input(path, pose_args, capture_fps=truth.get("capture_fps"))
+        groups.setdefault(group_of(stem), []).append((trace, truth["facing"]))
+    return groups
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the fault table for a built corpus; exit 2 on a bad DIR or option."""
     parser = argparse.ArgumentParser(prog="python -m corpus.faults", description=__doc__)
     parser.add_argument("dir", type=Path, help="a corpus built by python -m corpus")
     parser.add_argument("--kind", nargs="+", choices=sorted(SIZES), default=list(SIZES))
@@ -70,17 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes and min(args.sizes) < 0:
         print("python -m corpus.faults: --sizes must be >= 0", file=sys.stderr)
         return 2
-    pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
-    groups: dict[str, list[tuple[Trace, str]]] = {}
-    for path, _, truth_path in find_items(args.dir):
-        stem = path.name.split(".")[0]
-        if not truth_path.exists() or not fnmatch.fnmatch(stem, args.only):
-            continue
-        truth = load_truth(truth_path)
-        if truth.get("expect"):
-            continue  # a view made bad on purpose, or a fault given already
-        trace = load_input(path, pose_args, capture_fps=truth.get("capture_fps"))
-        groups.setdefault(group_of(stem), []).append((trace, truth["facing"]))
+    groups = good_items(args.dir, args.only)
     if not groups:
         print(f"python -m corpus.faults: {args.dir}: no item with its truth", file=sys.stderr)
         return 2

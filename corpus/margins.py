@@ -16,7 +16,6 @@ the judge may rightly start to speak.
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 from core.analysis import analyze_trace
 from core.trace import Trace
-from corpus.faults import group_of
+from corpus.faults import good_items
 from corpus.transforms import sit_back
 
 #: Where the hip lands at the runner's median midstance, leg lengths ahead of the ankle.
@@ -49,10 +48,6 @@ def hip_ahead(trace: Trace, facing: str, ahead: float) -> Trace | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the table for a built corpus; exit 2 on a bad DIR or option."""
-    from midstance.commands.analyze import load_input
-    from midstance.commands.eval import find_items, load_truth
-    from midstance.commands.pose import DEFAULT_MODEL
-
     parser = argparse.ArgumentParser(prog="python -m corpus.margins", description=__doc__)
     parser.add_argument("dir", type=Path, help="a corpus built by python -m corpus")
     parser.add_argument("--ahead", type=float, nargs="+", default=list(AHEAD), metavar="X",
@@ -67,17 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m corpus.margins: --ahead must be within -0.5..0.5 leg lengths",
               file=sys.stderr)  # fmt: skip
         return 2
-    pose_args = argparse.Namespace(model=DEFAULT_MODEL, threads=2, models_dir=None)
-    groups: dict[str, list[tuple[Trace, str]]] = {}
-    for path, _, truth_path in find_items(args.dir):
-        stem = path.name.split(".")[0]
-        if not truth_path.exists() or not fnmatch.fnmatch(stem, args.only):
-            continue
-        truth = load_truth(truth_path)
-        if truth.get("expect"):
-            continue  # a view made bad on purpose, or a fault given already
-        trace = load_input(path, pose_args, capture_fps=truth.get("capture_fps"))
-        groups.setdefault(group_of(stem), []).append((trace, truth["facing"]))
+    groups = good_items(args.dir, args.only)
     if not groups:
         print(f"python -m corpus.margins: {args.dir}: no item with its truth", file=sys.stderr)
         return 2
