@@ -19,10 +19,12 @@ METRICS: dict[str, dict[str, str]] = {
         "text": (
             "Where your hip is compared with the foot on the belt, at midstance (the moment"
             " your body passes over that foot). Plus = hip ahead of the ankle, minus = hip"
-            " behind it. Ahead of the ankle is good; behind means sitting back. It is not a"
-            " score: 0 is a hip right over the ankle. Shown in % of your leg length (hip to"
-            " ankle), or in cm once you enter your height (kept on this phone only; the leg"
-            " is taken as 0.49 of the height). The CSV gives leg lengths: 0.05 = 5 %."
+            " behind it. Ahead of the ankle is good; behind means sitting back: a step is"
+            " told when it lands well behind and that leg's hip usually lands behind too, or"
+            " far behind on its own. It is not a score: 0 is a hip right over the ankle."
+            " Shown in % of your leg length (hip to ankle), or in cm once you enter your"
+            " height (kept on this phone only; the leg is taken as 0.49 of the height). The"
+            " CSV gives leg lengths: 0.05 = 5 %."
         ),
     },
     "lean_deg": {
@@ -40,8 +42,9 @@ METRICS: dict[str, dict[str, str]] = {
         "unit": "degrees",
         "text": (
             "How much more your upper body tips forward than your legs, in degrees: bending"
-            " at the hips. Plus = folded forward at the hips. Under 15 degrees is fine; more"
-            " means you bend at the hips instead of leaning from the ankles."
+            " at the hips. Plus = folded forward at the hips. Under 15 degrees is fine; more,"
+            " with your hip usually behind the ankle, means you bend at the hips instead of"
+            " leaning from the ankles (over 25 is too much either way)."
         ),
     },
     "overstride": {
