@@ -4,7 +4,8 @@ excerpt, a runner speeding up or slowing down, and a runner's form changed.
 Each takes a :class:`core.trace.Trace` and returns a new one; the input is never changed.
 The form changes (:func:`sit_back`, :func:`bend_at_hips`) move the landmarks of the hips and
 everything above them and leave the legs below the hips as recorded, so a good runner's real
-motion gets a known fault and the same steps: what the judge must then name.
+motion gets a known fault and the same steps: what the judge must then name. :func:`foot_ahead`
+moves one leg's foot instead (a runner sitting back on that leg only).
 """
 
 from __future__ import annotations
