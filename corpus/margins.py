@@ -36,14 +36,10 @@ def judged(trace: Trace) -> list[dict]:
     return [s for s in analyze_trace(trace)["steps"] if s["verdict"] is not None]
 
 
-def hip_ahead(trace: Trace, facing: str, ahead: float) -> Trace | None:
-    """``trace`` with the hips and upper body moved along the runner's facing so that their
-    median judged midstance puts the hip ``ahead`` leg lengths before the ankle (None when no
-    step is judged to measure it on)."""
+def usual_offset(trace: Trace) -> float | None:
+    """The median hip-ankle offset of ``trace``'s judged steps (None when none is judged)."""
     offsets = [s["hip_ankle_offset"] for s in judged(trace) if s["hip_ankle_offset"] is not None]
-    if not offsets:
-        return None
-    return sit_back(trace, facing, float(np.median(offsets)) - ahead)
+    return float(np.median(offsets)) if offsets else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,11 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'group':34s} {'n':>3s} {'ahead':>6s} {'judged':>6s}  not good (median, most)"
           "  items  reasons")  # fmt: skip
     for name, members in groups.items():
+        # Each runner's hip as recorded, measured once: it is moved from there to each X.
+        usual = [(trace, facing, usual_offset(trace)) for trace, facing in members]
         for ahead in args.ahead:
             shares, steps, warned, reasons = [], 0, 0, Counter()
-            for trace, facing in members:
-                moved = hip_ahead(trace, facing, ahead)
-                report = judged(moved) if moved is not None else []
+            for trace, facing, offset in usual:
+                report = [] if offset is None else judged(sit_back(trace, facing, offset - ahead))
                 if not report:
                     continue
                 told = [s for s in report if s["verdict"] != "good"]
