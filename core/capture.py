@@ -145,7 +145,8 @@ LEVEL_WINDOW = 3
 LEVEL_MIN = 2
 SLOW_SPM = 115.0  # running with flight phases but a step rate below this: slow motion
 # The pelvis sinks once a step (lowest at midstance) and rises 0.07-0.11 L between; a trough
-# ends once it has risen this much (BlazePose's hip scatters ~0.01 L from frame to frame).
+# ends once it has risen this much (BlazePose's hips, unfiltered, scatter ~0.015 L from frame to
+# frame; the view checks take each height as a centred mean with its neighbours, core.view).
 PELVIS_RISE = 0.02
 # A stride (contact to the same leg's next) holds two pelvis troughs; one that spans a contact
 # of that leg never found holds four or more (three: the legs' names mixed up for a step).

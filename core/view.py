@@ -33,6 +33,8 @@ from core.gait import Stance, stance_jitter
 DRIFT_S = 2.0
 #: Pelvis heights kept between strides (68 s at 30 fps, 8.5 s at 240 Hz: longer than a stride).
 PELVIS_FRAMES = 2048
+#: The longest span of three frames whose pelvis heights are averaged (24 frames a second).
+_MEAN_SPAN_S = 2.0 / 24.0 + 1e-3
 #: The longest time between frames that still gives :data:`core.capture.MIN_FPS`.
 _MAX_DT = 1.0 / capture.MIN_FPS
 
@@ -61,6 +63,8 @@ class ViewChecks:
         self._sinking = True  # the pelvis goes down (image y grows) toward its next trough
         self._pelvis_y = -math.inf  # lowest pelvis (largest y) of this trough, or highest
         self._pelvis_t = 0.0  # ... and when
+        # the last two frames (t, y, t, y): each is read once its next neighbour is in
+        self._held = (-math.inf, math.nan, -math.inf, math.nan)
 
     @property
     def turned(self) -> bool:
@@ -224,7 +228,15 @@ class ViewChecks:
         Found here, once a step, rather than every frame: the core's cost is per frame."""
         rise = capture.PELVIS_RISE * leg_px
         sinking, y0, t0, troughs = self._sinking, self._pelvis_y, self._pelvis_t, self._troughs
-        for t, y in self.pelvis:
+        # Each frame's height as a centred 1-2-1 mean with its two neighbours: the hips come
+        # unfiltered (device.pose.smoothing) and scatter from frame to frame; centred, so no
+        # trough is moved. Not where three frames span a good part of a step (under 24 frames a
+        # second): the mean would flatten the sink itself. A frame is read once the next is in.
+        span = _MEAN_SPAN_S
+        t1, y1, t2, y2 = self._held
+        for t3, y3 in self.pelvis:
+            t, y = t2, (y1 + y2 + y2 + y3) * 0.25 if t3 - t1 <= span else y2
+            t1, y1, t2, y2 = t2, y2, t3, y3
             if sinking:
                 if y > y0:
                     y0, t0 = y, t
@@ -236,6 +248,7 @@ class ViewChecks:
             elif y > y0 + rise:
                 sinking, y0, t0 = True, y, t
         self.pelvis.clear()
+        self._held = (t1, y1, t2, y2)
         self._sinking, self._pelvis_y, self._pelvis_t = sinking, y0, t0
 
     def stance(self, judge: CaptureJudge, st: Stance, leg_px: float) -> None:

