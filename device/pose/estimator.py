@@ -145,7 +145,7 @@ class PoseEstimator:
         if self.smooth:
             vis = self.body_vis.filter(vis)
             xy = self.body_filter.filter(t, xy, scale).copy()
-            xy[list(RAW)] = landmarks.xy[list(RAW)]
+            xy[RAW, :] = landmarks.xy[RAW, :]
         return PoseResult(xy.copy(), vis.copy(), landmarks.score, roi)
 
     def reset_tracking(self) -> None:
