@@ -326,7 +326,9 @@ class RunAnalyzer:
         end: hand over new ones each frame (the pose estimator does). ``roll_deg``: the
         camera's roll when it was measured from this frame's picture (:mod:`device.level`).
         """
-        t = float(t)
+        # To the microsecond, as its trace file keeps it (core.trace.to_microsecond, written
+        # out: a call costs more than the sum, every frame).
+        t = math.floor(float(t) * 1e6 + 0.5) / 1e6
         if roll_deg is not None and roll_deg == roll_deg:
             self._view.level(self._judge, float(roll_deg))
         self._dt = None if self._last_t is None else t - self._last_t

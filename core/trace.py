@@ -38,6 +38,15 @@ from core.errors import InputError
 FORMAT = "midstance-trace/1"
 
 
+def to_microsecond(t: float) -> float:
+    """``t`` seconds to the nearest microsecond: what a trace keeps of a frame's time, and what
+    the analysis reads a live frame's time as (:meth:`core.analysis.RunAnalyzer.push`). Times of
+    whole frames tie in its comparisons (a stance of 3 frames against 0.6 of 5), and a tie must
+    fall the same way live as from the recording. (Cheaper than ``round(t, 6)``, which formats
+    the float as decimal: this runs every frame.)"""
+    return math.floor(t * 1e6 + 0.5) / 1e6
+
+
 @dataclass
 class Trace:
     """A whole trace in memory: ``N`` frames of 33 landmarks.
@@ -298,16 +307,13 @@ class TraceWriter:
         self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, roll_deg: float | None = None
     ) -> None:
         """Append one frame at ``t`` seconds; raises ValueError if time goes backwards."""
-        # The time as given, to the last bit (JSON keeps a float exactly): times made of whole
-        # frames tie in comparisons (a stance of 3 frames against 0.6 of 5), and a time rounded
-        # to the microsecond broke such a tie the other way than the live run that wrote it.
         t = float(t)
         if not math.isfinite(t) or t < self._last_t:
             raise ValueError(f"trace time must be finite and not decrease: {t}")
         self._last_t = t
         roll = {} if roll_deg is None or roll_deg != roll_deg else {"roll_deg": round(roll_deg, 2)}
         if xy is None:
-            self._line({"t": t, "xy": None, "vis": None, **roll})
+            self._line({"t": to_microsecond(t), "xy": None, "vis": None, **roll})
             return
         xy = np.asarray(xy, dtype=float)
         vis = np.zeros(landmarks.COUNT) if vis is None else np.asarray(vis, dtype=float)
@@ -315,7 +321,7 @@ class TraceWriter:
         vis = np.clip(np.nan_to_num(vis), 0.0, 1.0)
         self._line(
             {
-                "t": t,
+                "t": to_microsecond(t),
                 "xy": [[_num(x), _num(y)] if k else None for (x, y), k in zip(xy, ok, strict=True)],
                 "vis": [round(float(v), 4) if k else 0 for v, k in zip(vis, ok, strict=True)],
                 **roll,
