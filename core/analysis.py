@@ -321,14 +321,15 @@ class RunAnalyzer:
     ) -> Update:  # fmt: skip
         """Feed one frame taken at ``t`` seconds; returns what it changed.
 
-        ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None, None`` when no
-        person was found. The arrays are kept, not copied, until the steps they belong to
-        end: hand over new ones each frame (the pose estimator does). ``roll_deg``: the
-        camera's roll when it was measured from this frame's picture (:mod:`device.level`).
+        ``t`` as frames and traces give it, to the microsecond
+        (:func:`core.trace.to_microseconds`), so that whole-frame ties fall alike live and from
+        the recording. ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None,
+        None`` when no person was found. The arrays are kept, not copied, until the steps
+        they belong to end: hand over new ones each frame (the pose estimator does).
+        ``roll_deg``: the camera's roll when it was measured from this frame's picture
+        (:mod:`device.level`).
         """
-        # To the microsecond, as its trace file keeps it (core.trace.to_microsecond, written
-        # out: a call costs more than the sum, every frame).
-        t = math.floor(float(t) * 1e6 + 0.5) / 1e6
+        t = float(t)
         if roll_deg is not None and roll_deg == roll_deg:
             self._view.level(self._judge, float(roll_deg))
         self._dt = None if self._last_t is None else t - self._last_t

@@ -38,23 +38,29 @@ from core.errors import InputError
 FORMAT = "midstance-trace/1"
 
 
+def to_microseconds(t: np.ndarray | float) -> np.ndarray:
+    """Frame times ``t`` (seconds, an array or one) to the nearest microsecond: what a trace
+    keeps of a frame's time, and so what every frame's time is before the analysis sees it,
+    live (:class:`device.camera.Frame`) or from a recording (:class:`Trace`). Times of whole
+    frames tie in the analysis's comparisons (a stance of 3 frames against 0.6 of 5), and a
+    tie must fall the same way live as from the recording that run wrote."""
+    return np.floor(np.asarray(t, dtype=float) * 1e6 + 0.5) / 1e6
+
+
 def to_microsecond(t: float) -> float:
-    """``t`` seconds to the nearest microsecond: what a trace keeps of a frame's time, and what
-    the analysis reads a live frame's time as (:meth:`core.analysis.RunAnalyzer.push`). Times of
-    whole frames tie in its comparisons (a stance of 3 frames against 0.6 of 5), and a tie must
-    fall the same way live as from the recording. (Cheaper than ``round(t, 6)``, which formats
-    the float as decimal: this runs every frame.)"""
-    return math.floor(t * 1e6 + 0.5) / 1e6
+    """One frame's time to the microsecond, as a float (:func:`to_microseconds`)."""
+    return float(to_microseconds(t))
 
 
 @dataclass
 class Trace:
     """A whole trace in memory: ``N`` frames of 33 landmarks.
 
-    ``t`` (N,) seconds; ``xy`` (N, 33, 2) pixels, NaN = missing; ``vis`` (N, 33) in 0..1,
-    0 = missing. ``roll`` (N,) the camera's roll in degrees on the frames it was measured on,
-    NaN on the others, or None when the trace has no measurement at all. ``header`` is the
-    first line as read (extra keys kept); ``warnings`` lists anything the reader tolerated.
+    ``t`` (N,) seconds, to the microsecond (:func:`to_microseconds`); ``xy`` (N, 33, 2)
+    pixels, NaN = missing; ``vis`` (N, 33) in 0..1, 0 = missing. ``roll`` (N,) the camera's
+    roll in degrees on the frames it was measured on, NaN on the others, or None when the
+    trace has no measurement at all. ``header`` is the first line as read (extra keys kept);
+    ``warnings`` lists anything the reader tolerated.
     """
 
     fps: float
@@ -68,6 +74,10 @@ class Trace:
     roll: np.ndarray | None = None
     header: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # every frame's time as a trace file keeps it, however the trace was made
+        self.t = to_microseconds(self.t)
 
     def __len__(self) -> int:
         return len(self.t)

@@ -12,6 +12,7 @@ from core import landmarks
 from core.errors import InputError
 from core.trace import (
     FORMAT,
+    Trace,
     TraceWriter,
     header_dict,
     read_trace,
@@ -40,17 +41,21 @@ def test_round_trip_keeps_frames_gaps_and_missing_landmarks(rtm, tmp_path):
 
 
 def test_a_file_keeps_each_time_as_the_analysis_reads_it_live(tmp_path):
-    # a camera's frame times, i/30 s over an hour: the file gives back the very floats the
-    # analysis reads them as live (core.trace.to_microsecond), so a tie on whole frames (a stance
-    # of 3 frames against 0.6 of 5) falls the same way from the recording as it did live
-    # (tests/device/test_runtime.py: the jolted clip, live and offline)
+    # a camera's frame times, i/30 s over an hour: the file gives back the very floats a live
+    # frame carries (to_microsecond: tests/device/test_camera.py) and a trace made in memory
+    # holds, so a tie on whole frames (a stance of 3 frames against 0.6 of 5) falls the same
+    # way from the recording as it did live (tests/device/test_runtime.py: the jolted clip)
     path = tmp_path / "hour.jsonl"
     t = np.arange(108_000)[::997] / 30.0
     with TraceWriter(path, 30.0, 720, 1280, "test") as w:
         for ti in t:
             w.write(ti, None, None)
-    assert read_trace(path).t.tolist() == [to_microsecond(ti) for ti in t.tolist()]
-    assert [to_microsecond(ti) for ti in t.tolist()] == [round(ti, 6) for ti in t.tolist()]
+    live = [to_microsecond(ti) for ti in t.tolist()]
+    assert read_trace(path).t.tolist() == live
+    xy, vis = landmarks.empty_pose()
+    made = Trace(30.0, 720, 1280, "test", t, np.stack([xy] * len(t)), np.stack([vis] * len(t)))
+    assert made.t.tolist() == live
+    assert live == [round(ti, 6) for ti in t.tolist()]
 
 
 def test_writer_to_text_file_and_none_frames():
