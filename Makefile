@@ -64,6 +64,7 @@ stress: venv models
 	$(BIN)/midstance eval build/stress --json build/stress.json
 	$(BIN)/python -m corpus.noise build/corpus
 	$(BIN)/python -m corpus.noise build/stress
+	$(BIN)/python -m corpus.clock build/corpus --only 'clip*'
 	$(BIN)/python -m corpus.faults build/corpus
 	$(BIN)/python -m corpus.margins build/corpus
 

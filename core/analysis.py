@@ -47,6 +47,7 @@ from core.gait import (
 from core.legs import LegNamer
 from core.metrics import bounce, leg_length
 from core.step import STEP_FIELDS, Step, measure, rounded
+from core.trace import to_microseconds
 from core.verdict import LedSmoother, Thresholds, judge
 from core.view import ViewChecks
 
@@ -810,7 +811,9 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         whole_run=True,
     )
     steps: list[Step] = []
-    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, trace.rolls(), strict=True):
+    # each time as a trace file keeps it, so a tie falls as it did live (core.trace)
+    times = to_microseconds(trace.t).tolist()
+    for t, xy, vis, roll in zip(times, trace.xy, trace.vis, trace.rolls(), strict=True):
         present = not np.isnan(xy).all()
         steps.extend(
             analyzer.push(t, xy if present else None, vis if present else None, roll).steps

@@ -41,9 +41,10 @@ FORMAT = "midstance-trace/1"
 def to_microseconds(t: np.ndarray | float) -> np.ndarray:
     """Frame times ``t`` (seconds, an array or one) to the nearest microsecond: what a trace
     keeps of a frame's time, and so what every frame's time is before the analysis sees it,
-    live (:class:`device.camera.Frame`) or from a recording (:class:`Trace`). Times of whole
-    frames tie in the analysis's comparisons (a stance of 3 frames against 0.6 of 5), and a
-    tie must fall the same way live as from the recording that run wrote."""
+    live (the appliance's loop) or from a recording (:func:`core.analysis.analyze_trace`,
+    whatever made the trace). Times of whole frames tie in the analysis's comparisons (a
+    stance of 3 frames against 0.6 of 5), and a tie must fall the same way live as from the
+    recording that run wrote."""
     return np.floor(np.asarray(t, dtype=float) * 1e6 + 0.5) / 1e6
 
 
@@ -56,11 +57,10 @@ def to_microsecond(t: float) -> float:
 class Trace:
     """A whole trace in memory: ``N`` frames of 33 landmarks.
 
-    ``t`` (N,) seconds, to the microsecond (:func:`to_microseconds`); ``xy`` (N, 33, 2)
-    pixels, NaN = missing; ``vis`` (N, 33) in 0..1, 0 = missing. ``roll`` (N,) the camera's
-    roll in degrees on the frames it was measured on, NaN on the others, or None when the
-    trace has no measurement at all. ``header`` is the first line as read (extra keys kept);
-    ``warnings`` lists anything the reader tolerated.
+    ``t`` (N,) seconds; ``xy`` (N, 33, 2) pixels, NaN = missing; ``vis`` (N, 33) in 0..1,
+    0 = missing. ``roll`` (N,) the camera's roll in degrees on the frames it was measured on,
+    NaN on the others, or None when the trace has no measurement at all. ``header`` is the
+    first line as read (extra keys kept); ``warnings`` lists anything the reader tolerated.
     """
 
     fps: float
@@ -74,10 +74,6 @@ class Trace:
     roll: np.ndarray | None = None
     header: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        # every frame's time as a trace file keeps it, however the trace was made
-        self.t = to_microseconds(self.t)
 
     def __len__(self) -> int:
         return len(self.t)

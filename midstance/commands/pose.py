@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -113,15 +112,14 @@ def trace_from_video(
             for t, rgb in prefetched(video.frames()):
                 # real times for the estimator too: its one-euro filter is tuned to a runner's
                 # real speed, so it then smooths as it would a live camera at capture_fps
-                t_real = t * scale
-                res = estimator.process(rgb, t_real)
+                res = estimator.process(rgb, t * scale)
                 xy, vis = (None, None) if res is None else (res.xy, res.vis)
-                roll = level.measure(t_real, rgb, xy)
-                xy = steadied(xy, steadier.shake(t_real, rgb, xy))
+                roll = level.measure(t * scale, rgb, xy)
+                xy = steadied(xy, steadier.shake(t * scale, rgb, xy))
                 if writer:
-                    writer.write(t_real, xy, vis, roll)
+                    writer.write(t * scale, xy, vis, roll)
                 rolls.append(math.nan if roll is None else roll)
-                ts.append(t_real)
+                ts.append(t)
                 xys.append(empty_xy if xy is None else xy)
                 viss.append(empty_vis if vis is None else vis)
         finally:
@@ -142,9 +140,7 @@ def trace_from_video(
             roll=roll_field(rolls),
             warnings=warnings,
         )
-        if capture_fps:  # a re-timed trace's rate and header; its times are real already
-            trace = replace(retime(trace, capture_fps), t=trace.t)
-        return trace
+        return retime(trace, capture_fps) if capture_fps else trace
 
 
 def run(args) -> int:

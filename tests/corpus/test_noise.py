@@ -3,17 +3,8 @@ noise, scored like `midstance eval` (needs the model files `make test` provision
 
 from __future__ import annotations
 
-import pytest
-
 from corpus.__main__ import main as build_corpus
 from corpus.noise import main as noise
-
-
-@pytest.fixture(scope="module")
-def clip_corpus(tmp_path_factory, models_dir):
-    out = tmp_path_factory.mktemp("noise")
-    assert build_corpus([str(out), "--only", "clip"]) == 0
-    return out
 
 
 def test_the_clip_with_a_pixel_of_noise_keeps_its_contacts_and_raises_no_alarm(
