@@ -47,7 +47,6 @@ from core.gait import (
 from core.legs import LegNamer
 from core.metrics import bounce, leg_length
 from core.step import STEP_FIELDS, Step, measure, rounded
-from core.trace import to_microseconds
 from core.verdict import LedSmoother, Thresholds, judge
 from core.view import ViewChecks
 
@@ -322,15 +321,14 @@ class RunAnalyzer:
     ) -> Update:  # fmt: skip
         """Feed one frame taken at ``t`` seconds; returns what it changed.
 
-        ``t`` as frames and traces give it, to the microsecond
-        (:func:`core.trace.to_microseconds`), so that whole-frame ties fall alike live and from
-        the recording. ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None,
-        None`` when no person was found. The arrays are kept, not copied, until the steps
-        they belong to end: hand over new ones each frame (the pose estimator does).
-        ``roll_deg``: the camera's roll when it was measured from this frame's picture
-        (:mod:`device.level`).
+        ``xy`` (33, 2) pixels, NaN = missing; ``vis`` (33,) in 0..1; ``None, None`` when no
+        person was found. The arrays are kept, not copied, until the steps they belong to
+        end: hand over new ones each frame (the pose estimator does). ``roll_deg``: the
+        camera's roll when it was measured from this frame's picture (:mod:`device.level`).
         """
-        t = float(t)
+        # To the microsecond, as its trace file keeps it (core.trace.to_microsecond, written
+        # out: a call costs more than the sum, every frame).
+        t = math.floor(float(t) * 1e6 + 0.5) / 1e6
         if roll_deg is not None and roll_deg == roll_deg:
             self._view.level(self._judge, float(roll_deg))
         self._dt = None if self._last_t is None else t - self._last_t
@@ -811,9 +809,7 @@ def analyze_trace(trace, facing: str = "auto", thresholds: Thresholds | None = N
         whole_run=True,
     )
     steps: list[Step] = []
-    # each time as a trace file keeps it, so a tie falls as it did live (core.trace)
-    times = to_microseconds(trace.t).tolist()
-    for t, xy, vis, roll in zip(times, trace.xy, trace.vis, trace.rolls(), strict=True):
+    for t, xy, vis, roll in zip(trace.t, trace.xy, trace.vis, trace.rolls(), strict=True):
         present = not np.isnan(xy).all()
         steps.extend(
             analyzer.push(t, xy if present else None, vis if present else None, roll).steps

@@ -29,7 +29,6 @@ from typing import Any
 
 from common.store import Store
 from core.errors import MidstanceError
-from core.trace import to_microsecond
 from device.camera import Capture, Frame, FrameSource
 from device.faults import Faults, frame_problem
 from device.inbox import StaffInbox
@@ -223,13 +222,10 @@ class Sense:
         seen = None if result is None else result.xy
         roll = self.level.measure(frame.t, frame.rgb, seen)
         shake = self.steadier.shake(frame.t, frame.rgb, seen)
-        # the frame's time as the recording of this run keeps it, so that a whole-frame tie
-        # falls the same way live as from the file (core.trace.to_microseconds)
-        t = to_microsecond(frame.t)
         if result is None:
-            upd = self.analyzer.push(t, None, None, roll)
+            upd = self.analyzer.push(frame.t, None, None, roll)
         else:
-            upd = self.analyzer.push(t, steadied(result.xy, shake), result.vis, roll)
+            upd = self.analyzer.push(frame.t, steadied(result.xy, shake), result.vis, roll)
         self.problems = tuple(getattr(upd, "problems", ()) or ())
         self._update_fault()
         self.indicator.state = "fault" if self.fault else upd.led

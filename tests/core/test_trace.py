@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core import landmarks
+from core.analysis import RunAnalyzer
 from core.errors import InputError
 from core.trace import (
     FORMAT,
@@ -16,7 +17,6 @@ from core.trace import (
     header_dict,
     read_trace,
     to_microsecond,
-    to_microseconds,
     write_trace,
 )
 
@@ -42,18 +42,23 @@ def test_round_trip_keeps_frames_gaps_and_missing_landmarks(rtm, tmp_path):
 
 def test_a_file_keeps_each_time_as_the_analysis_reads_it_live(tmp_path):
     # a camera's frame times, i/30 s over an hour: the file gives back the very floats the
-    # appliance's loop hands the analysis (to_microsecond) and a trace in memory is read as,
-    # so a tie on whole frames (a stance of 3 frames against 0.6 of 5) falls the same way
-    # from the recording as it did live (tests/device/test_runtime.py: the jolted clip)
+    # analysis reads them as live (core.trace.to_microsecond), so a tie on whole frames (a stance
+    # of 3 frames against 0.6 of 5) falls the same way from the recording as it did live
+    # (tests/device/test_runtime.py: the jolted clip, live and offline)
     path = tmp_path / "hour.jsonl"
     t = np.arange(108_000)[::997] / 30.0
     with TraceWriter(path, 30.0, 720, 1280, "test") as w:
         for ti in t:
             w.write(ti, None, None)
-    live = [to_microsecond(ti) for ti in t.tolist()]
-    assert read_trace(path).t.tolist() == live
-    assert to_microseconds(t).tolist() == live  # as core.analysis.analyze_trace reads them
-    assert live == [round(ti, 6) for ti in t.tolist()]
+    assert read_trace(path).t.tolist() == [to_microsecond(ti) for ti in t.tolist()]
+    assert [to_microsecond(ti) for ti in t.tolist()] == [round(ti, 6) for ti in t.tolist()]
+    # and RunAnalyzer.push, which writes the rounding out (a call there costs more than the
+    # sum, every frame), reads each time just so: the phone-clock times too
+    odd = np.random.default_rng(0).uniform(0.0, 3600.0, 2000)
+    for ti in [*t.tolist(), *odd.tolist()]:
+        analyzer = RunAnalyzer(fps=30.0)
+        analyzer.push(ti, None, None)
+        assert analyzer._last_t == to_microsecond(ti)
 
 
 def test_writer_to_text_file_and_none_frames():
