@@ -29,6 +29,8 @@ from core.analysis import analyze_trace
 #: Seconds added to the time of every third frame (frames 1, 4, 7, ...; twice that to frames
 #: 2, 5, 8, ...): far below a camera's timestamp jitter.
 SHIFTS = (0.0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5)
+#: A larger shift is no longer the same recording (a millisecond is 3 % of a frame at 30 fps).
+MAX_SHIFT = 1e-3
 
 
 def shifted_trace(path: Path, shift: float, capture_fps: float | None):
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.dir.is_dir():
         print(f"python -m corpus.clock: {args.dir}: no such folder", file=sys.stderr)
+        return 2
+    if not all(0.0 <= s <= MAX_SHIFT for s in args.shifts):  # NaN fails too
+        print(f"python -m corpus.clock: --shifts must be from 0 to {MAX_SHIFT:g} s (a clock's"
+              " last digits, not a frame's time)", file=sys.stderr)  # fmt: skip
         return 2
     items = [
         (truth_path.name[: -len(TRUTH_SUFFIX)], path, truth_path)

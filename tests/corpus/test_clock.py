@@ -28,5 +28,7 @@ def test_the_clip_on_a_moved_clock_keeps_its_contacts_and_raises_no_alarm(
 def test_a_folder_without_videos_or_a_typo_is_one_line_and_exit_2(tmp_path, capsys):
     assert clock([str(tmp_path / "nope")]) == 2
     assert clock([str(tmp_path)]) == 2
+    assert clock([str(tmp_path), "--shifts", "0.1"]) == 2  # a typo: a tenth of a second
+    assert clock([str(tmp_path), "--shifts", "nan"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 2 and all(line.startswith("python -m corpus.clock: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("python -m corpus.clock: ") for line in err)
