@@ -144,9 +144,12 @@ class PoseEstimator:
         vis = landmarks.vis[:BODY]
         if self.smooth:
             vis = self.body_vis.filter(vis)
+            # the filter keeps its state in the array it returns: the result gets its own copy
             xy = self.body_filter.filter(t, xy, scale).copy()
             xy[RAW, :] = landmarks.xy[RAW, :]
-        return PoseResult(xy.copy(), vis.copy(), landmarks.score, roi)
+        else:
+            xy = xy.copy()
+        return PoseResult(xy, vis.copy(), landmarks.score, roi)
 
     def reset_tracking(self) -> None:
         """Drop the tracked region and filter state but keep the frame clock."""
