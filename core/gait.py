@@ -21,10 +21,11 @@ and toe (``foot_index``) positions in leg lengths ``L`` (image y down):
 Decisions about frame j are taken when frame j+1 arrives; a step is known when its toe has
 risen ``H_OFF``: 1-2 frames after its toe-off at 30 fps, ~30 ms at 150 Hz. A stance is dropped,
 never guessed, when the foot is lost during it, when it began before a swing was seen (the
-foot coming ``MIN_SWING``, 0.3 L, forward: a foot that appears mid-stance, or a keypoint that
-jumps for a frame, starts no step), when it lasts longer than ``MAX_CONTACT_S`` or more than
-``MAX_DUTY`` of the stride (walking has double support, running a flight phase), or when the
-foot hardly moved backward (``MIN_TRAVEL``: standing). A foot on the belt only rides backward:
+foot coming ``MIN_SWING``, 0.3 L, forward of where its last stance left it: a foot that
+appears mid-stance, or a keypoint that jumps for a frame, starts no step), when it lasts
+longer than ``MAX_CONTACT_S`` or more than ``MAX_DUTY`` of the stride (walking has double
+support, running a flight phase), or when the foot hardly moved backward (``MIN_TRAVEL``:
+standing). A foot on the belt only rides backward:
 when it comes ``FORWARD`` (0.15 L) forward of the rearmost point it reached in the contact
 before its toe lifts, it left the belt there if it had ridden it a stance's worth
 (``MIN_TRAVEL`` in ``MIN_CONTACT_S``: seen from above hip height a toe leaving the belt toward
@@ -187,7 +188,7 @@ class LegEvents:
         self.stride_s: float | None = None
         self.strides: deque[float] = deque(maxlen=5)  # recent strides, for the duty check
         self.swung = False  # a stance already under way when we start is not a whole step
-        self.rear = -math.inf  # rearmost foot position since the last stance, leg lengths
+        self.rear = -math.inf  # rearmost foot position since (and in) the last stance, L
         self.belt: deque[float] = deque(maxlen=5)  # recent belt speeds, L/s
         self.pending: Stance | None = None  # a long first stance waiting for its stride
         self.reappearing = False  # the foot was just hidden: its first frames start no stance
@@ -339,6 +340,9 @@ class LegEvents:
         and midstance; the :class:`Stance`, or None when it is no running contact."""
         self.contact = None
         self.lifting = False
+        # The swing starts from where the stance left the foot: a far foot hidden behind the
+        # near leg right after its toe-off shows only the end of its swing.
+        self.rear = max(self.rear, self.contact_rear)
         # The toe was last on the belt at the last frame within H_BACK of its lowest point:
         # H_OFF only makes the lift certain, the toe-off itself came before it.
         end = len(frames) - 1

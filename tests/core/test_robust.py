@@ -310,6 +310,24 @@ def test_a_far_leg_never_seen_is_no_step_missed(rtm):
     assert all(s["verdict"] == "good" for s in report["steps"] if s["verdict"] is not None)
 
 
+def test_a_far_foot_hidden_early_in_its_swing_still_lands(rtm, contacts):
+    # The far foot goes behind the near leg as it swings through: here its points are lost
+    # from 3 frames after each toe-off for 0.3 s, so only the end of each swing is seen. Its
+    # swing is measured from where its stance left it, not from where it came back into view:
+    # every far contact is found, each with the same verdicts as the near foot's steps.
+    foot = [f"right_{p}" for p in ("knee", "ankle", "heel", "foot_index")]
+    trace = rtm
+    far = stances(contacts, "far")
+    for _, to in far:
+        trace = hide(trace, foot, slice(to + 3, to + 12))
+    steps = analyze_trace(trace)["steps"]
+    far_ic = np.array([ic for ic, _ in far])
+    right = [round(s["contact_t"] * rtm.fps) for s in steps if s["leg"] == "right"]
+    assert len(right) == len(far) == 17
+    assert all(np.min(np.abs(far_ic - f)) <= 3 for f in right)
+    assert {s["verdict"] for s in steps} <= {"good", None}
+
+
 def test_a_leg_found_again_after_steps_lost_is_timed_not_judged(rtm):
     # One foot's points lost from 4 to 9 s (a smeared picture, a rail): the first step of that
     # foot after it ends a stride that spans contacts of its leg never found, so its track was
