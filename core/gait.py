@@ -20,7 +20,8 @@ and toe (``foot_index``) positions in leg lengths ``L`` (image y down):
 
 Decisions about frame j are taken when frame j+1 arrives; a step is known when its toe has
 risen ``H_OFF``: 1-2 frames after its toe-off at 30 fps, ~30 ms at 150 Hz. A stance is dropped,
-never guessed, when the foot is lost during it, when it began before a swing was seen (the
+never guessed, when the foot is lost during it (for longer than ``GAP_S``, 0.15 s between the
+frames it is seen in: a shorter gap is bridged), when it began before a swing was seen (the
 foot coming ``MIN_SWING``, 0.3 L, forward of where its last stance left it: a foot that
 appears mid-stance, or a keypoint that jumps for a frame, starts no step), when it lasts
 longer than ``MAX_CONTACT_S`` or more than ``MAX_DUTY`` of the stride (walking has double
@@ -65,6 +66,8 @@ MIN_CONTACT_S = 0.12
 #: (then flagged ``slow_motion``), never silently dropped. Walking is told apart by the duty
 #: factor instead (MAX_DUTY), which holds at any time base.
 MAX_CONTACT_S = 2.5
+#: A foot lost for no longer than this (seconds between the frames it is seen in) is bridged.
+GAP_S = 0.15
 MAX_DUTY = 0.56
 MAX_STRIDE_S = 12.0
 #: A leg's first stance lasting longer than this waits for the leg's next contact, which gives
@@ -180,6 +183,7 @@ class LegEvents:
     def reset(self) -> None:
         """Forget everything (a new runner or a gap)."""
         self.prev: FootFrame | None = None
+        self.last_seen: FootFrame | None = None  # the foot's last frame before it was lost
         self.contact: list[FootFrame] | None = None  # the frames of the current stance
         self.levels = (math.nan, math.nan)  # the belt levels (heel, toe) of the current stance
         self.lifting = False  # the toe rose last frame: a toe-off if it is still up now
@@ -211,16 +215,21 @@ class LegEvents:
         if prev is None or not (s and leg_px > 0) or f.t <= prev.t:
             self.contact = None
             return None
-        if not (prev.ok and f.ok):
-            # Lost the foot. During a stance: drop it rather than guess, and wait for a swing
-            # before the next one (a foot that reappears mid-stance is no contact). During a
-            # swing (the far foot passing behind the near leg): keep what the swing showed.
-            if self.contact is not None:
-                self.contact = None
-                self.swung = False
-                self.rear = -math.inf
-            self.reappearing = True
+        if not f.ok:
+            if prev.ok:
+                self.last_seen = prev
+            if self.last_seen is None or f.t - self.last_seen.t > GAP_S:
+                self._lose()
             return None
+        bridged = False
+        if not prev.ok:
+            seen, self.last_seen = self.last_seen, None
+            if seen is None or f.t - seen.t > GAP_S:
+                self._lose()
+                return None
+            # Lost for a moment (a keypoint's flicker, the far foot behind the near leg): the
+            # frames either side of the gap are read as consecutive.
+            prev, bridged = seen, True
         speed = -s * (f.foot_x - prev.foot_x) / leg_px / (f.t - prev.t)  # backward, L/s
         frames = self.contact
         if frames is not None:
@@ -251,6 +260,9 @@ class LegEvents:
                     self.rear = back_pos
                     return None
             if not (self.swung and landing):
+                # Back in view without a landing across the gap: it may have landed unseen, so
+                # the next frame is read as a foot reappearing.
+                self.reappearing = bridged
                 return None
             self.swung = False
             self.rear = -math.inf
@@ -314,6 +326,18 @@ class LegEvents:
             return released
         return self._close(frames, s, leg_px, heel_level, toe_level)
 
+    def _lose(self) -> None:
+        """The foot is lost for longer than ``GAP_S``. During a stance: drop it rather than
+        guess, and wait for a swing before the next one (a foot that reappears mid-stance is no
+        contact). During a swing (the far foot passing behind the near leg): keep what the
+        swing showed."""
+        if self.contact is not None:
+            self.contact = None
+            self.swung = False
+            self.rear = -math.inf
+        self.reappearing = True
+        self.last_seen = None
+
     def _void(self, back_pos: float) -> None:
         """Undo the current contact: its foot came forward without lifting its toe, so it
         never rode the belt (a garbled frame looked like a landing). The foot is swinging:
@@ -329,6 +353,8 @@ class LegEvents:
         """At the end of a recording: the stance whose toe-off was waiting for its confirming
         frame ends there (the recording has no next frame to confirm it); else None."""
         if not (self.lifting and self.contact and self.prev is not None and s and leg_px > 0):
+            return None
+        if not self.prev.ok:  # the foot was lost in the stance's last frames: dropped
             return None
         frames = [*self.contact, self.prev]
         return self._close(frames, s, leg_px, *self.levels)
@@ -396,6 +422,8 @@ def cut_off(events: LegEvents, s: int, leg_px: float) -> Stance | None:
     :class:`Stance` (no toe-off), if it lasted long enough to be a contact; else None."""
     frames = events.contact
     if not frames or not (s and leg_px > 0):
+        return None
+    if events.prev is not None and not events.prev.ok:  # lost before the end: dropped
         return None
     if events.prev is not None and events.prev is not frames[-1]:
         frames = [*frames, events.prev]
