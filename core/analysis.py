@@ -723,7 +723,9 @@ class RunAnalyzer:
         self._view.stance(judge_, st, leg_px)
         self._step_ics.append(st.contact_t)
         spm = self._sure_cadence()
-        judge_.see("slow_motion", None if spm is None else spm < capture.SLOW_SPM)
+        # Steps being missed lengthen the step times as slow motion would: no evidence then.
+        unsure = spm is None or "steps_missed" in judge_.codes
+        judge_.see("slow_motion", None if unsure else spm < capture.SLOW_SPM)
         problems = list(judge_.codes)
         if not st.complete:
             problems.append("stance_cut_off")

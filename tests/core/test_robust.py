@@ -291,6 +291,8 @@ def test_steps_lost_between_the_steps_found_give_no_step_rate(rtm, contacts):
     codes = {p["code"]: p["share"] for p in report["capture"]["problems"]}
     assert codes.get("steps_missed", 0) >= 0.2 and report["capture"]["ok"] is False
     assert report["cadence_spm"] is None
+    # the long step times are the missed steps', not a slow-motion file's: no --capture-fps
+    assert "slow_motion" not in codes and not any("--capture-fps" in w for w in report["warnings"])
     assert any(w.startswith("step rate not given") and "steps are being missed" in w
                for w in report["warnings"])  # fmt: skip
     late = [s for s in report["steps"] if s["contact_t"] > 6.0]
