@@ -419,9 +419,14 @@ class RunAnalyzer:
 
     def _frame(self, t: float, p: list, v: list, xy: np.ndarray, vis: np.ndarray) -> list[Step]:
         raw = (t, p, v, xy, vis)
+        # While the frames are kept for the replay, the belt levels are learnt by the pose
+        # model's labels: the tracks then know no foot on the belt, and one wrong swap of
+        # theirs can last the whole warm-up, while the replay tracks the feet again from the
+        # labels' names, and its tracks follow the labels far more often (see _measure).
+        labelled = (p, v) if self._warmup or self.leg_px is None or not self.facing else None
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
-        level, leg_px, ok, feet = self._measure(t, p, v)
+        level, leg_px, ok, feet = self._measure(t, p, v, labelled)
         s = sign(self.facing)
         learning = False
         if self._warmup and t - self._warmup[0][0] < WARMUP_WAIT_S:
@@ -459,10 +464,16 @@ class RunAnalyzer:
             steps += self._events(t, p, v, ok, _feet_y(p, ok), xy, vis, level, leg_px, s)
         return steps
 
-    def _measure(self, t: float, p: list, v: list) -> tuple[list[float], float | None, list, tuple]:
+    def _measure(
+        self, t: float, p: list, v: list, labelled: tuple[list, list] | None = None
+    ) -> tuple[list[float], float | None, list, tuple]:
         """Per-frame learning: leg length, belt levels, facing, near side and the view checks.
         Returns the levels, the leg length (px, None before it is known), which points are
-        seen and the feet's heights (:func:`_feet_y`)."""
+        seen and the feet's heights (:func:`_feet_y`). ``labelled``: the frame's points as the
+        pose model labelled them, to learn the belt levels by (the warm-up's frames: levels
+        crossed between the replay's tracks lose the far foot's contacts, which never come
+        down to the near foot's level, until they are learnt again ~3 s later; see
+        docs/eval.md, stop 38)."""
         levels = self._levels
         assert levels is not None
         # Leg length from the better-seen side (the near leg, normally).
@@ -475,7 +486,11 @@ class RunAnalyzer:
         min_vis = MIN_VIS
         ok = [vi >= min_vis for vi in v]
         feet = _feet_y(p, ok)
-        level = levels.add((leg_len, *feet))
+        if labelled is not None:
+            by_label, seen = labelled
+            level = levels.add((leg_len, *_feet_y(by_label, [vi >= min_vis for vi in seen])))
+        else:
+            level = levels.add((leg_len, *feet))
         leg_px = level[0] if math.isfinite(level[0]) else None
         if self._vote.facing is None and not self._view.turned:
             # (in a picture on its side the belt runs up or down: no facing to read)
