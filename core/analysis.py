@@ -185,6 +185,7 @@ class RunAnalyzer:
         self._leg_offsets = {leg: deque(maxlen=5) for leg in landmarks.LEGS}
         self._track_strides: deque[float] = deque(maxlen=9)
         self._warmup: deque = deque()
+        self._tracking = False  # the warm-up's frames replayed: the belt levels are the tracks'
         self._foot_prev: list[tuple[float, float, float] | None] = [None, None]
         self._view = ViewChecks()
         self._pelvis = self._view.pelvis  # (t, hip y) appended every frame (ViewChecks.stride)
@@ -197,6 +198,7 @@ class RunAnalyzer:
 
     def _setup(self, fps: float) -> None:
         self.fps = fps
+        self._tracking = False
         size = int(min(max(4 * fps, 32), 1024))  # about 4 s of frames
         every = max(4, round(fps / 4))  # refresh levels about 4 times a second
         # Leg length (median) and the belt level of each heel and toe (85th percentile of y:
@@ -423,7 +425,7 @@ class RunAnalyzer:
         # model's labels: the tracks then know no foot on the belt, and one wrong swap of
         # theirs can last the whole warm-up, while the replay tracks the feet again from the
         # labels' names, and its tracks follow the labels far more often (see _measure).
-        labelled = (p, v) if self._warmup or self.leg_px is None or not self.facing else None
+        labelled = None if self._tracking else (p, v)
         on_belt = (self._legs["left"].contact is not None, self._legs["right"].contact is not None)
         p, v = self._feet.untangle(t, p, v, self.leg_px or _rough_leg(p, v), on_belt)
         level, leg_px, ok, feet = self._measure(t, p, v, labelled)
@@ -454,6 +456,7 @@ class RunAnalyzer:
         was known, so the tracker could not use the foot on the belt to sort out a frame the
         pose model garbles, and a contact in the first seconds could be lost or mislabelled."""
         self._feet.reset()
+        self._tracking = True
         steps: list[Step] = []
         while self._warmup:
             t, p, v, xy, vis = self._warmup.popleft()
