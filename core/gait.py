@@ -215,14 +215,14 @@ class LegEvents:
         if prev is None or not (s and leg_px > 0) or f.t <= prev.t:
             self.contact = None
             return None
-        if not f.ok:
-            if prev.ok:
-                self.last_seen = prev
-            if self.last_seen is None or f.t - self.last_seen.t > GAP_S:
-                self._lose()
-            return None
         bridged = False
-        if not prev.ok:
+        if not (prev.ok and f.ok):
+            if not f.ok:
+                if prev.ok:
+                    self.last_seen = prev
+                if self.last_seen is None or f.t - self.last_seen.t > GAP_S:
+                    self._lose()
+                return None
             seen, self.last_seen = self.last_seen, None
             if seen is None or f.t - seen.t > GAP_S:
                 self._lose()
@@ -260,9 +260,10 @@ class LegEvents:
                     self.rear = back_pos
                     return None
             if not (self.swung and landing):
-                # Back in view without a landing across the gap: it may have landed unseen, so
-                # the next frame is read as a foot reappearing.
-                self.reappearing = bridged
+                if bridged:
+                    # Back in view without a landing across the gap: it may have landed
+                    # unseen, so the next frame is read as a foot reappearing.
+                    self.reappearing = True
                 return None
             self.swung = False
             self.rear = -math.inf
