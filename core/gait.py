@@ -26,13 +26,12 @@ foot coming ``MIN_SWING``, 0.3 L, forward of where its last stance left it: a fo
 appears mid-stance, or a keypoint that jumps for a frame, starts no step), when it lasts
 longer than ``MAX_CONTACT_S`` or more than ``MAX_DUTY`` of the stride (walking has double
 support, running a flight phase), or when the foot hardly moved backward (``MIN_TRAVEL``:
-standing). A foot on the belt only rides backward:
-when it comes ``FORWARD`` (0.15 L) forward of the rearmost point it reached in the contact
-before its toe lifts, it left the belt there if it had ridden it a stance's worth
-(``MIN_TRAVEL`` in ``MIN_CONTACT_S``: seen from above hip height a toe leaving the belt toward
-the camera need not rise in the image); else the contact is void and the foot still in its
-swing (the "landing" was a frame the pose model garbled: the swing foot's points put on the
-stance foot).
+standing). A foot on the belt only rides backward: when it comes ``FORWARD`` (0.15 L) forward
+of the rearmost point it reached in the contact before its toe lifts, it left the belt there
+if it had ridden it a stance's worth (``MIN_TRAVEL`` in ``MIN_CONTACT_S``: seen from above hip
+height a toe leaving the belt toward the camera need not rise in the image); else the contact
+is void and the foot still in its swing (the "landing" was a frame the pose model garbled: the
+swing foot's points put on the stance foot).
 
 Tuned by sweeping two thresholds (H_ON, H_BACK) against the treadmill clip's hand annotation and
 the 150 Hz motion capture's marker events together: see the README's core section for figures.
