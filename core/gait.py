@@ -351,10 +351,12 @@ class LegEvents:
 
     def end(self, s: int, leg_px: float) -> Stance | None:
         """At the end of a recording: the stance whose toe-off was waiting for its confirming
-        frame ends there (the recording has no next frame to confirm it); else None."""
-        if not (self.lifting and self.contact and self.prev is not None and s and leg_px > 0):
+        frame ends there (the recording has no next frame to confirm it); else None. A foot
+        lost when the recording ends is lost for good: its open stance is dropped."""
+        if self.prev is not None and not self.prev.ok:
+            self._lose()
             return None
-        if not self.prev.ok:  # the foot was lost in the stance's last frames: dropped
+        if not (self.lifting and self.contact and self.prev is not None and s and leg_px > 0):
             return None
         frames = [*self.contact, self.prev]
         return self._close(frames, s, leg_px, *self.levels)
@@ -419,11 +421,10 @@ class LegEvents:
 
 def cut_off(events: LegEvents, s: int, leg_px: float) -> Stance | None:
     """The stance still open on ``events`` when a recording ends, as an incomplete
-    :class:`Stance` (no toe-off), if it lasted long enough to be a contact; else None."""
+    :class:`Stance` (no toe-off), if it lasted long enough to be a contact; else None. Asked
+    after :meth:`LegEvents.end`, which has dropped the stance of a foot lost at the end."""
     frames = events.contact
     if not frames or not (s and leg_px > 0):
-        return None
-    if events.prev is not None and not events.prev.ok:  # lost before the end: dropped
         return None
     if events.prev is not None and events.prev is not frames[-1]:
         frames = [*frames, events.prev]
